@@ -1,0 +1,226 @@
+"""The bus adapter: JetStream streams, publishing with acknowledgement, and settled consumers.
+
+Every consumer here acks explicitly: after its work is durable (ack), on failure with a
+growing delay (nak), or, once a message has failed `max_deliver` times or cannot be
+decoded at all, by moving it to `deadletter.<subject>` with its error (then ack). No
+message is dropped silently and no consumer dies on bad data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import nats.js.errors
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, StreamConfig
+from pydantic import ValidationError
+
+from shared.events import DeadLetter, Event
+from shared.streams import DISCARD, STORAGE, StreamSpec
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[E], Awaitable[None]]
+
+
+class PublishError(RuntimeError):
+    """JetStream did not acknowledge a publish: the event is not durable."""
+
+
+def make_broker(url: str, name: str) -> NatsBroker:
+    """A FastStream broker that reconnects forever (a service outlives NATS restarts)."""
+    return NatsBroker(
+        url,
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        logger=logging.getLogger(f"bureau.bus.{name}"),
+        log_level=logging.DEBUG,
+    )
+
+
+def _stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
+    return StreamConfig(
+        name=spec.name,
+        subjects=list(spec.subjects),
+        retention=spec.retention,
+        storage=STORAGE,
+        discard=DISCARD,
+        max_age=spec.max_age,
+        duplicate_window=spec.duplicate_window,
+        num_replicas=replicas,
+    )
+
+
+async def ensure_streams(js: JetStreamContext, specs: tuple[StreamSpec, ...], replicas: int = 1) -> None:
+    """Create each stream, or bring an existing one to its current definition."""
+    for spec in specs:
+        config = _stream_config(spec, replicas)
+        try:
+            await js.stream_info(spec.name)
+        except nats.js.errors.NotFoundError:
+            await js.add_stream(config)
+        else:
+            await js.update_stream(config)
+
+
+class JetStreamPublisher:
+    """Publishes events and returns only once JetStream has stored them (PubAck)."""
+
+    def __init__(self, broker: NatsBroker) -> None:
+        self._broker = broker
+
+    async def publish(self, event: Event, subject: str | None = None) -> None:
+        subject = subject or event.SUBJECT
+        try:
+            ack = await self._broker.publish(
+                event.model_dump_json().encode(),
+                subject,
+                stream=_stream_of(subject),
+                headers={"Nats-Msg-Id": event.event_id, "content-type": "application/json"},
+                timeout=10.0,
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure means "not durable"
+            raise PublishError(f"publish to {subject} failed: {exc}") from exc
+        if ack is None:
+            raise PublishError(f"publish to {subject} was not acknowledged")
+
+
+def _stream_of(subject: str) -> str:
+    from shared.streams import ALL_STREAMS
+
+    for spec in ALL_STREAMS:
+        for pattern in spec.subjects:
+            if pattern == subject or (
+                pattern.endswith(".>") and subject.startswith(pattern[:-1])
+            ):
+                return spec.name
+    raise ValueError(f"no stream holds subject {subject!r}")
+
+
+class Consumer:
+    """Settles each delivery of one durable consumer: ack, nak with backoff, or dead-letter."""
+
+    def __init__(
+        self,
+        broker: NatsBroker,
+        *,
+        model: type[E],
+        handler: Handler[E],
+        durable: str,
+        max_deliver: int,
+        describe: str,
+    ) -> None:
+        self._broker = broker
+        self._model = model
+        self._handler: Handler[Any] = handler
+        self.durable = durable
+        self.max_deliver = max_deliver
+        self._describe = describe
+
+    async def __call__(self, msg: NatsMessage) -> None:
+        deliveries = _deliveries(msg)
+        try:
+            event = self._model.model_validate_json(msg.body)
+        except ValidationError as exc:
+            await self._dead_letter(msg, deliveries, f"undecodable event: {exc}")
+            return
+        if deliveries > self.max_deliver:
+            # Delivered again although it already failed max_deliver times: the consumer
+            # process died while handling it (a poison message); do not try once more.
+            await self._dead_letter(msg, deliveries, "exceeded max deliveries without an outcome")
+            return
+        try:
+            await self._handler(event)
+        except Exception as exc:  # noqa: BLE001 - every failure gets an explicit outcome
+            if deliveries >= self.max_deliver:
+                log.error("%s: %s failed for good: %s", self._describe, event.event_id, exc)
+                await self._dead_letter(msg, deliveries, f"{type(exc).__name__}: {exc}")
+            else:
+                delay = min(0.2 * 2 ** (deliveries - 1), 30.0)
+                log.warning(
+                    "%s: %s failed (delivery %d), retrying in %.1fs: %s",
+                    self._describe, event.event_id, deliveries, delay, exc,
+                )
+                await msg.nack(delay=delay)
+            return
+        await msg.ack()
+
+    async def _dead_letter(self, msg: NatsMessage, deliveries: int, error: str) -> None:
+        subject = msg.raw_message.subject
+        letter = DeadLetter(
+            subject=subject,
+            stream=_stream_of(subject),
+            consumer=self.durable,
+            deliveries=deliveries,
+            error=error[:4000],
+            payload=msg.body.decode("utf-8", "replace"),
+            headers={k: str(v) for k, v in (msg.headers or {}).items()},
+            at=datetime.now(UTC),
+        )
+        try:
+            await self._broker.publish(
+                letter.model_dump_json().encode(),
+                DeadLetter.subject_for(subject),
+                stream="DEADLETTER",
+                timeout=10.0,
+            )
+        except Exception as exc:  # noqa: BLE001
+            # Not parked: leave it for redelivery rather than lose it.
+            log.error("%s: dead-letter publish failed, will retry: %s", self._describe, exc)
+            await msg.nack(delay=5.0)
+            return
+        log.error("%s: moved to %s: %s", self._describe, DeadLetter.subject_for(subject), error)
+        await msg.ack()
+
+
+def _deliveries(msg: NatsMessage) -> int:
+    try:
+        return int(msg.raw_message.metadata.num_delivered)
+    except Exception:  # noqa: BLE001 - in-memory test brokers carry no JetStream metadata
+        return 1
+
+
+def subscribe(
+    broker: NatsBroker,
+    *,
+    subject: str,
+    stream: StreamSpec,
+    durable: str,
+    model: type[E],
+    handler: Handler[E],
+    max_deliver: int,
+    workers: int = 1,
+    ack_wait: float = 60.0,
+) -> Consumer:
+    """Register `handler` as a durable pull consumer shared by every replica of a service."""
+    consumer = Consumer(
+        broker,
+        model=model,
+        handler=handler,
+        durable=durable,
+        max_deliver=max_deliver,
+        describe=f"{durable}@{subject}",
+    )
+    config = ConsumerConfig(ack_wait=ack_wait, max_ack_pending=max(64, workers * 16))
+
+    async def on_message(msg: NatsMessage) -> None:
+        await consumer(msg)
+
+    extra: dict[str, Any] = {"max_workers": workers} if workers > 1 else {}
+    broker.subscriber(
+        subject,
+        stream=JStream(stream.name, declare=False),
+        durable=durable,
+        pull_sub=PullSub(batch_size=min(workers, 32) if workers > 1 else 16, timeout=1.0),
+        config=config,
+        ack_policy=AckPolicy.MANUAL,
+        **extra,
+    )(on_message)
+    return consumer

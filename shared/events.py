@@ -1,0 +1,109 @@
+"""Every event on the bus: one pydantic model each, with its subject beside it.
+
+Publishers set `Nats-Msg-Id` to `event_id`, so JetStream drops duplicates inside its
+window; consumers are idempotent by `event_id` anyway, since redelivery happens.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import BaseModel, Field
+
+from shared.model import MessageSummary
+
+# Namespace for ids derived from other ids (uuid5), so a retried step derives the same id.
+_DERIVED = uuid.UUID("6b1f1b3e-6a59-4f0e-9a0c-2f6d3c1b7e52")
+
+
+def new_event_id() -> str:
+    return uuid.uuid4().hex
+
+
+def derived_id(*parts: str) -> str:
+    """A stable id computed from `parts`: the same inputs always give the same id."""
+    return uuid.uuid5(_DERIVED, "/".join(parts)).hex
+
+
+class Event(BaseModel):
+    SUBJECT: ClassVar[str]
+    event_id: str
+
+
+class MailReceived(Event):
+    """ingest → filters: a message was accepted and its raw bytes are durable in the blob store."""
+
+    SUBJECT: ClassVar[str] = "mail.received"
+
+    blob_id: str
+    size: int
+    mail_from: str  # envelope sender, "" for the null reverse-path
+    rcpt_to: list[str]
+    received_at: datetime
+    peer: str = ""  # client address, for trace and abuse handling
+    helo: str = ""
+
+
+class MailDeliver(Event):
+    """filters → store: put one received message into one account's folder."""
+
+    SUBJECT: ClassVar[str] = "mail.deliver"
+
+    received_event_id: str
+    account_id: str
+    recipient: str  # the envelope recipient as given, plus-tag included
+    folder_role: str = "inbox"
+    blob_id: str
+    size: int
+    received_at: datetime
+    mail_from: str = ""
+
+
+class ChangeKind(StrEnum):
+    MESSAGE_ADDED = "message.added"
+    MESSAGE_UPDATED = "message.updated"
+    MESSAGE_REMOVED = "message.removed"
+
+
+class MailboxChanged(Event):
+    """store → everyone: one entry of an account's change journal (`event_id` = journal id).
+
+    `modseq` grows with every change of the account (RFC 7162 style); `message` carries
+    the message's state after the change (absent when it was removed).
+    """
+
+    SUBJECT: ClassVar[str] = "mailbox.changed"
+
+    account_id: str
+    modseq: int
+    kind: ChangeKind
+    message_id: str
+    folder_id: str
+    message: MessageSummary | None = None
+    at: datetime
+
+    @staticmethod
+    def subject_for(account_id: str) -> str:
+        return f"{MailboxChanged.SUBJECT}.{account_id}"
+
+
+class DeadLetter(BaseModel):
+    """A message that failed `max_deliver` times, kept with its error for an operator."""
+
+    SUBJECT_PREFIX: ClassVar[str] = "deadletter"
+
+    subject: str
+    stream: str
+    consumer: str
+    deliveries: int
+    error: str
+    payload: str  # original body, decoded as UTF-8 with replacement
+    headers: dict[str, str] = Field(default_factory=dict)
+    at: datetime
+
+    @staticmethod
+    def subject_for(original_subject: str) -> str:
+        return f"{DeadLetter.SUBJECT_PREFIX}.{original_subject}"

@@ -1,0 +1,19 @@
+"""Ports: the storage and bus interfaces services depend on; adapters implement them."""
+
+from shared.ports.blobs import BlobNotFound, BlobStore
+from shared.ports.bus import EventPublisher
+from shared.ports.index import IndexDocument, SearchHit, SearchIndex, SearchResults
+from shared.ports.mailbox import AccountExists, MailboxStore, NotFound
+
+__all__ = [
+    "AccountExists",
+    "BlobNotFound",
+    "BlobStore",
+    "EventPublisher",
+    "IndexDocument",
+    "MailboxStore",
+    "NotFound",
+    "SearchHit",
+    "SearchIndex",
+    "SearchResults",
+]

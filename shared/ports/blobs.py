@@ -1,0 +1,36 @@
+"""Blob store port: raw messages (and later attachments), addressed by their content."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Protocol
+
+
+class BlobNotFound(KeyError):
+    """No blob has this id."""
+
+
+def blob_id_for(data: bytes) -> str:
+    """Content address of `data`: identical messages share one blob."""
+    return "sha256-" + hashlib.sha256(data).hexdigest()
+
+
+class BlobStore(Protocol):
+    async def put(self, data: bytes) -> str:
+        """Store `data` durably (synced to disk or acknowledged by a majority) and return its id.
+
+        Idempotent: putting the same bytes again returns the same id and stores nothing new.
+        """
+        ...
+
+    async def get(self, blob_id: str) -> bytes:
+        """The bytes stored under `blob_id`; raises `BlobNotFound`."""
+        ...
+
+    async def exists(self, blob_id: str) -> bool: ...
+
+    async def delete(self, blob_id: str) -> None:
+        """Remove a blob; removing an absent one is not an error."""
+        ...
+
+    async def close(self) -> None: ...

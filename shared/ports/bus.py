@@ -1,0 +1,13 @@
+"""Publishing port: services emit events through it and never touch the broker directly."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from shared.events import Event
+
+
+class EventPublisher(Protocol):
+    async def publish(self, event: Event, subject: str | None = None) -> None:
+        """Return only once the bus has stored the event durably; raise otherwise."""
+        ...

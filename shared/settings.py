@@ -1,0 +1,55 @@
+"""Settings common to every service, read from `BUREAU_*` environment variables.
+
+Each service extends `CommonSettings` with its own class (one per service), so that a
+service run alone (`bureau serve NAME`) reads only what it needs, with safe defaults
+for the embedded run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """`host:port` (IPv6 as `[::1]:2525`) → (host, port)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"expected host:port, got {value!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BUREAU_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="where the embedded run keeps its data")
+    nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server(s), comma-separated")
+    mongodb_uri: SecretStr | None = Field(default=None, description="use MongoDB for mailboxes and blobs")
+    mongodb_database: str = "bureau"
+    opensearch_url: SecretStr | None = Field(default=None, description="use OpenSearch for the index")
+    opensearch_index_prefix: str = "bureau"
+    stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas per stream")
+    max_deliver: int = Field(default=5, ge=1, description="deliveries before a message is dead-lettered")
+    health_listen: str | None = Field(default=None, description="host:port for /healthz and /readyz")
+    log_level: str = "INFO"
+
+    @field_validator("health_listen")
+    @classmethod
+    def _check_listen(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_listen(value)
+        return value
+
+    @property
+    def mailbox_db(self) -> Path:
+        return self.data_dir / "mailboxes.sqlite3"
+
+    @property
+    def index_db(self) -> Path:
+        return self.data_dir / "index.sqlite3"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
