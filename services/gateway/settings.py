@@ -1,0 +1,61 @@
+"""Configuration of the gateway service (`BUREAU_*` environment variables)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+
+from shared.settings import CommonSettings, parse_listen
+
+_MIN_SECRET = 16
+_KEY_FILE = "gateway-secret.key"
+
+
+class GatewaySettings(CommonSettings):
+    http_listen: str = Field(default="127.0.0.1:8080", description="host:port of the HTTP API")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="signing key of session tokens; every replica needs the same one",
+    )
+    token_ttl: int = Field(default=86400, ge=60, description="session token lifetime, seconds")
+
+    @field_validator("http_listen")
+    @classmethod
+    def _check_http_listen(cls, value: str) -> str:
+        parse_listen(value)
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < _MIN_SECRET:
+            raise ValueError(f"secret_key must be at least {_MIN_SECRET} characters")
+        return value
+
+
+def signing_key(settings: GatewaySettings) -> bytes:
+    """The token signing key: `secret_key` if set, else one kept in `data_dir`.
+
+    The file fallback only suits the embedded single-machine run; replicas on several
+    machines must share `BUREAU_SECRET_KEY`, or tokens from one are refused by another.
+    """
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path: Path = settings.data_dir / _KEY_FILE
+    if path.exists():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    # O_EXCL: if two processes race, the loser re-reads the winner's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as out:
+        out.write(key)
+        out.flush()
+        os.fsync(out.fileno())
+    return key

@@ -1,0 +1,1 @@
+"""search: keeps the full-text index from `mailbox.changed` and answers queries."""

@@ -1,0 +1,1 @@
+"""Search index adapters: SQLite FTS5 embedded, OpenSearch distributed."""

@@ -1,0 +1,1 @@
+"""Mailbox store and blob store adapters (SQLite and files embedded; MongoDB distributed)."""

@@ -1,0 +1,86 @@
+"""Blob store in a directory, content-addressed: `<root>/ab/cd/sha256-abcd…`.
+
+A blob is written to a temporary file, fsynced, renamed into place and its directory
+fsynced, so `put` returns only once the bytes survive a crash (ingest answers 250
+after it). Identical bytes map to one file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from shared.ports.blobs import BlobNotFound, blob_id_for
+
+_BLOB_ID = re.compile(r"^sha256-[0-9a-f]{64}$")
+
+
+class FsBlobStore:
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, blob_id: str) -> Path:
+        if not _BLOB_ID.match(blob_id):
+            raise BlobNotFound(blob_id)
+        digest = blob_id.removeprefix("sha256-")
+        return self._root / digest[:2] / digest[2:4] / blob_id
+
+    async def put(self, data: bytes) -> str:
+        blob_id = blob_id_for(data)
+        await asyncio.to_thread(self._write, self._path(blob_id), data)
+        return blob_id
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        if path.exists():
+            return
+        new_dirs = [d for d in (path.parent.parent, path.parent) if not d.exists()]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        # The new name, and any directory made for it, must reach the disk too.
+        for directory in [path.parent, *(d.parent for d in reversed(new_dirs))]:
+            _fsync_dir(directory)
+
+    async def get(self, blob_id: str) -> bytes:
+        path = self._path(blob_id)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError as exc:
+            raise BlobNotFound(blob_id) from exc
+
+    async def exists(self, blob_id: str) -> bool:
+        try:
+            return self._path(blob_id).exists()
+        except BlobNotFound:
+            return False
+
+    async def delete(self, blob_id: str) -> None:
+        try:
+            path = self._path(blob_id)
+        except BlobNotFound:
+            return
+        await asyncio.to_thread(path.unlink, True)
+
+    async def close(self) -> None:
+        return None
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
