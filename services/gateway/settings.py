@@ -49,13 +49,17 @@ def signing_key(settings: GatewaySettings) -> bytes:
         return path.read_bytes()
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
-    # O_EXCL: if two processes race, the loser re-reads the winner's key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()
+    # Written aside then linked into place: a racing process sees the whole key or none.
+    tmp = path.with_name(f"{_KEY_FILE}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(key)
         out.flush()
         os.fsync(out.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        key = path.read_bytes()
+    finally:
+        tmp.unlink()
     return key

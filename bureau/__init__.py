@@ -1,0 +1,1 @@
+"""The `bureau` command: runs the services embedded or one by one, and administers accounts."""

@@ -1,0 +1,3 @@
+from bureau.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""`bureau run | serve NAME | account create ADDRESS`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+from bureau.adapters import Adapters
+from bureau.nats_server import EmbeddedNats
+from bureau.runtime import run_services
+from bureau.services import SERVICE_NAMES
+from shared.addresses import InvalidAddress, normalize
+from shared.passwords import hash_password_async
+from shared.ports.mailbox import AccountExists
+from shared.service import Service
+from shared.settings import CommonSettings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bureau", description="Bureau mail platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run every service on this machine (embedded default)")
+    serve = commands.add_parser("serve", help="run one service (distributed mode)")
+    serve.add_argument("service", choices=SERVICE_NAMES)
+    account = commands.add_parser("account", help="manage accounts").add_subparsers(
+        dest="action", required=True
+    )
+    create = account.add_parser("create", help="create an account and its system folders")
+    create.add_argument("address")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    args = parser.parse_args(argv)
+    settings = CommonSettings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("faststream").setLevel(logging.WARNING)
+    try:
+        if args.command == "run":
+            return asyncio.run(_run(settings))
+        if args.command == "serve":
+            asyncio.run(run_services([args.service], settings, nats_url=settings.nats_url))
+            return 0
+        return asyncio.run(_create_account(settings, args.address, args.password_stdin))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(settings: CommonSettings) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    server = EmbeddedNats(settings.data_dir / "nats")
+    await server.start()
+    try:
+        await run_services(
+            SERVICE_NAMES, settings, nats_url=server.url, on_ready=lambda s: _banner(settings, s)
+        )
+    finally:
+        await server.stop()
+    print("Bureau stopped.", flush=True)
+    return 0
+
+
+def _banner(settings: CommonSettings, services: list[Service]) -> None:
+    lines = [f"Bureau is running (data in {settings.data_dir.resolve()}):"]
+    lines += [f"  {listener}" for s in services for listener in s.listeners()]
+    lines += [
+        "Create an account with:",
+        "  .venv/bin/bureau account create alice@example.test --password-stdin",
+        "Press Ctrl-C to stop.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+async def _create_account(settings: CommonSettings, address: str, from_stdin: bool) -> int:
+    try:
+        address = normalize(address)
+    except InvalidAddress as exc:
+        print(f"bureau: {exc}", file=sys.stderr)
+        return 2
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("bureau: the passwords differ", file=sys.stderr)
+            return 2
+    if len(password) < 8:
+        print("bureau: the password needs at least 8 characters", file=sys.stderr)
+        return 2
+    adapters = Adapters(settings)
+    try:
+        mailbox = await adapters.mailbox()
+        account = await mailbox.create_account(address, await hash_password_async(password))
+    except AccountExists:
+        print(f"bureau: {address} already exists", file=sys.stderr)
+        return 1
+    finally:
+        await adapters.close()
+    print(f"Created {account.address} (id {account.id}).")
+    return 0

@@ -1,0 +1,97 @@
+"""Runs a set of services on one bus connection until told to stop.
+
+`bureau run` runs all of them in one process beside a private nats-server; `bureau
+serve NAME` runs one. Either way the code path is the same: build the adapters, build
+the services, declare the streams, start consuming, start listening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Sequence
+
+from aiohttp import web
+
+from bureau.adapters import Adapters
+from bureau.services import BUILDERS, SERVICE_NAMES
+from shared.bus import JetStreamPublisher, ensure_streams, make_broker
+from shared.service import Service
+from shared.settings import CommonSettings, parse_listen
+from shared.streams import ALL_STREAMS
+
+log = logging.getLogger(__name__)
+
+
+async def run_services(
+    names: Sequence[str],
+    common: CommonSettings,
+    *,
+    nats_url: str,
+    on_ready: Callable[[list[Service]], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    stop = stop or _stop_on_signals()
+    ordered = [n for n in SERVICE_NAMES if n in names]
+    adapters = Adapters(common)
+    broker = make_broker(nats_url, name="bureau-" + "-".join(ordered))
+    publisher = JetStreamPublisher(broker)
+    services: list[Service] = []
+    started: list[Service] = []
+    health: web.AppRunner | None = None
+    try:
+        for name in ordered:
+            services.append(await BUILDERS[name](common, adapters, publisher))
+        for service in services:
+            service.subscribe(broker)
+        connection = await broker.connect()
+        await ensure_streams(connection.jetstream(), ALL_STREAMS, common.stream_replicas)
+        await broker.start()
+        for service in services:
+            await service.start()
+            started.append(service)
+        if common.health_listen:
+            health = await _serve_health(common.health_listen, lambda: bool(connection.is_connected))
+        if on_ready is not None:
+            on_ready(services)
+        await stop.wait()
+    finally:
+        # Front ends first (no new work), then the consumers, then storage.
+        for service in reversed(started):
+            try:
+                await service.stop()
+            except Exception:  # noqa: BLE001 - keep stopping the others
+                log.exception("stopping %s failed", service.name)
+        await broker.stop()
+        if health is not None:
+            await health.cleanup()
+        await adapters.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _serve_health(listen: str, ready: Callable[[], bool]) -> web.AppRunner:
+    """`/healthz` (the process lives) and `/readyz` (connected to the bus), for Kubernetes."""
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(_request: web.Request) -> web.Response:
+        ok = ready()
+        return web.json_response({"ready": ok}, status=200 if ok else 503)
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    host, port = parse_listen(listen)
+    await web.TCPSite(runner, host, port).start()
+    return runner

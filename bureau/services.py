@@ -1,0 +1,65 @@
+"""Builds each service from its settings class and the shared adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bureau.adapters import Adapters
+from shared.ports.bus import EventPublisher
+from shared.service import Service
+from shared.settings import CommonSettings
+
+SERVICE_NAMES = ("store", "search", "filters", "ingest", "gateway")
+
+
+async def _ingest(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+    from services.ingest.service import IngestService
+    from services.ingest.settings import IngestSettings
+
+    return IngestService(
+        IngestSettings(),
+        mailbox=await adapters.mailbox(),
+        blobs=await adapters.blobs(),
+        publisher=publisher,
+    )
+
+
+async def _filters(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+    from services.filters.service import FiltersService
+
+    return FiltersService(common, mailbox=await adapters.mailbox(), publisher=publisher)
+
+
+async def _store(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+    from services.store.service import StoreService
+
+    return StoreService(
+        common, mailbox=await adapters.mailbox(), blobs=await adapters.blobs(), publisher=publisher
+    )
+
+
+async def _search(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+    from services.search.service import SearchService
+
+    return SearchService(common, index=await adapters.index(), blobs=await adapters.blobs())
+
+
+async def _gateway(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+    from services.gateway.service import GatewayService
+    from services.gateway.settings import GatewaySettings
+
+    return GatewayService(
+        GatewaySettings(),
+        mailbox=await adapters.mailbox(),
+        index=await adapters.index(),
+        blobs=await adapters.blobs(),
+    )
+
+
+BUILDERS: dict[str, Callable[[CommonSettings, Adapters, EventPublisher], Awaitable[Service]]] = {
+    "ingest": _ingest,
+    "filters": _filters,
+    "store": _store,
+    "search": _search,
+    "gateway": _gateway,
+}

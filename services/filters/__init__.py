@@ -1,0 +1,1 @@
+"""filters: decides, per recipient, which account and folder a received message goes to."""

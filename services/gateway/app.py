@@ -1,0 +1,64 @@
+"""`create_app`: the gateway's aiohttp application, wired to the ports it is given."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from services.gateway.auth import Authenticator
+from services.gateway.context import AUTH, BLOBS, INDEX, MAILBOX, OPENAPI, READINESS, Readiness
+from services.gateway.errors import error_middleware
+from services.gateway.openapi import build_openapi
+from services.gateway.ratelimit import LoginLimiter
+from services.gateway.routes import ENDPOINTS
+from services.gateway.tokens import SessionTokens
+from shared.ports import BlobStore, MailboxStore, SearchIndex
+
+# Request bodies are small JSON documents for now (sign-in); aiohttp answers 413 past this.
+MAX_BODY = 64 * 1024
+
+
+def create_app(
+    *,
+    mailbox: MailboxStore,
+    index: SearchIndex,
+    blobs: BlobStore,
+    secret: bytes,
+    token_ttl: int = 86400,
+    login_limiter: LoginLimiter | None = None,
+) -> web.Application:
+    """The HTTP API under `/api/v1`, plus `/healthz` and `/readyz`.
+
+    `secret` signs session tokens: give every replica the same one. The adapters stay
+    owned by the caller, which opens and closes them.
+    """
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY)
+    app[MAILBOX] = mailbox
+    app[INDEX] = index
+    app[BLOBS] = blobs
+    app[AUTH] = Authenticator(
+        mailbox, SessionTokens(secret, token_ttl), login_limiter or LoginLimiter()
+    )
+    app[OPENAPI] = json.dumps(build_openapi(ENDPOINTS)).encode()
+    app[READINESS] = Readiness()
+    for endpoint in ENDPOINTS:
+        app.router.add_route(endpoint.method, endpoint.path, endpoint.handler)
+    app.on_startup.append(_serving)
+    app.on_shutdown.append(_stopping)
+    app.on_response_prepare.append(_common_headers)
+    return app
+
+
+async def _serving(app: web.Application) -> None:
+    app[READINESS].status = "ok"
+
+
+async def _stopping(app: web.Application) -> None:
+    app[READINESS].status = "stopping"
+
+
+async def _common_headers(request: web.Request, response: web.StreamResponse) -> None:
+    # API answers are per account: never cached by intermediaries, never sniffed as HTML.
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")

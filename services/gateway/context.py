@@ -1,0 +1,27 @@
+"""Application keys under which `create_app` stores the gateway's dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from aiohttp import web
+
+from services.gateway.auth import Authenticator
+from shared.ports import BlobStore, MailboxStore, SearchIndex
+
+MAILBOX = web.AppKey("mailbox", MailboxStore)
+INDEX = web.AppKey("index", SearchIndex)
+BLOBS = web.AppKey("blobs", BlobStore)
+AUTH = web.AppKey("auth", Authenticator)
+OPENAPI = web.AppKey("openapi", bytes)  # the rendered document, built once
+
+
+@dataclass
+class Readiness:
+    """Mutable after the app is frozen: set by the startup and shutdown signals."""
+
+    status: Literal["ok", "starting", "stopping"] = "starting"
+
+
+READINESS = web.AppKey("readiness", Readiness)

@@ -1,0 +1,77 @@
+"""Routes declared as data: the app registers them and the OpenAPI document describes them,
+from the same list, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from services.gateway.context import AUTH
+from shared.model import Account
+
+PublicHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+AccountHandler = Callable[[web.Request, Account], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: PublicHandler
+    summary: str
+    response: type[BaseModel] | None  # None: a body described by `content_type` alone
+    content_type: str = "application/json"
+    request: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    auth: bool = False
+    errors: tuple[int, ...] = ()  # besides those implied by auth, request and query
+    tag: str = "mail"
+    operation_id: str = ""
+
+
+def public(
+    method: str,
+    path: str,
+    handler: PublicHandler,
+    summary: str,
+    response: type[BaseModel] | None,
+    *,
+    content_type: str = "application/json",
+    request: type[BaseModel] | None = None,
+    errors: tuple[int, ...] = (),
+    tag: str = "meta",
+) -> Endpoint:
+    """An endpoint anyone may call."""
+    return Endpoint(
+        method, path, handler, summary, response,
+        content_type=content_type, request=request, errors=errors, tag=tag,
+        operation_id=handler.__name__,
+    )
+
+
+def private(
+    method: str,
+    path: str,
+    handler: AccountHandler,
+    summary: str,
+    response: type[BaseModel] | None,
+    *,
+    content_type: str = "application/json",
+    query: type[BaseModel] | None = None,
+    errors: tuple[int, ...] = (),
+    tag: str = "mail",
+) -> Endpoint:
+    """An endpoint for a signed-in account: the handler also gets the caller's `Account`."""
+
+    async def authenticated(request: web.Request) -> web.StreamResponse:
+        account = await request.app[AUTH].authenticate(request)
+        return await handler(request, account)
+
+    return Endpoint(
+        method, path, authenticated, summary, response,
+        content_type=content_type, query=query, auth=True, errors=errors, tag=tag,
+        operation_id=handler.__name__,
+    )

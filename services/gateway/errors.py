@@ -1,0 +1,76 @@
+"""Every error leaves the gateway as JSON `{"error": {"code", "message"}}`; one middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from services.gateway.schemas import ErrorBody, ErrorResponse
+from shared.ports import NotFound
+
+log = logging.getLogger("bureau.gateway")
+
+# Codes for errors aiohttp raises itself (routing, body size).
+_HTTP_CODES: Mapping[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+# Headers of aiohttp's own HTTP errors worth keeping (405 names the allowed methods).
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+class ApiError(Exception):
+    """An error answer; raised by handlers and turned into JSON by `error_middleware`."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def not_found() -> ApiError:
+    """The one answer for missing ids and other accounts' ids alike."""
+    return ApiError(404, "not_found", "no such resource")
+
+
+def error_response(error: ApiError) -> web.Response:
+    body = ErrorResponse(error=ErrorBody(code=error.code, message=error.message))
+    return web.Response(
+        status=error.status,
+        text=body.model_dump_json(),
+        content_type="application/json",
+        headers=error.headers,
+    )
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc)
+    except NotFound:
+        return error_response(not_found())
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        headers = {name: exc.headers[name] for name in _KEPT_HEADERS if name in exc.headers}
+        code = _HTTP_CODES.get(exc.status, "error")
+        return error_response(ApiError(exc.status, code, exc.reason, headers))
+    except Exception:
+        # The client gets a generic message; the log gets the route (no query) and the trace.
+        log.exception("unhandled error on %s %s", request.method, request.rel_url.path)
+        return error_response(ApiError(500, "internal", "internal server error"))

@@ -1,0 +1,1 @@
+"""Request handlers, one module per resource; `routes.py` lists them as endpoints."""

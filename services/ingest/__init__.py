@@ -1,0 +1,1 @@
+"""ingest: the edges that bring mail in (SMTP now; submission, imports later)."""

@@ -1,0 +1,68 @@
+"""The ingest service: an SMTP listener that accepts mail for existing accounts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+
+from aiosmtpd.smtp import SMTP
+from faststream.nats import NatsBroker
+
+from services.ingest.settings import IngestSettings
+from services.ingest.smtp import InboundHandler
+from shared.directory import resolve_recipient
+from shared.ports.blobs import BlobStore
+from shared.ports.bus import EventPublisher
+from shared.ports.mailbox import MailboxStore
+from shared.settings import parse_listen
+
+
+class IngestService:
+    name = "ingest"
+
+    def __init__(
+        self,
+        settings: IngestSettings,
+        *,
+        mailbox: MailboxStore,
+        blobs: BlobStore,
+        publisher: EventPublisher,
+    ) -> None:
+        self._settings = settings
+        self.handler = InboundHandler(
+            resolve=functools.partial(resolve_recipient, mailbox),
+            blobs=blobs,
+            publisher=publisher,
+            max_recipients=settings.max_recipients,
+        )
+        self._server: asyncio.Server | None = None
+
+    def subscribe(self, broker: NatsBroker) -> None:
+        return None  # ingest only publishes
+
+    def _protocol(self) -> SMTP:
+        return SMTP(
+            self.handler,
+            data_size_limit=self._settings.max_message_size,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            hostname=self._settings.smtp_hostname,
+            ident="Bureau ESMTP",
+            loop=asyncio.get_running_loop(),
+        )
+
+    async def start(self) -> None:
+        host, port = parse_listen(self._settings.smtp_listen)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(self._protocol, host, port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._server.wait_closed(), 5.0)
+            self._server = None
+
+    def listeners(self) -> list[str]:
+        return [f"SMTP  {self._settings.smtp_listen}"]

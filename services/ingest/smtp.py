@@ -1,0 +1,93 @@
+"""Inbound SMTP (RFC 5321) handler for aiosmtpd: protocol state stays in aiosmtpd's
+`Session`/`Envelope`; this handler only decides replies and hands accepted mail on.
+
+A message is answered 250 only once its bytes are in the blob store and its
+`mail.received` event is acknowledged by JetStream; anything else is a 4xx, so the
+sending server keeps the message and retries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from shared.addresses import InvalidAddress, normalize
+from shared.events import MailReceived, new_event_id
+from shared.model import Account
+from shared.ports.blobs import BlobStore
+from shared.ports.bus import EventPublisher
+
+log = logging.getLogger(__name__)
+
+Resolve = Callable[[str], Awaitable[Account | None]]
+
+
+class InboundHandler:
+    def __init__(
+        self,
+        *,
+        resolve: Resolve,
+        blobs: BlobStore,
+        publisher: EventPublisher,
+        max_recipients: int,
+    ) -> None:
+        self._resolve = resolve
+        self._blobs = blobs
+        self._publisher = publisher
+        self._max_recipients = max_recipients
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        if len(envelope.rcpt_tos) >= self._max_recipients:
+            return "452 4.5.3 Too many recipients"
+        try:
+            recipient = normalize(address)
+        except InvalidAddress:
+            return "501 5.1.3 Bad recipient address syntax"
+        try:
+            account = await self._resolve(recipient)
+        except Exception:  # noqa: BLE001 - directory unreachable: the sender retries
+            log.exception("recipient lookup failed")
+            return "451 4.3.0 Recipient lookup failed, try again later"
+        if account is None:
+            return f"550 5.1.1 <{recipient}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(recipient)
+        return "250 2.1.5 Ok"
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd hook name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        raw = envelope.original_content
+        if not isinstance(raw, bytes):
+            return "554 5.6.0 Message content unavailable"
+        event_id = new_event_id()
+        try:
+            blob_id = await self._blobs.put(raw)
+            await self._publisher.publish(
+                MailReceived(
+                    event_id=event_id,
+                    blob_id=blob_id,
+                    size=len(raw),
+                    mail_from=envelope.mail_from or "",
+                    rcpt_to=list(envelope.rcpt_tos),
+                    received_at=datetime.now(UTC),
+                    peer=_peer(session),
+                    helo=session.host_name or "",
+                )
+            )
+        except Exception:  # noqa: BLE001 - not durable: refuse temporarily, nothing is lost
+            log.exception("could not queue message from %s", _peer(session))
+            return "451 4.3.0 Temporary failure, please try again later"
+        return f"250 2.0.0 Ok: queued as {event_id}"
+
+
+def _peer(session: Session) -> str:
+    peer = session.peer
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0])
+    return str(peer or "")

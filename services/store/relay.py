@@ -1,0 +1,67 @@
+"""Relays the change journal to the bus: each unpublished entry goes to
+`mailbox.changed.<account>` with `Nats-Msg-Id` = its id, then is marked published.
+
+The journal is written in the same transaction as the change, so a crash between the
+two steps only means an entry is published again (deduplicated by JetStream inside its
+window, and harmless to idempotent consumers after it), never that a change is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from shared.events import MailboxChanged
+from shared.ports.bus import EventPublisher
+from shared.ports.mailbox import MailboxStore
+
+log = logging.getLogger(__name__)
+
+
+class JournalRelay:
+    def __init__(self, mailbox: MailboxStore, publisher: EventPublisher, *, poll: float = 0.5):
+        self._mailbox = mailbox
+        self._publisher = publisher
+        self._poll = poll
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """A change was just journaled: publish without waiting for the next poll."""
+        self._wake.set()
+
+    async def relay_once(self) -> int:
+        """Publish one batch of pending entries; returns how many were published."""
+        pending = await self._mailbox.unpublished_changes()
+        published: list[str] = []
+        try:
+            for change in pending:
+                await self._publisher.publish(change, MailboxChanged.subject_for(change.account_id))
+                published.append(change.event_id)
+        finally:
+            await self._mailbox.mark_published(published)
+        return len(published)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                while await self.relay_once():
+                    pass
+            except Exception:  # noqa: BLE001 - bus or store down: retry on the next round
+                log.exception("journal relay failed, retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            self._wake.clear()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="journal-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):
+            await self.relay_once()

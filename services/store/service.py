@@ -1,0 +1,70 @@
+"""The store service: `mail.deliver` → a message in a mailbox, journaled and relayed."""
+
+from __future__ import annotations
+
+from faststream.nats import NatsBroker
+
+from services.store.relay import JournalRelay
+from shared import bus
+from shared.events import MailDeliver
+from shared.mime import parse_message
+from shared.model import FolderRole, NewMessage
+from shared.ports.blobs import BlobStore
+from shared.ports.bus import EventPublisher
+from shared.ports.mailbox import MailboxStore
+from shared.settings import CommonSettings
+from shared.streams import MAIL
+
+
+class StoreService:
+    name = "store"
+
+    def __init__(
+        self,
+        settings: CommonSettings,
+        *,
+        mailbox: MailboxStore,
+        blobs: BlobStore,
+        publisher: EventPublisher,
+    ) -> None:
+        self._settings = settings
+        self._mailbox = mailbox
+        self._blobs = blobs
+        self.relay = JournalRelay(mailbox, publisher)
+
+    def subscribe(self, broker: NatsBroker) -> None:
+        bus.subscribe(
+            broker,
+            subject=MailDeliver.SUBJECT,
+            stream=MAIL,
+            durable="store",
+            model=MailDeliver,
+            handler=self.handle,
+            max_deliver=self._settings.max_deliver,
+            workers=8,
+        )
+
+    async def handle(self, event: MailDeliver) -> None:
+        raw = await self._blobs.get(event.blob_id)
+        folder = await self._mailbox.folder_by_role(event.account_id, FolderRole(event.folder_role))
+        await self._mailbox.deliver(
+            NewMessage(
+                event_id=event.event_id,
+                account_id=event.account_id,
+                folder_id=folder.id,
+                blob_id=event.blob_id,
+                size=event.size,
+                received_at=event.received_at,
+                parsed=parse_message(raw),
+            )
+        )
+        self.relay.wake()
+
+    async def start(self) -> None:
+        self.relay.start()
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+
+    def listeners(self) -> list[str]:
+        return []

@@ -1,0 +1,27 @@
+"""What the runtime needs of a service: its subscriptions, and start/stop of what it serves."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from faststream.nats import NatsBroker
+
+
+class Service(Protocol):
+    name: str
+
+    def subscribe(self, broker: NatsBroker) -> None:
+        """Register the service's durable consumers on the broker (before it starts)."""
+        ...
+
+    async def start(self) -> None:
+        """Start listeners and background work; called once the broker is connected."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop accepting work and finish what is in hand."""
+        ...
+
+    def listeners(self) -> list[str]:
+        """Human-readable addresses this service listens on, for the start-up banner."""
+        ...

@@ -1,0 +1,113 @@
+"""A gateway on real embedded adapters (SQLite mailbox, file blobs, FTS5), for the API tests."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.gateway.app import create_app
+from services.gateway.ratelimit import LoginLimiter
+from services.search.adapters.fts5 import Fts5Index
+from services.store.adapters.fs_blobs import FsBlobStore
+from services.store.adapters.sqlite import SqliteMailboxStore
+from shared.events import new_event_id
+from shared.mime import parse_message
+from shared.model import Account, FolderRole, NewMessage
+from shared.passwords import hash_password_async
+from shared.ports import IndexDocument
+
+SECRET = b"test-secret-0123456789abcdef0123"
+ALICE = ("alice@example.test", "correct horse battery staple")
+BOB = ("bob@example.test", "tr0ub4dor&3")
+
+
+@dataclass
+class World:
+    client: TestClient[web.Request, web.Application]
+    mailbox: SqliteMailboxStore
+    index: Fts5Index
+    blobs: FsBlobStore
+    alice: Account
+    bob: Account
+
+    async def deliver(
+        self,
+        account: Account,
+        raw: bytes,
+        *,
+        role: FolderRole = FolderRole.INBOX,
+        received_at: datetime | None = None,
+    ) -> str:
+        """Put `raw` in a folder the way the pipeline does: blob, store, then index."""
+        folder = await self.mailbox.folder_by_role(account.id, role)
+        blob_id = await self.blobs.put(raw)
+        delivery = await self.mailbox.deliver(
+            NewMessage(
+                event_id=new_event_id(),
+                account_id=account.id,
+                folder_id=folder.id,
+                blob_id=blob_id,
+                size=len(raw),
+                received_at=received_at or datetime.now(UTC),
+                parsed=parse_message(raw),
+            )
+        )
+        stored = await self.mailbox.message(account.id, delivery.message_id)
+        await self.index.upsert(
+            IndexDocument(
+                account_id=account.id,
+                message_id=stored.id,
+                folder_id=stored.folder_id,
+                subject=stored.subject,
+                sender=stored.sender.display() if stored.sender else "",
+                to=", ".join(a.display() for a in stored.to),
+                body=stored.text_body,
+                attachment_names=[a.filename for a in stored.attachments],
+                date=stored.date,
+                size=stored.size,
+                has_attachments=stored.has_attachments,
+                modseq=stored.modseq,
+            )
+        )
+        return stored.id
+
+    async def token(self, credentials: tuple[str, str] = ALICE) -> str:
+        address, password = credentials
+        resp = await self.client.post(
+            "/api/v1/session", json={"address": address, "password": password}
+        )
+        assert resp.status == 200, await resp.text()
+        token = (await resp.json())["token"]
+        assert isinstance(token, str)
+        return token
+
+    async def auth(self, credentials: tuple[str, str] = ALICE) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self.token(credentials)}"}
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(
+    tmp_path: Path, *, login_limiter: LoginLimiter | None = None, secret: bytes = SECRET
+) -> AsyncIterator[World]:
+    mailbox = await SqliteMailboxStore.open(tmp_path / "mailboxes.sqlite3")
+    index = await Fts5Index.open(tmp_path / "index.sqlite3")
+    blobs = FsBlobStore(tmp_path / "blobs")
+    try:
+        alice = await mailbox.create_account(ALICE[0], await hash_password_async(ALICE[1]))
+        bob = await mailbox.create_account(BOB[0], await hash_password_async(BOB[1]))
+        app = create_app(
+            mailbox=mailbox, index=index, blobs=blobs, secret=secret, login_limiter=login_limiter
+        )
+        async with TestClient(TestServer(app)) as client:
+            yield World(client, mailbox, index, blobs, alice, bob)
+    finally:
+        await index.close()
+        await mailbox.close()
+        await blobs.close()
