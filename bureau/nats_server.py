@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import nats
 
@@ -37,6 +38,10 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def _open_log(path: Path) -> BinaryIO:
+    return path.open("ab")  # small local file; handed to the child as stdout/stderr
 
 
 class EmbeddedNats:
@@ -71,11 +76,15 @@ class EmbeddedNats:
         self._stop_stale()
         conf = self._root / "nats-server.conf"
         conf.write_text(self._config())
-        log_file = open(self._root / "nats-server.log", "ab")  # noqa: SIM115 - owned by the child
+        log_file = _open_log(self._root / "nats-server.log")
         try:
             self._process = await asyncio.create_subprocess_exec(
-                nats_server_binary(), "-c", str(conf),
-                stdout=log_file, stderr=log_file, stdin=asyncio.subprocess.DEVNULL,
+                nats_server_binary(),
+                "-c",
+                str(conf),
+                stdout=log_file,
+                stderr=log_file,
+                stdin=asyncio.subprocess.DEVNULL,
                 start_new_session=True,  # Ctrl-C reaches bureau, which stops nats-server last
             )
         finally:
@@ -113,13 +122,19 @@ class EmbeddedNats:
                     f" see {self._root / 'nats-server.log'}"
                 )
             try:
-                nc = await nats.connect(self.url, connect_timeout=1, max_reconnect_attempts=0)
+                # A plain TCP probe first: nats.connect waits seconds after a refusal.
+                _reader, writer = await asyncio.open_connection(self._host, self._port)
+                writer.close()
+                await writer.wait_closed()
+                nc = await nats.connect(
+                    self.url, connect_timeout=2, allow_reconnect=False, max_reconnect_attempts=0
+                )
                 try:
                     await nc.jetstream().account_info()
                 finally:
                     await nc.close()
                 return
-            except Exception as exc:  # noqa: BLE001 - not up yet
+            except Exception as exc:
                 last = exc
                 await asyncio.sleep(0.1)
         raise TimeoutError(f"nats-server not ready after {timeout}s: {last}")

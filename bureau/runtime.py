@@ -52,7 +52,9 @@ async def run_services(
             await service.start()
             started.append(service)
         if common.health_listen:
-            health = await _serve_health(common.health_listen, lambda: bool(connection.is_connected))
+            health = await _serve_health(
+                common.health_listen, lambda: bool(connection.is_connected)
+            )
         if on_ready is not None:
             on_ready(services)
         await stop.wait()
@@ -61,7 +63,7 @@ async def run_services(
         for service in reversed(started):
             try:
                 await service.stop()
-            except Exception:  # noqa: BLE001 - keep stopping the others
+            except Exception:
                 log.exception("stopping %s failed", service.name)
         await broker.stop()
         if health is not None:

@@ -24,7 +24,9 @@ async def _ingest(common: CommonSettings, adapters: Adapters, publisher: EventPu
     )
 
 
-async def _filters(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+async def _filters(
+    common: CommonSettings, adapters: Adapters, publisher: EventPublisher
+) -> Service:
     from services.filters.service import FiltersService
 
     return FiltersService(common, mailbox=await adapters.mailbox(), publisher=publisher)
@@ -44,7 +46,9 @@ async def _search(common: CommonSettings, adapters: Adapters, publisher: EventPu
     return SearchService(common, index=await adapters.index(), blobs=await adapters.blobs())
 
 
-async def _gateway(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+async def _gateway(
+    common: CommonSettings, adapters: Adapters, publisher: EventPublisher
+) -> Service:
     from services.gateway.service import GatewayService
     from services.gateway.settings import GatewaySettings
 

@@ -39,7 +39,7 @@ def make_broker(url: str, name: str) -> NatsBroker:
         url,
         name=name,
         max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5,
+        reconnect_time_wait=1,
         logger=logging.getLogger(f"bureau.bus.{name}"),
         log_level=logging.DEBUG,
     )
@@ -58,7 +58,9 @@ def _stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
     )
 
 
-async def ensure_streams(js: JetStreamContext, specs: tuple[StreamSpec, ...], replicas: int = 1) -> None:
+async def ensure_streams(
+    js: JetStreamContext, specs: tuple[StreamSpec, ...], replicas: int = 1
+) -> None:
     """Create each stream, or bring an existing one to its current definition."""
     for spec in specs:
         config = _stream_config(spec, replicas)
@@ -79,17 +81,17 @@ class JetStreamPublisher:
     async def publish(self, event: Event, subject: str | None = None) -> None:
         subject = subject or event.SUBJECT
         try:
-            ack = await self._broker.publish(
+            # With `stream=` FastStream publishes through JetStream and waits for the PubAck;
+            # a timeout, or no stream taking the subject, raises.
+            await self._broker.publish(
                 event.model_dump_json().encode(),
                 subject,
                 stream=_stream_of(subject),
                 headers={"Nats-Msg-Id": event.event_id, "content-type": "application/json"},
                 timeout=10.0,
             )
-        except Exception as exc:  # noqa: BLE001 - any failure means "not durable"
+        except Exception as exc:
             raise PublishError(f"publish to {subject} failed: {exc}") from exc
-        if ack is None:
-            raise PublishError(f"publish to {subject} was not acknowledged")
 
 
 def _stream_of(subject: str) -> str:
@@ -97,9 +99,7 @@ def _stream_of(subject: str) -> str:
 
     for spec in ALL_STREAMS:
         for pattern in spec.subjects:
-            if pattern == subject or (
-                pattern.endswith(".>") and subject.startswith(pattern[:-1])
-            ):
+            if pattern == subject or (pattern.endswith(".>") and subject.startswith(pattern[:-1])):
                 return spec.name
     raise ValueError(f"no stream holds subject {subject!r}")
 
@@ -138,7 +138,7 @@ class Consumer:
             return
         try:
             await self._handler(event)
-        except Exception as exc:  # noqa: BLE001 - every failure gets an explicit outcome
+        except Exception as exc:
             if deliveries >= self.max_deliver:
                 log.error("%s: %s failed for good: %s", self._describe, event.event_id, exc)
                 await self._dead_letter(msg, deliveries, f"{type(exc).__name__}: {exc}")
@@ -146,7 +146,11 @@ class Consumer:
                 delay = min(0.2 * 2 ** (deliveries - 1), 30.0)
                 log.warning(
                     "%s: %s failed (delivery %d), retrying in %.1fs: %s",
-                    self._describe, event.event_id, deliveries, delay, exc,
+                    self._describe,
+                    event.event_id,
+                    deliveries,
+                    delay,
+                    exc,
                 )
                 await msg.nack(delay=delay)
             return
@@ -171,7 +175,7 @@ class Consumer:
                 stream="DEADLETTER",
                 timeout=10.0,
             )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             # Not parked: leave it for redelivery rather than lose it.
             log.error("%s: dead-letter publish failed, will retry: %s", self._describe, exc)
             await msg.nack(delay=5.0)
@@ -183,7 +187,7 @@ class Consumer:
 def _deliveries(msg: NatsMessage) -> int:
     try:
         return int(msg.raw_message.metadata.num_delivered)
-    except Exception:  # noqa: BLE001 - in-memory test brokers carry no JetStream metadata
+    except Exception:
         return 1
 
 

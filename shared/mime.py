@@ -23,7 +23,7 @@ _MAX_HEADER = 8192
 def parse_message(raw: bytes) -> ParsedMessage:
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw)
-    except Exception as exc:  # noqa: BLE001 - the parser itself gave up: keep an empty parse
+    except Exception as exc:
         return ParsedMessage(defects=[f"unparseable: {exc}"])
     parsed = ParsedMessage()
     defects: list[str] = [type(d).__name__ for d in msg.defects]
@@ -52,7 +52,7 @@ def _headers(msg: Message, defects: list[str]) -> list[tuple[str, str]]:
 def _header_text_raw(msg: Message, name: str, value: Any, defects: list[str]) -> str:
     try:
         text = str(msg.policy.header_fetch_parse(name, value))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         defects.append(f"header {name}: {exc}")
         text = str(value)
     return text[:_MAX_HEADER]
@@ -61,7 +61,7 @@ def _header_text_raw(msg: Message, name: str, value: Any, defects: list[str]) ->
 def _header_text(msg: Message, name: str, defects: list[str]) -> str:
     try:
         value = msg.get(name)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         defects.append(f"header {name}: {exc}")
         raw = msg.get_all(name, failobj=None) if hasattr(msg, "get_all") else None
         return str(raw[0]) if raw else ""
@@ -104,7 +104,7 @@ def _date(text: str) -> datetime | None:
 
 
 def _walk(part: Message, path: str, parsed: ParsedMessage, defects: list[str]) -> None:
-    """Depth-first over the MIME tree; part paths follow IMAP section numbering (RFC 3501 §6.4.5)."""
+    """Depth-first over the MIME tree; part paths as IMAP numbers sections (RFC 3501 §6.4.5)."""
     if part.is_multipart():
         children = part.get_payload()
         if not isinstance(children, list):
@@ -120,7 +120,7 @@ def _walk(part: Message, path: str, parsed: ParsedMessage, defects: list[str]) -
     try:
         disposition = part.get_content_disposition()
         filename = part.get_filename()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         defects.append(f"part {own_path}: {exc}")
         disposition, filename = None, None
     is_body = disposition != "attachment" and not filename and ctype in ("text/plain", "text/html")
@@ -139,7 +139,11 @@ def _walk(part: Message, path: str, parsed: ParsedMessage, defects: list[str]) -
 
 
 def _add_attachment(
-    part: Message, path: str, ctype: str, filename: str | None, disposition: str | None,
+    part: Message,
+    path: str,
+    ctype: str,
+    filename: str | None,
+    disposition: str | None,
     parsed: ParsedMessage,
 ) -> None:
     payload = part.get_payload(decode=True)

@@ -25,14 +25,27 @@ class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUREAU_", extra="ignore")
 
     data_dir: Path = Field(default=Path("var"), description="where the embedded run keeps its data")
-    nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server(s), comma-separated")
-    mongodb_uri: SecretStr | None = Field(default=None, description="use MongoDB for mailboxes and blobs")
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222", description="NATS server(s), comma-separated"
+    )
+    mongodb_uri: SecretStr | None = Field(
+        default=None, description="use MongoDB for mailboxes and blobs"
+    )
     mongodb_database: str = "bureau"
-    opensearch_url: SecretStr | None = Field(default=None, description="use OpenSearch for the index")
+    opensearch_url: SecretStr | None = Field(
+        default=None, description="use OpenSearch for the index"
+    )
     opensearch_index_prefix: str = "bureau"
     stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas per stream")
-    max_deliver: int = Field(default=5, ge=1, description="deliveries before a message is dead-lettered")
-    health_listen: str | None = Field(default=None, description="host:port for /healthz and /readyz")
+    max_deliver: int = Field(
+        default=5, ge=1, description="deliveries before a message is dead-lettered"
+    )
+    ack_wait: float = Field(
+        default=30.0, gt=0, description="seconds before an unacknowledged delivery is redelivered"
+    )
+    health_listen: str | None = Field(
+        default=None, description="host:port for /healthz and /readyz"
+    )
     log_level: str = "INFO"
 
     @field_validator("health_listen")

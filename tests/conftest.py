@@ -15,8 +15,8 @@ from bureau.runtime import run_services
 from bureau.services import SERVICE_NAMES
 from shared.settings import CommonSettings
 
-import os
-STACK_SERVICES = os.environ.get('TEST_SERVICES', ','.join(SERVICE_NAMES)).split(',')
+# MongoDB and OpenSearch fixtures: real servers when configured, else a skip with the reason.
+pytest_plugins = ["tests.remote"]
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ async def stack(
     ready = asyncio.Event()
     task = asyncio.create_task(
         run_services(
-            STACK_SERVICES,
+            SERVICE_NAMES,
             CommonSettings(),
             nats_url=nats_server.url,
             on_ready=lambda _services: ready.set(),
@@ -67,7 +67,9 @@ async def stack(
         )
     )
     ready_wait = asyncio.create_task(ready.wait())
-    done, _ = await asyncio.wait({task, ready_wait}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait(
+        {task, ready_wait}, timeout=30, return_when=asyncio.FIRST_COMPLETED
+    )
     if task in done:
         task.result()  # raises the start-up error
     assert ready.is_set(), "stack did not start in 30 s"

@@ -43,6 +43,7 @@ class FiltersService:
             model=MailReceived,
             handler=self.handle,
             max_deliver=self._settings.max_deliver,
+            ack_wait=self._settings.ack_wait,
             workers=8,
         )
 

@@ -51,6 +51,7 @@ def create_app(
 
 
 async def _serving(app: web.Application) -> None:
+    await app[AUTH].prepare()
     app[READINESS].status = "ok"
 
 

@@ -22,6 +22,9 @@ from shared.ports import MailboxStore
 log = logging.getLogger("bureau.gateway.auth")
 
 _BAD_LOGIN = "wrong address or password"
+# A hash of a random, forgotten password: checked when the address is unknown, so both
+# failures cost one Argon2 verification. Not a secret; made once per process.
+_dummy_hash: str | None = None
 
 
 def unauthorized(message: str, challenge: str = "Bearer") -> ApiError:
@@ -33,7 +36,6 @@ class Authenticator:
         self.tokens = tokens
         self._mailbox = mailbox
         self._limiter = limiter
-        self._dummy_hash: str | None = None
 
     async def login(self, address: str, password: str, client: str) -> Account:
         """The account these credentials open; 401 if none, 429 after too many failures."""
@@ -41,12 +43,14 @@ class Authenticator:
         wait = self._limiter.retry_after(key)
         if wait is not None:
             raise ApiError(
-                429, "rate_limited", "too many failed logins; try again later",
+                429,
+                "rate_limited",
+                "too many failed logins; try again later",
                 {"Retry-After": str(wait)},
             )
         account = await self._mailbox.account_by_address(address.strip())
         if account is None:
-            await check_password_async(await self._dummy(), password)
+            await check_password_async(await _dummy(), password)
         elif await check_password_async(account.password_hash, password):
             self._limiter.succeeded(key)
             return account
@@ -79,10 +83,16 @@ class Authenticator:
             raise unauthorized("invalid or expired token", 'Bearer error="invalid_token"')
         return account
 
-    async def _dummy(self) -> str:
-        if self._dummy_hash is None:
-            self._dummy_hash = await hash_password_async(secrets.token_urlsafe(16))
-        return self._dummy_hash
+    async def prepare(self) -> None:
+        """Make the dummy hash now, so the first unknown address costs no extra hashing."""
+        await _dummy()
+
+
+async def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = await hash_password_async(secrets.token_urlsafe(16))
+    return _dummy_hash
 
 
 def client_of(request: web.Request) -> str:

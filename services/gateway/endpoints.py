@@ -46,8 +46,15 @@ def public(
 ) -> Endpoint:
     """An endpoint anyone may call."""
     return Endpoint(
-        method, path, handler, summary, response,
-        content_type=content_type, request=request, errors=errors, tag=tag,
+        method,
+        path,
+        handler,
+        summary,
+        response,
+        content_type=content_type,
+        request=request,
+        errors=errors,
+        tag=tag,
         operation_id=handler.__name__,
     )
 
@@ -71,7 +78,15 @@ def private(
         return await handler(request, account)
 
     return Endpoint(
-        method, path, authenticated, summary, response,
-        content_type=content_type, query=query, auth=True, errors=errors, tag=tag,
+        method,
+        path,
+        authenticated,
+        summary,
+        response,
+        content_type=content_type,
+        query=query,
+        auth=True,
+        errors=errors,
+        tag=tag,
         operation_id=handler.__name__,
     )

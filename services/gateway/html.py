@@ -13,11 +13,31 @@ import re
 import nh3
 
 # Dropped with everything inside them (the rest of the unknown tags keep their text).
-_DROPPED_WITH_CONTENT = frozenset({
-    "script", "style", "title", "head", "form", "button", "select", "textarea", "iframe",
-    "frame", "frameset", "object", "embed", "applet", "noscript", "template", "svg", "math",
-    "audio", "video", "canvas",
-})
+_DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "style",
+        "title",
+        "head",
+        "form",
+        "button",
+        "select",
+        "textarea",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "audio",
+        "video",
+        "canvas",
+    }
+)
 
 _TAGS = frozenset((nh3.ALLOWED_TAGS - {"area", "map"}) | {"font"})
 
@@ -34,18 +54,57 @@ _ATTRIBUTES["table"] |= {"width", "border", "cellpadding", "cellspacing", "bgcol
 _ATTRIBUTES["tr"] |= {"valign", "bgcolor"}
 
 # CSS properties that cannot take a url() and so cannot load anything.
-_STYLE_PROPERTIES = frozenset({
-    "color", "background-color", "font", "font-family", "font-size", "font-style",
-    "font-weight", "font-variant", "letter-spacing", "line-height", "text-align",
-    "text-decoration", "text-indent", "text-transform", "vertical-align", "white-space",
-    "word-spacing", "direction", "width", "height", "max-width", "min-width", "margin",
-    "margin-top", "margin-right", "margin-bottom", "margin-left", "padding", "padding-top",
-    "padding-right", "padding-bottom", "padding-left", "border", "border-top", "border-right",
-    "border-bottom", "border-left", "border-color", "border-style", "border-width",
-    "border-collapse", "border-spacing", "border-radius", "display",
-})
+_STYLE_PROPERTIES = frozenset(
+    {
+        "color",
+        "background-color",
+        "font",
+        "font-family",
+        "font-size",
+        "font-style",
+        "font-weight",
+        "font-variant",
+        "letter-spacing",
+        "line-height",
+        "text-align",
+        "text-decoration",
+        "text-indent",
+        "text-transform",
+        "vertical-align",
+        "white-space",
+        "word-spacing",
+        "direction",
+        "width",
+        "height",
+        "max-width",
+        "min-width",
+        "margin",
+        "margin-top",
+        "margin-right",
+        "margin-bottom",
+        "margin-left",
+        "padding",
+        "padding-top",
+        "padding-right",
+        "padding-bottom",
+        "padding-left",
+        "border",
+        "border-top",
+        "border-right",
+        "border-bottom",
+        "border-left",
+        "border-color",
+        "border-style",
+        "border-width",
+        "border-collapse",
+        "border-spacing",
+        "border-radius",
+        "display",
+    }
+)
 # Belt and braces: any url(), legacy expression() or escape trick drops the whole style.
 _ACTIVE_CSS = re.compile(r"url\s*\(|expression\s*\(|image-set|@import|\\", re.IGNORECASE)
+
 
 def _drop_active_style(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "style" and _ACTIVE_CSS.search(value):

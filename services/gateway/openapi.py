@@ -15,6 +15,10 @@ from services.gateway.schemas import ErrorResponse
 
 _REF = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"{(\w+)}")
+_ERROR_HEADERS: dict[int, tuple[str, dict[str, str]]] = {
+    401: ("WWW-Authenticate", {"type": "string"}),
+    429: ("Retry-After", {"type": "integer", "description": "seconds"}),
+}
 
 
 def build_openapi(endpoints: Iterable[Endpoint], *, version: str = "1") -> dict[str, Any]:
@@ -36,10 +40,12 @@ def build_openapi(endpoints: Iterable[Endpoint], *, version: str = "1") -> dict[
         "components": {
             "schemas": definitions.get("$defs", {}),
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer",
-                           "description": "token from POST /api/v1/session"},
-                "basic": {"type": "http", "scheme": "basic",
-                          "description": "address and password"},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "token from POST /api/v1/session",
+                },
+                "basic": {"type": "http", "scheme": "basic", "description": "address and password"},
             },
         },
     }
@@ -61,17 +67,25 @@ def _operation(e: Endpoint) -> dict[str, Any]:
         op["parameters"] = params
     if e.request is not None:
         op["requestBody"] = {
-            "required": True, "content": {"application/json": {"schema": _ref(e.request)}},
+            "required": True,
+            "content": {"application/json": {"schema": _ref(e.request)}},
         }
     op["security"] = [{"bearer": []}, {"basic": []}] if e.auth else []
     op["responses"] = {"200": _success(e)} | {
-        str(status): {
-            "description": HTTPStatus(status).phrase,
-            "content": {"application/json": {"schema": _ref(ErrorResponse)}},
-        }
-        for status in sorted(_error_statuses(e))
+        str(status): _error(status) for status in sorted(_error_statuses(e))
     }
     return op
+
+
+def _error(status: int) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": HTTPStatus(status).phrase,
+        "content": {"application/json": {"schema": _ref(ErrorResponse)}},
+    }
+    if status in _ERROR_HEADERS:
+        name, schema = _ERROR_HEADERS[status]
+        answer["headers"] = {name: {"schema": schema}}
+    return answer
 
 
 def _success(e: Endpoint) -> dict[str, Any]:

@@ -39,9 +39,7 @@ def _unb64(text: str) -> bytes:
 class SessionTokens:
     """Issues and checks bearer tokens of the form `payload.signature` (base64url)."""
 
-    def __init__(
-        self, secret: bytes, ttl: int, *, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, secret: bytes, ttl: int, *, clock: Callable[[], float] = time.time) -> None:
         if len(secret) < 16:
             raise ValueError("the token secret must be at least 16 bytes")
         if ttl <= 0:

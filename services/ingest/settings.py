@@ -17,6 +17,6 @@ class IngestSettings(CommonSettings):
 
     @field_validator("smtp_listen")
     @classmethod
-    def _check_listen(cls, value: str) -> str:
+    def _check_smtp_listen(cls, value: str) -> str:
         parse_listen(value)
         return value

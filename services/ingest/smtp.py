@@ -39,8 +39,12 @@ class InboundHandler:
         self._publisher = publisher
         self._max_recipients = max_recipients
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
-        self, server: SMTP, session: Session, envelope: Envelope, address: str,
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
         rcpt_options: list[str],
     ) -> str:
         if len(envelope.rcpt_tos) >= self._max_recipients:
@@ -51,7 +55,7 @@ class InboundHandler:
             return "501 5.1.3 Bad recipient address syntax"
         try:
             account = await self._resolve(recipient)
-        except Exception:  # noqa: BLE001 - directory unreachable: the sender retries
+        except Exception:
             log.exception("recipient lookup failed")
             return "451 4.3.0 Recipient lookup failed, try again later"
         if account is None:
@@ -59,9 +63,7 @@ class InboundHandler:
         envelope.rcpt_tos.append(recipient)
         return "250 2.1.5 Ok"
 
-    async def handle_DATA(  # noqa: N802 - aiosmtpd hook name
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content
         if not isinstance(raw, bytes):
             return "554 5.6.0 Message content unavailable"
@@ -80,7 +82,7 @@ class InboundHandler:
                     helo=session.host_name or "",
                 )
             )
-        except Exception:  # noqa: BLE001 - not durable: refuse temporarily, nothing is lost
+        except Exception:
             log.exception("could not queue message from %s", _peer(session))
             return "451 4.3.0 Temporary failure, please try again later"
         return f"250 2.0.0 Ok: queued as {event_id}"

@@ -53,6 +53,7 @@ class SearchService:
             model=MailboxChanged,
             handler=self.handle,
             max_deliver=self._settings.max_deliver,
+            ack_wait=self._settings.ack_wait,
             workers=4,
         )
 

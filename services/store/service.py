@@ -41,6 +41,7 @@ class StoreService:
             model=MailDeliver,
             handler=self.handle,
             max_deliver=self._settings.max_deliver,
+            ack_wait=self._settings.ack_wait,
             workers=8,
         )
 

@@ -52,14 +52,23 @@ class SearchIndex(Protocol):
         ...
 
     async def update_state(
-        self, account_id: str, message_id: str, *, folder_id: str, unread: bool, flagged: bool, modseq: int
+        self,
+        account_id: str,
+        message_id: str,
+        *,
+        folder_id: str,
+        unread: bool,
+        flagged: bool,
+        modseq: int,
     ) -> None:
         """Change the mutable fields of an indexed message without re-reading its text."""
         ...
 
     async def delete(self, account_id: str, message_id: str) -> None: ...
 
-    async def search(self, account_id: str, words: str, *, limit: int = 200, offset: int = 0) -> SearchResults:
+    async def search(
+        self, account_id: str, words: str, *, limit: int = 200, offset: int = 0
+    ) -> SearchResults:
         """Messages of one account matching every word of `words`, best first."""
         ...
 

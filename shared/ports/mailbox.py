@@ -86,7 +86,9 @@ class MailboxStore(Protocol):
 
     async def mark_published(self, change_ids: list[str]) -> None: ...
 
-    async def changes_since(self, account_id: str, modseq: int, limit: int = 1000) -> list[MailboxChanged]:
+    async def changes_since(
+        self, account_id: str, modseq: int, limit: int = 1000
+    ) -> list[MailboxChanged]:
         """Journal entries of one account with a modseq above `modseq`, in order."""
         ...
 

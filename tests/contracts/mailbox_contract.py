@@ -110,7 +110,8 @@ class MailboxStoreContract:
         )
         reply = await store.deliver(
             new_message(
-                account.id, inbox.id,
+                account.id,
+                inbox.id,
                 make_raw(subject="Re: x", in_reply_to="<root@example.net>"),
             )
         )
@@ -120,9 +121,7 @@ class MailboxStoreContract:
         c = await store.message(account.id, other.message_id)
         assert a.thread_id == b.thread_id != c.thread_id
 
-    async def test_journal_orders_changes_and_tracks_publication(
-        self, store: MailboxStore
-    ) -> None:
+    async def test_journal_orders_changes_and_tracks_publication(self, store: MailboxStore) -> None:
         account = await store.create_account("alice@example.test", "hash")
         inbox = await store.folder_by_role(account.id, FolderRole.INBOX)
         for i in range(3):

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -92,6 +91,16 @@ class World:
         return {"Authorization": f"Bearer {await self.token(credentials)}"}
 
 
+_HASHES: dict[str, str] = {}
+
+
+async def _hashed(password: str) -> str:
+    """Argon2 is slow on purpose; the tests hash each password once per run."""
+    if password not in _HASHES:
+        _HASHES[password] = await hash_password_async(password)
+    return _HASHES[password]
+
+
 @contextlib.asynccontextmanager
 async def running_gateway(
     tmp_path: Path, *, login_limiter: LoginLimiter | None = None, secret: bytes = SECRET
@@ -100,8 +109,8 @@ async def running_gateway(
     index = await Fts5Index.open(tmp_path / "index.sqlite3")
     blobs = FsBlobStore(tmp_path / "blobs")
     try:
-        alice = await mailbox.create_account(ALICE[0], await hash_password_async(ALICE[1]))
-        bob = await mailbox.create_account(BOB[0], await hash_password_async(BOB[1]))
+        alice = await mailbox.create_account(ALICE[0], await _hashed(ALICE[1]))
+        bob = await mailbox.create_account(BOB[0], await _hashed(BOB[1]))
         app = create_app(
             mailbox=mailbox, index=index, blobs=blobs, secret=secret, login_limiter=login_limiter
         )

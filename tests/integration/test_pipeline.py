@@ -31,7 +31,9 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 
         await asyncio.sleep(0.05)
 
 
-def send(port: int, raw: bytes, to: list[str], sender: str = "bob@example.net") -> dict[str, tuple[int, bytes]]:
+def send(
+    port: int, raw: bytes, to: list[str], sender: str = "bob@example.net"
+) -> dict[str, tuple[int, bytes]]:
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
         return client.sendmail(sender, to, raw)
 
@@ -83,9 +85,10 @@ async def test_unknown_recipient_and_oversize_are_refused(stack: Stack) -> None:
     def oversize() -> None:
         big = make_raw(body="x") + (b"y" * 76 + b"\r\n") * 700_000  # ~54 MB
         # Announced with MAIL FROM SIZE= (RFC 1870): refused before the data is sent.
-        with pytest.raises(smtplib.SMTPSenderRefused) as early, smtplib.SMTP(
-            "127.0.0.1", stack.smtp_port, timeout=60
-        ) as client:
+        with (
+            pytest.raises(smtplib.SMTPSenderRefused) as early,
+            smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=60) as client,
+        ):
             client.sendmail("bob@example.net", ["alice@example.test"], big)
         assert early.value.smtp_code == 552
         # Not announced: refused at the end of DATA.
@@ -106,7 +109,7 @@ async def test_malformed_mime_is_stored_and_pipeline_goes_on(stack: Stack) -> No
         alice = await mailbox.create_account("alice@example.test", hash_password("secret-pw"))
         broken = (
             b"Subject: =?utf-8?B?broken\r\nFrom: <<<\r\nDate: yesterday-ish\r\n"
-            b"Content-Type: multipart/mixed; boundary=\"never\"\r\n\r\n\xff\xfe\x00 garbage\r\n"
+            b'Content-Type: multipart/mixed; boundary="never"\r\n\r\n\xff\xfe\x00 garbage\r\n'
         )
         good = make_raw(subject="after the broken one")
         await asyncio.to_thread(send, stack.smtp_port, broken, ["alice@example.test"])

@@ -73,7 +73,13 @@ class Fts5Index:
         await self._db.transaction(lambda conn: _upsert(conn, doc))
 
     async def update_state(
-        self, account_id: str, message_id: str, *, folder_id: str, unread: bool, flagged: bool,
+        self,
+        account_id: str,
+        message_id: str,
+        *,
+        folder_id: str,
+        unread: bool,
+        flagged: bool,
         modseq: int,
     ) -> None:
         await self._db.transaction(
@@ -153,17 +159,29 @@ def _upsert(conn: sqlite3.Connection, doc: IndexDocument) -> None:
         "INSERT INTO docs(account_id, message_id, folder_id, subject, sender, date, size, unread,"
         " flagged, has_attachments, modseq) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (
-            doc.account_id, doc.message_id, doc.folder_id, doc.subject, doc.sender,
-            doc.date.isoformat(timespec="microseconds"), doc.size, int(doc.unread),
-            int(doc.flagged), int(doc.has_attachments), doc.modseq,
+            doc.account_id,
+            doc.message_id,
+            doc.folder_id,
+            doc.subject,
+            doc.sender,
+            doc.date.isoformat(timespec="microseconds"),
+            doc.size,
+            int(doc.unread),
+            int(doc.flagged),
+            int(doc.has_attachments),
+            doc.modseq,
         ),
     )
     conn.execute(
         "INSERT INTO fts(rowid, acct, subject, sender, recipients, body, attachments)"
         " VALUES (?,?,?,?,?,?,?)",
         (
-            cursor.lastrowid, _acct_token(doc.account_id), doc.subject, doc.sender,
-            f"{doc.to} {doc.cc}", doc.body, " ".join(doc.attachment_names),
+            cursor.lastrowid,
+            _acct_token(doc.account_id),
+            doc.subject,
+            doc.sender,
+            f"{doc.to} {doc.cc}",
+            doc.body,
+            " ".join(doc.attachment_names),
         ),
     )
-

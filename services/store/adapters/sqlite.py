@@ -251,18 +251,37 @@ def _deliver(conn: sqlite3.Connection, message: NewMessage) -> Delivery:
         " date, subject, sender, recipients, unread, flagged, has_attachments, thread_id, modseq,"
         " message_id_hdr, parsed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
-            summary.id, summary.account_id, summary.folder_id, message.event_id, summary.blob_id,
-            summary.size, _ts(summary.received_at), _ts(summary.date), summary.subject,
+            summary.id,
+            summary.account_id,
+            summary.folder_id,
+            message.event_id,
+            summary.blob_id,
+            summary.size,
+            _ts(summary.received_at),
+            _ts(summary.date),
+            summary.subject,
             summary.sender.model_dump_json() if summary.sender else None,
-            json.dumps({
-                "to": [a.model_dump() for a in summary.to],
-                "cc": [a.model_dump() for a in summary.cc],
-            }),
-            int(summary.unread), int(summary.flagged), int(summary.has_attachments),
-            summary.thread_id, modseq, parsed.message_id,
+            json.dumps(
+                {
+                    "to": [a.model_dump() for a in summary.to],
+                    "cc": [a.model_dump() for a in summary.cc],
+                }
+            ),
+            int(summary.unread),
+            int(summary.flagged),
+            int(summary.has_attachments),
+            summary.thread_id,
+            modseq,
+            parsed.message_id,
             parsed.model_dump_json(
-                include={"in_reply_to", "references", "headers", "text_body", "html_body",
-                         "attachments"}
+                include={
+                    "in_reply_to",
+                    "references",
+                    "headers",
+                    "text_body",
+                    "html_body",
+                    "attachments",
+                }
             ),
         ),
     )

@@ -1,0 +1,143 @@
+"""The README's path, as a user takes it: `bureau run`, an account made with the CLI,
+mail over SMTP to a plus-address, read and found over HTTP; then stop, start again."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import smtplib
+import subprocess
+from pathlib import Path
+
+import aiohttp
+
+from bureau.nats_server import free_port
+from tests.factories import make_raw
+from tests.integration.processes import BUREAU, wait_http
+
+
+class EmbeddedRun:
+    def __init__(self, tmp_path: Path) -> None:
+        self.smtp_port, self.http_port = free_port(), free_port()
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("BUREAU_")}
+        self.env.update(
+            BUREAU_DATA_DIR=str(tmp_path / "var"),
+            BUREAU_SMTP_LISTEN=f"127.0.0.1:{self.smtp_port}",
+            BUREAU_HTTP_LISTEN=f"127.0.0.1:{self.http_port}",
+        )
+        self.log = tmp_path / "run.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/api/v1"
+
+    async def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen([*BUREAU, "run"], env=self.env, stdout=log, stderr=log)
+        await wait_http(f"http://127.0.0.1:{self.http_port}/readyz", 60)
+
+    def stop(self, sig: int = signal.SIGINT) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        return self.process.wait(60)
+
+    def cli(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*BUREAU, *args], env=self.env, input=stdin, capture_output=True, text=True, timeout=60
+        )
+
+
+async def test_run_account_smtp_http_restart(tmp_path: Path) -> None:
+    run = EmbeddedRun(tmp_path)
+    await run.start()
+    try:
+        created = run.cli(
+            "account",
+            "create",
+            "alice@example.test",
+            "--password-stdin",
+            stdin="correct horse battery\n",
+        )
+        assert created.returncode == 0, created.stderr
+        again = run.cli(
+            "account",
+            "create",
+            "alice@example.test",
+            "--password-stdin",
+            stdin="correct horse battery\n",
+        )
+        assert again.returncode == 1 and "already exists" in again.stderr
+        banner = run.log.read_text()
+        assert f"127.0.0.1:{run.smtp_port}" in banner and f"127.0.0.1:{run.http_port}" in banner
+        assert "account create" in banner
+
+        raw = make_raw(
+            to="alice+news@example.test",
+            subject="Launch window",
+            body="The aurora borealis is visible tonight.\n",
+        )
+        with smtplib.SMTP("127.0.0.1", run.smtp_port, timeout=30) as client:
+            client.sendmail("bob@example.net", ["alice+news@example.test"], raw)
+
+        async with aiohttp.ClientSession() as http:
+            token = await _login(http, run.api)
+            headers = {"Authorization": f"Bearer {token}"}
+            message_id = await _wait_found(http, run.api, headers, "borealis")
+            inbox = await _inbox(http, run.api, headers)
+            assert inbox["unread"] == 1
+            async with http.get(f"{run.api}/folders/{inbox['id']}/messages", headers=headers) as r:
+                listing = await r.json()
+            assert [m["id"] for m in listing["items"]] == [message_id]
+            assert listing["items"][0]["subject"] == "Launch window"
+            async with http.get(f"{run.api}/messages/{message_id}/raw", headers=headers) as r:
+                assert await r.read() == raw
+    finally:
+        code = run.stop()
+    assert code == 0
+    assert "Bureau stopped." in run.log.read_text()
+
+    await run.start()  # the same data directory: everything is still there, indexed once
+    try:
+        async with aiohttp.ClientSession() as http:
+            token = await _login(http, run.api)
+            headers = {"Authorization": f"Bearer {token}"}
+            assert (await _inbox(http, run.api, headers))["total"] == 1
+            await asyncio.sleep(1.0)  # give a wrongly replayed journal the chance to show
+            async with http.get(
+                f"{run.api}/search", params={"q": "borealis"}, headers=headers
+            ) as r:
+                found = await r.json()
+            assert found["total"] == 1 and [i["id"] for i in found["items"]] == [message_id]
+    finally:
+        assert run.stop(signal.SIGTERM) == 0
+
+
+async def _login(http: aiohttp.ClientSession, api: str) -> str:
+    async with http.post(
+        f"{api}/session",
+        json={"address": "alice@example.test", "password": "correct horse battery"},
+    ) as resp:
+        assert resp.status == 200, await resp.text()
+        return str((await resp.json())["token"])
+
+
+async def _inbox(
+    http: aiohttp.ClientSession, api: str, headers: dict[str, str]
+) -> dict[str, object]:
+    async with http.get(f"{api}/folders", headers=headers) as resp:
+        folders = await resp.json()
+    return next(f for f in folders if f["role"] == "inbox")
+
+
+async def _wait_found(
+    http: aiohttp.ClientSession, api: str, headers: dict[str, str], word: str
+) -> str:
+    for _ in range(200):
+        async with http.get(f"{api}/search", params={"q": word}, headers=headers) as resp:
+            body = await resp.json()
+        if body["total"]:
+            return str(body["items"][0]["id"])
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{word!r} never found")
