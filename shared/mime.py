@@ -10,71 +10,73 @@ import email.utils
 import re
 from datetime import UTC, datetime
 from email import policy
-from email.message import EmailMessage, Message
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import Message
 from email.parser import BytesParser
-from typing import Any
 
 from shared.model import Address, Attachment, ParsedMessage
 
 _MSGID = re.compile(r"<[^<>\s]+>")
+_FOLD = re.compile(r"\r?\n[ \t]+")
 _MAX_HEADER = 8192
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
+    # compat32 keeps headers as strings: decoding only the ones we use is several times
+    # faster than policy.default's header registry, which parses every header it touches.
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
-    except Exception as exc:
+        msg = BytesParser(policy=policy.compat32).parsebytes(raw)
+    except Exception as exc:  # noqa: BLE001 - the parser itself gave up: keep an empty parse
         return ParsedMessage(defects=[f"unparseable: {exc}"])
     parsed = ParsedMessage()
     defects: list[str] = [type(d).__name__ for d in msg.defects]
-    parsed.headers = _headers(msg, defects)
-    parsed.subject = _header_text(msg, "Subject", defects)
-    parsed.message_id = _first_msgid(_header_text(msg, "Message-ID", defects))
-    parsed.in_reply_to = _msgids(_header_text(msg, "In-Reply-To", defects))
-    parsed.references = _msgids(_header_text(msg, "References", defects))
-    senders = _addresses(msg, "From", defects)
+    # raw_items: compat32's get() would turn undecoded 8-bit bytes into U+FFFD.
+    raw_headers = list(msg.raw_items())
+    parsed.headers = [(name, decode_header_value(value)) for name, value in raw_headers]
+    first: dict[str, str] = {}
+    every: dict[str, list[str]] = {}
+    for name, value in raw_headers:
+        first.setdefault(name.lower(), value)
+        every.setdefault(name.lower(), []).append(value)
+    parsed.subject = decode_header_value(first.get("subject", ""))
+    parsed.message_id = _first_msgid(decode_header_value(first.get("message-id", "")))
+    parsed.in_reply_to = _msgids(first.get("in-reply-to", ""))
+    parsed.references = _msgids(first.get("references", ""))
+    senders = _addresses(every.get("from", []))
     parsed.sender = senders[0] if senders else None
-    parsed.to = _addresses(msg, "To", defects)
-    parsed.cc = _addresses(msg, "Cc", defects)
-    parsed.date = _date(_header_text(msg, "Date", defects))
+    parsed.to = _addresses(every.get("to", []))
+    parsed.cc = _addresses(every.get("cc", []))
+    parsed.date = _date(decode_header_value(first.get("date", "")))
     _walk(msg, "", parsed, defects)
     parsed.defects = defects
     return parsed
 
 
-def _headers(msg: Message, defects: list[str]) -> list[tuple[str, str]]:
-    out = []
-    for name, _value in msg.raw_items() if isinstance(msg, EmailMessage) else msg.items():
-        out.append((name, _header_text_raw(msg, name, _value, defects)))
-    return out
+def decode_header_value(value: object) -> str:
+    """A header's text: RFC 2047 encoded words decoded, raw 8-bit read as UTF-8 (RFC 6532)
+    or, failing that, Latin-1; folding removed."""
+    text = str(value)
+    if any("\udc80" <= ch <= "\udcff" for ch in text):  # undecodable bytes kept by the parser
+        data = text.encode("ascii", "surrogateescape")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+    text = _FOLD.sub(" ", text)
+    if "=?" in text:
+        try:
+            text = str(make_header(decode_header(text)))
+        except (HeaderParseError, LookupError, UnicodeError, ValueError):
+            pass  # malformed encoded word: keep the text as it came
+    return text.strip()[:_MAX_HEADER]
 
 
-def _header_text_raw(msg: Message, name: str, value: Any, defects: list[str]) -> str:
-    try:
-        text = str(msg.policy.header_fetch_parse(name, value))
-    except Exception as exc:
-        defects.append(f"header {name}: {exc}")
-        text = str(value)
-    return text[:_MAX_HEADER]
-
-
-def _header_text(msg: Message, name: str, defects: list[str]) -> str:
-    try:
-        value = msg.get(name)
-    except Exception as exc:
-        defects.append(f"header {name}: {exc}")
-        raw = msg.get_all(name, failobj=None) if hasattr(msg, "get_all") else None
-        return str(raw[0]) if raw else ""
-    return "" if value is None else str(value).strip()[:_MAX_HEADER]
-
-
-def _addresses(msg: Message, name: str, defects: list[str]) -> list[Address]:
-    text = _header_text(msg, name, defects)
-    if not text:
-        return []
+def _addresses(values: list[str]) -> list[Address]:
+    pairs = email.utils.getaddresses([_FOLD.sub(" ", v) for v in values])
     return [
-        Address(name=display, address=addr)
-        for display, addr in email.utils.getaddresses([text])
+        Address(name=decode_header_value(display), address=decode_header_value(addr))
+        for display, addr in pairs
         if display or addr
     ]
 
@@ -149,6 +151,7 @@ def _add_attachment(
     payload = part.get_payload(decode=True)
     size = len(payload) if isinstance(payload, bytes) else len(str(part.get_payload()))
     content_id = part.get("Content-ID")
+    filename = decode_header_value(filename) if filename else None
     parsed.attachments.append(
         Attachment(
             part=path,

@@ -1,0 +1,1 @@
+"""Benchmarks: each one measures Bureau against a baseline taken in the same run."""

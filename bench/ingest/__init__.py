@@ -1,0 +1,1 @@
+"""`make bench-ingest`: SMTP ingest throughput and 250-to-searchable latency."""

@@ -1,0 +1,107 @@
+"""Starts `bureau run` (the embedded default) in a scratch data directory, and the baseline:
+an SMTP sink on the same library (aiosmtpd) that accepts and discards, storing nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+import aiohttp
+
+from bureau.nats_server import free_port
+
+BUREAU = [sys.executable, "-m", "bureau"]
+SINK = """
+import asyncio, sys
+from aiosmtpd.smtp import SMTP
+class Sink:
+    async def handle_DATA(self, server, session, envelope):
+        return "250 2.0.0 Ok: discarded"
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(Sink(), data_size_limit=50 * 1024 * 1024, loop=loop),
+        "127.0.0.1", int(sys.argv[1]))
+    print("ready", flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+"""
+
+
+class EmbeddedStack:
+    def __init__(self) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="bureau-bench-")
+        self.data_dir = Path(self._tmp.name) / "var"
+        self.smtp_port, self.http_port = free_port(), free_port()
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("BUREAU_")}
+        self.env.update(
+            BUREAU_DATA_DIR=str(self.data_dir),
+            BUREAU_SMTP_LISTEN=f"127.0.0.1:{self.smtp_port}",
+            BUREAU_HTTP_LISTEN=f"127.0.0.1:{self.http_port}",
+            BUREAU_LOG_LEVEL="WARNING",
+        )
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/api/v1"
+
+    async def __aenter__(self) -> EmbeddedStack:
+        log = (Path(self._tmp.name) / "run.log").open("wb")
+        self._process = subprocess.Popen([*BUREAU, "run"], env=self.env, stdout=log, stderr=log)
+        log.close()
+        deadline = time.monotonic() + 60
+        async with aiohttp.ClientSession() as http:
+            while time.monotonic() < deadline:
+                try:
+                    async with http.get(f"http://127.0.0.1:{self.http_port}/readyz") as resp:
+                        if resp.status == 200:
+                            return self
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise TimeoutError("bureau run did not become ready")
+
+    def create_account(self, address: str, password: str) -> None:
+        subprocess.run(
+            [*BUREAU, "account", "create", address, "--password-stdin"],
+            env=self.env,
+            input=password.encode(),
+            check=True,
+            capture_output=True,
+        )
+
+    async def __aexit__(
+        self, *exc: type[BaseException] | BaseException | TracebackType | None
+    ) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(60)
+        self._tmp.cleanup()
+
+
+class Sink:
+    """The baseline SMTP server, in its own process like Bureau."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> Sink:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", SINK, str(self.port)], stdout=subprocess.PIPE, text=True
+        )
+        assert self._process.stdout is not None
+        self._process.stdout.readline()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(30)
