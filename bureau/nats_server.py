@@ -134,7 +134,7 @@ class EmbeddedNats:
                 finally:
                     await nc.close()
                 return
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - not up yet
                 last = exc
                 await asyncio.sleep(0.1)
         raise TimeoutError(f"nats-server not ready after {timeout}s: {last}")

@@ -63,7 +63,7 @@ async def run_services(
         for service in reversed(started):
             try:
                 await service.stop()
-            except Exception:
+            except Exception:  # keep stopping the others
                 log.exception("stopping %s failed", service.name)
         await broker.stop()
         if health is not None:

@@ -90,7 +90,7 @@ class JetStreamPublisher:
                 headers={"Nats-Msg-Id": event.event_id, "content-type": "application/json"},
                 timeout=10.0,
             )
-        except Exception as exc:
+        except Exception as exc:  # any failure means "not durable"
             raise PublishError(f"publish to {subject} failed: {exc}") from exc
 
 
@@ -138,7 +138,7 @@ class Consumer:
             return
         try:
             await self._handler(event)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure gets an explicit outcome
             if deliveries >= self.max_deliver:
                 log.error("%s: %s failed for good: %s", self._describe, event.event_id, exc)
                 await self._dead_letter(msg, deliveries, f"{type(exc).__name__}: {exc}")
@@ -175,7 +175,7 @@ class Consumer:
                 stream="DEADLETTER",
                 timeout=10.0,
             )
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure: leave the message for redelivery
             # Not parked: leave it for redelivery rather than lose it.
             log.error("%s: dead-letter publish failed, will retry: %s", self._describe, exc)
             await msg.nack(delay=5.0)
@@ -187,7 +187,7 @@ class Consumer:
 def _deliveries(msg: NatsMessage) -> int:
     try:
         return int(msg.raw_message.metadata.num_delivered)
-    except Exception:
+    except Exception:  # noqa: BLE001 - in-memory test brokers carry no JetStream metadata
         return 1
 
 

@@ -122,7 +122,7 @@ def _walk(part: Message, path: str, parsed: ParsedMessage, defects: list[str]) -
     try:
         disposition = part.get_content_disposition()
         filename = part.get_filename()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a malformed part must not stop the parse
         defects.append(f"part {own_path}: {exc}")
         disposition, filename = None, None
     is_body = disposition != "attachment" and not filename and ctype in ("text/plain", "text/html")

@@ -8,10 +8,10 @@ KB to about a megabyte.
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime
 
 WORDS = (
     "meeting budget invoice project deadline report client contract review schedule office"

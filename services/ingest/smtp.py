@@ -55,7 +55,7 @@ class InboundHandler:
             return "501 5.1.3 Bad recipient address syntax"
         try:
             account = await self._resolve(recipient)
-        except Exception:
+        except Exception:  # directory unreachable: the sender retries
             log.exception("recipient lookup failed")
             return "451 4.3.0 Recipient lookup failed, try again later"
         if account is None:
@@ -82,7 +82,7 @@ class InboundHandler:
                     helo=session.host_name or "",
                 )
             )
-        except Exception:
+        except Exception:  # not durable: refuse temporarily, nothing is lost
             log.exception("could not queue message from %s", _peer(session))
             return "451 4.3.0 Temporary failure, please try again later"
         return f"250 2.0.0 Ok: queued as {event_id}"

@@ -48,7 +48,7 @@ class JournalRelay:
             try:
                 while await self.relay_once():
                     pass
-            except Exception:
+            except Exception:  # bus or store down: retry on the next round
                 log.exception("journal relay failed, retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
