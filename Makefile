@@ -1,35 +1,41 @@
 # Bureau: `make run` starts everything on this machine; `make test` checks it.
+# Both create .venv on first use and install the pinned dependencies (requirements*.lock).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP     := $(VENV)/.installed-dev
 
 .PHONY: run test test-slow lint bench bench-ingest clean
 
-$(STAMP): pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
-	touch $(STAMP)
+$(RUNTIME_STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
 
-run: $(STAMP)
+$(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.lock
+	$(BIN)/python -m pip install --quiet -r requirements.lock -r requirements-dev.lock
+	touch $@
+
+run: $(RUNTIME_STAMP)
 	$(BIN)/bureau run
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check bureau shared services tests bench
 	$(BIN)/mypy
 
 test: lint
 	$(BIN)/pytest
 
-test-slow: $(STAMP)
+test-slow: $(DEV_STAMP)
 	$(BIN)/pytest -m slow
 
 bench: bench-ingest
 
-bench-ingest: $(STAMP)
-	$(BIN)/python -m bench.ingest
+bench-ingest: $(RUNTIME_STAMP)
+	$(BIN)/python -m bench.ingest $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

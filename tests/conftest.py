@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bureau.nats_server import EmbeddedNats, free_port
+from bureau.nats_server import EmbeddedNats
+from bureau.process import free_port
 from bureau.runtime import run_services
 from bureau.services import SERVICE_NAMES
 from shared.settings import CommonSettings

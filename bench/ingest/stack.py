@@ -14,7 +14,7 @@ from types import TracebackType
 
 import aiohttp
 
-from bureau.nats_server import free_port
+from bureau.process import free_port
 
 BUREAU = [sys.executable, "-m", "bureau"]
 SINK = """

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bureau.nats_server import free_port
+from bureau.process import free_port
 
 BUREAU = [sys.executable, "-m", "bureau"]
 

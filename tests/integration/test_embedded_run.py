@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bureau.nats_server import free_port
+from bureau.process import free_port
 from tests.factories import make_raw
 from tests.integration.processes import BUREAU, wait_http
 
