@@ -25,3 +25,17 @@ class Service(Protocol):
     def listeners(self) -> list[str]:
         """Human-readable addresses this service listens on, for the start-up banner."""
         ...
+
+
+class ConsumerService:
+    """Base of the services that only consume from the bus: nothing of their own to start,
+    stop or listen on (the broker runs their consumers)."""
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def listeners(self) -> list[str]:
+        return []

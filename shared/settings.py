@@ -8,8 +8,9 @@ for the embedded run.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AfterValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +20,15 @@ def parse_listen(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit():
         raise ValueError(f"expected host:port, got {value!r}")
     return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _valid_listen(value: str) -> str:
+    parse_listen(value)
+    return value
+
+
+# A `host:port` setting, checked when the settings are read.
+Listen = Annotated[str, AfterValidator(_valid_listen)]
 
 
 class CommonSettings(BaseSettings):
@@ -43,17 +53,10 @@ class CommonSettings(BaseSettings):
     ack_wait: float = Field(
         default=30.0, gt=0, description="seconds before an unacknowledged delivery is redelivered"
     )
-    health_listen: str | None = Field(
+    health_listen: Listen | None = Field(
         default=None, description="host:port for /healthz and /readyz"
     )
     log_level: str = "INFO"
-
-    @field_validator("health_listen")
-    @classmethod
-    def _check_listen(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_listen(value)
-        return value
 
     @property
     def mailbox_db(self) -> Path:

@@ -18,13 +18,14 @@ from shared.events import MailDeliver, MailReceived, derived_id
 from shared.model import FolderRole
 from shared.ports.bus import EventPublisher
 from shared.ports.mailbox import MailboxStore
+from shared.service import ConsumerService
 from shared.settings import CommonSettings
 from shared.streams import MAIL
 
 log = logging.getLogger(__name__)
 
 
-class FiltersService:
+class FiltersService(ConsumerService):
     name = "filters"
 
     def __init__(
@@ -71,12 +72,3 @@ class FiltersService:
                     mail_from=event.mail_from,
                 )
             )
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    def listeners(self) -> list[str]:
-        return []

@@ -8,25 +8,19 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 
-from shared.settings import CommonSettings, parse_listen
+from shared.settings import CommonSettings, Listen
 
 _MIN_SECRET = 16
 _KEY_FILE = "gateway-secret.key"
 
 
 class GatewaySettings(CommonSettings):
-    http_listen: str = Field(default="127.0.0.1:8080", description="host:port of the HTTP API")
+    http_listen: Listen = Field(default="127.0.0.1:8080", description="host:port of the HTTP API")
     secret_key: SecretStr | None = Field(
         default=None,
         description="signing key of session tokens; every replica needs the same one",
     )
     token_ttl: int = Field(default=86400, ge=60, description="session token lifetime, seconds")
-
-    @field_validator("http_listen")
-    @classmethod
-    def _check_http_listen(cls, value: str) -> str:
-        parse_listen(value)
-        return value
 
     @field_validator("secret_key")
     @classmethod

@@ -10,6 +10,7 @@ from shared.mime import parse_message
 from shared.model import MessageSummary
 from shared.ports.blobs import BlobStore
 from shared.ports.index import IndexDocument, SearchIndex
+from shared.service import ConsumerService
 from shared.settings import CommonSettings
 from shared.streams import MAILBOX
 
@@ -36,7 +37,7 @@ def index_document(summary: MessageSummary, raw: bytes) -> IndexDocument:
     )
 
 
-class SearchService:
+class SearchService(ConsumerService):
     name = "search"
 
     def __init__(self, settings: CommonSettings, *, index: SearchIndex, blobs: BlobStore) -> None:
@@ -73,12 +74,3 @@ class SearchService:
                 flagged=summary.flagged,
                 modseq=event.modseq,
             )
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    def listeners(self) -> list[str]:
-        return []

@@ -12,11 +12,12 @@ from shared.model import FolderRole, NewMessage
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.mailbox import MailboxStore
+from shared.service import ConsumerService
 from shared.settings import CommonSettings
 from shared.streams import MAIL
 
 
-class StoreService:
+class StoreService(ConsumerService):
     name = "store"
 
     def __init__(
@@ -66,6 +67,3 @@ class StoreService:
 
     async def stop(self) -> None:
         await self.relay.stop()
-
-    def listeners(self) -> list[str]:
-        return []
