@@ -55,7 +55,9 @@ class SearchService(ConsumerService):
             handler=self.handle,
             max_deliver=self._settings.max_deliver,
             ack_wait=self._settings.ack_wait,
-            workers=4,
+            # One at a time, in stream order: an account's changes must reach the index in
+            # modseq order (an update applied before its add would be lost).
+            workers=1,
         )
 
     async def handle(self, event: MailboxChanged) -> None:

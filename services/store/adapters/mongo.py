@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 from pymongo.write_concern import WriteConcern
 
+from services.store.adapters.mongo_documents import (
+    Doc,
+    account_of,
+    folder_of,
+    folder_order,
+    message_doc,
+    now_ms,
+    summary_of,
+)
 from shared.addresses import split
 from shared.events import ChangeKind, MailboxChanged, derived_id
 from shared.model import (
@@ -34,16 +42,10 @@ from shared.model import (
 )
 from shared.ports.mailbox import AccountExists, NotFound
 
-Doc = dict[str, Any]
-
 # A change is acknowledged once a majority holds it in its journal (on a standalone
 # mongod: once it is in the local journal), as the bus does with JetStream.
 _DURABLE = WriteConcern(w="majority", j=True)
 
-# MongoDB keeps a document under 16 MiB; the raw message stays whole in the blob store,
-# so the parsed copies are bounded instead of making a large message undeliverable.
-_MAX_BODY_BYTES = 4 * 1024 * 1024
-_MAX_HEADER_BYTES = 1024 * 1024
 _MAX_PARENTS = 100  # Message-IDs looked up for threading, nearest first
 
 _LISTING_INDEX = "account_folder_date"
@@ -53,7 +55,6 @@ _SUMMARY_ONLY = {
     f: False
     for f in ("headers", "text_body", "html_body", "attachments", "in_reply_to", "references")
 }
-_ROLE_ORDER = {role: n for n, role in enumerate(SYSTEM_FOLDERS)}
 
 _INDEXES: dict[str, list[IndexModel]] = {
     "accounts": [IndexModel([("address", ASCENDING)], unique=True, name="address")],
@@ -131,7 +132,10 @@ class MongoMailboxStore:
         if await self._accounts.find_one({"address": normalized}, {"_id": True}) is not None:
             raise AccountExists(normalized)
         account = Account(
-            id=uuid.uuid4().hex, address=normalized, password_hash=password_hash, created_at=_now()
+            id=uuid.uuid4().hex,
+            address=normalized,
+            password_hash=password_hash,
+            created_at=now_ms(),
         )
         await _upsert(self._domains, {"_id": domain}, {"created_at": account.created_at})
         # Folders first, account last: the account becomes visible complete or not at all.
@@ -165,30 +169,30 @@ class MongoMailboxStore:
 
     async def account_by_address(self, address: str) -> Account | None:
         doc = await self._accounts.find_one({"address": address.strip().lower()})
-        return _account(doc) if doc else None
+        return account_of(doc) if doc else None
 
     async def account(self, account_id: str) -> Account | None:
         doc = await self._accounts.find_one({"_id": account_id})
-        return _account(doc) if doc else None
+        return account_of(doc) if doc else None
 
     # --- folders --------------------------------------------------------------------
     async def folders(self, account_id: str) -> list[Folder]:
         docs, counts = await asyncio.gather(
             self._folders.find({"account_id": account_id}).to_list(), self._counts(account_id)
         )
-        return sorted((_folder(d, counts) for d in docs), key=_folder_order)
+        return sorted((folder_of(d, counts) for d in docs), key=folder_order)
 
     async def folder(self, account_id: str, folder_id: str) -> Folder:
         doc = await self._folders.find_one({"_id": folder_id, "account_id": account_id})
         if doc is None:
             raise NotFound(f"folder {folder_id}")
-        return _folder(doc, await self._counts(account_id, folder_id))
+        return folder_of(doc, await self._counts(account_id, folder_id))
 
     async def folder_by_role(self, account_id: str, role: FolderRole) -> Folder:
         doc = await self._folders.find_one({"account_id": account_id, "role": role.value})
         if doc is None:
             raise NotFound(f"folder {role.value}")
-        return _folder(doc, await self._counts(account_id, doc["_id"]))
+        return folder_of(doc, await self._counts(account_id, doc["_id"]))
 
     async def _require_folder(self, account_id: str, folder_id: str) -> None:
         found = await self._folders.find_one(
@@ -239,7 +243,7 @@ class MongoMailboxStore:
             parents = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))
             thread_id = await self._thread_of(message.account_id, parents[:_MAX_PARENTS])
             modseq = await self._next_modseq(message.account_id)
-            doc = _message_doc(message_id, message, thread_id or message_id, modseq)
+            doc = message_doc(message_id, message, thread_id or message_id, modseq)
             try:
                 await self._messages.insert_one(doc)
                 stored, created = doc, True
@@ -247,7 +251,7 @@ class MongoMailboxStore:
                 stored = await self._messages.find_one({"_id": message_id}, _SUMMARY_ONLY)
                 if stored is None:  # the conflict was not on this message: a real error
                     raise
-        await self._write_journal(ChangeKind.MESSAGE_ADDED, _summary(stored))
+        await self._write_journal(ChangeKind.MESSAGE_ADDED, summary_of(stored))
         return Delivery(message_id=message_id, created=created)
 
     async def _next_modseq(self, account_id: str) -> int:
@@ -289,14 +293,14 @@ class MongoMailboxStore:
         docs, total = await asyncio.gather(
             cursor.to_list(), self._messages.count_documents(where, hint=_LISTING_INDEX)
         )
-        return Page[MessageSummary](items=[_summary(d) for d in docs], total=total)
+        return Page[MessageSummary](items=[summary_of(d) for d in docs], total=total)
 
     async def message(self, account_id: str, message_id: str) -> StoredMessage:
         doc = await self._messages.find_one({"_id": message_id, "account_id": account_id})
         if doc is None:
             raise NotFound(f"message {message_id}")
         return StoredMessage(
-            **_summary(doc).model_dump(),
+            **summary_of(doc).model_dump(),
             message_id=doc["message_id_header"],
             in_reply_to=doc["in_reply_to"],
             references=doc["references"],
@@ -316,7 +320,7 @@ class MongoMailboxStore:
             message_id=summary.id,
             folder_id=summary.folder_id,
             message=summary if kind is not ChangeKind.MESSAGE_REMOVED else None,
-            at=_now(),
+            at=now_ms(),
         )
         # No `_id` here: the server generates an ObjectId on insert, increasing on one
         # primary, which gives `unpublished_changes` its order of creation.
@@ -371,119 +375,3 @@ async def _upsert(collection: AsyncCollection[Doc], key: Doc, fields: Doc) -> No
         # outcome we want; any other unique index conflict is a real error.
         if await collection.find_one(key, {"_id": True}) is None:
             raise
-
-
-def _now() -> datetime:
-    """Now, at the millisecond precision BSON dates keep, so a read returns what was written."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def _time(name: str, value: datetime) -> Doc:
-    """A datetime as a BSON date (milliseconds) plus `<name>_us`, the microseconds it drops."""
-    utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    micros = utc.microsecond % 1000
-    return {name: utc - timedelta(microseconds=micros), f"{name}_us": micros}
-
-
-def _read_time(doc: Doc, name: str) -> datetime:
-    value: datetime = doc[name]
-    return value + timedelta(microseconds=doc.get(f"{name}_us", 0))
-
-
-def _clip(text: str, limit: int) -> str:
-    if len(text) * 4 <= limit:  # UTF-8 takes at most 4 bytes a character
-        return text
-    data = text.encode("utf-8", "surrogatepass")
-    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
-
-
-def _clip_headers(headers: list[tuple[str, str]]) -> list[list[str]]:
-    kept: list[list[str]] = []
-    budget = _MAX_HEADER_BYTES
-    for name, value in headers:
-        budget -= len(name) + len(value)
-        if budget < 0:
-            break
-        kept.append([name, value])
-    return kept
-
-
-def _message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: int) -> Doc:
-    parsed = message.parsed
-    return {
-        "_id": message_id,
-        "account_id": message.account_id,
-        "event_id": message.event_id,
-        "folder_id": message.folder_id,
-        "blob_id": message.blob_id,
-        "size": message.size,
-        **_time("date", parsed.date or message.received_at),
-        **_time("received_at", message.received_at),
-        "subject": parsed.subject,
-        "sender": parsed.sender.model_dump() if parsed.sender else None,
-        "to": [a.model_dump() for a in parsed.to],
-        "cc": [a.model_dump() for a in parsed.cc],
-        "unread": message.unread,
-        "flagged": message.flagged,
-        "has_attachments": any(not a.inline for a in parsed.attachments),
-        "thread_id": thread_id,
-        "modseq": modseq,
-        "message_id_header": parsed.message_id,
-        "in_reply_to": parsed.in_reply_to,
-        "references": parsed.references,
-        "headers": _clip_headers(parsed.headers),
-        "text_body": _clip(parsed.text_body, _MAX_BODY_BYTES),
-        "html_body": _clip(parsed.html_body, _MAX_BODY_BYTES),
-        "attachments": [a.model_dump() for a in parsed.attachments],
-    }
-
-
-def _account(doc: Doc) -> Account:
-    return Account(
-        id=doc["_id"],
-        address=doc["address"],
-        password_hash=doc["password_hash"],
-        created_at=doc["created_at"],
-    )
-
-
-def _folder(doc: Doc, counts: dict[str, list[int]]) -> Folder:
-    total, unread = counts.get(doc["_id"], [0, 0])
-    return Folder(
-        id=doc["_id"],
-        account_id=doc["account_id"],
-        name=doc["name"],
-        role=FolderRole(doc["role"]) if doc.get("role") else None,
-        parent_id=doc.get("parent_id"),
-        total=total,
-        unread=unread,
-    )
-
-
-def _folder_order(folder: Folder) -> tuple[int, str]:
-    """System folders first, in their usual order; then the user's, by name."""
-    if folder.role is None:
-        return len(_ROLE_ORDER), folder.name
-    return _ROLE_ORDER[folder.role], ""
-
-
-def _summary(doc: Doc) -> MessageSummary:
-    return MessageSummary(
-        id=doc["_id"],
-        account_id=doc["account_id"],
-        folder_id=doc["folder_id"],
-        blob_id=doc["blob_id"],
-        subject=doc["subject"],
-        sender=doc["sender"],
-        to=doc["to"],
-        cc=doc["cc"],
-        date=_read_time(doc, "date"),
-        received_at=_read_time(doc, "received_at"),
-        size=doc["size"],
-        unread=doc["unread"],
-        flagged=doc["flagged"],
-        has_attachments=doc["has_attachments"],
-        thread_id=doc["thread_id"],
-        modseq=doc["modseq"],
-    )
