@@ -13,6 +13,7 @@ from typing import Any
 
 from bureau.adapters import Adapters
 from bureau.nats_server import EmbeddedNats
+from bureau.process import DataDirBusy, hold_data_dir
 from bureau.runtime import run_services
 from bureau.services import SERVICE_NAMES, listeners
 from bureau.supervisor import Supervisor, child_env
@@ -57,21 +58,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _run(settings: CommonSettings) -> int:
     """The embedded default: a private nats-server, then every service as a child process."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    server = EmbeddedNats(settings.data_dir / "nats")
-    await server.start()
-    supervisor = Supervisor(SERVICE_NAMES, child_env(server.url))
     try:
-        await _first_of(supervisor.start(), stop)
-        if not stop.is_set():
-            _banner(settings)
-            await supervisor.watch(stop)
-    finally:
-        await supervisor.stop()
-        await server.stop()
+        lock = hold_data_dir(settings.data_dir)
+    except DataDirBusy as exc:
+        print(f"bureau: {exc}", file=sys.stderr)
+        return 1
+    with lock:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        server = EmbeddedNats(settings.data_dir / "nats")
+        supervisor = Supervisor(SERVICE_NAMES, child_env(server.url))
+        try:
+            await server.start()
+            await _first_of(supervisor.start(), stop)
+            if not stop.is_set():
+                _banner(settings)
+                await supervisor.watch(stop)
+        except (RuntimeError, TimeoutError) as exc:
+            print(f"bureau: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await supervisor.stop()
+            await server.stop()
     print("Bureau stopped.", flush=True)
     return 0
 

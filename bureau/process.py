@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
+import os
 import signal
 import socket
+from collections.abc import Iterator
+from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
 
@@ -21,3 +25,30 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+class DataDirBusy(RuntimeError):
+    """Another `bureau run` holds this data directory."""
+
+
+@contextlib.contextmanager
+def _held(fd: int) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def hold_data_dir(data_dir: Path) -> contextlib.AbstractContextManager[None]:
+    """Take the data directory's lock for the life of a run; raises `DataDirBusy`.
+
+    Two runs on one directory would fight over the nats-server store and the databases.
+    The kernel drops the lock when the process dies, so a killed run leaves no stale lock.
+    """
+    fd = os.open(data_dir / "bureau.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        os.close(fd)
+        raise DataDirBusy(f"{data_dir} is in use by another `bureau run`") from exc
+    return _held(fd)
