@@ -1,25 +1,21 @@
-"""`bureau run | serve NAME | account create ADDRESS`."""
+"""`bureau run | serve NAME | account … | plan …`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
 import signal
 import sys
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
-from bureau.adapters import Adapters
+from bureau import admin
 from bureau.nats_server import EmbeddedNats
 from bureau.process import DataDirBusy, hold_data_dir
 from bureau.runtime import run_services
 from bureau.services import SERVICE_NAMES, listeners
 from bureau.supervisor import Supervisor, child_env
-from shared.addresses import InvalidAddress, normalize
-from shared.passwords import hash_password_async
-from shared.ports.mailbox import AccountExists
 from shared.settings import CommonSettings
 
 
@@ -29,14 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("run", help="run every service on this machine (embedded default)")
     serve = commands.add_parser("serve", help="run one service (distributed mode)")
     serve.add_argument("service", choices=SERVICE_NAMES)
-    account = commands.add_parser("account", help="manage accounts").add_subparsers(
-        dest="action", required=True
-    )
-    create = account.add_parser("create", help="create an account and its system folders")
-    create.add_argument("address")
-    create.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
+    admin.add_commands(commands)
     args = parser.parse_args(argv)
     settings = CommonSettings()
     logging.basicConfig(
@@ -50,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             asyncio.run(run_services([args.service], settings, nats_url=settings.nats_url))
             return 0
-        return asyncio.run(_create_account(settings, args.address, args.password_stdin))
+        return asyncio.run(admin.run(settings, args))
     except KeyboardInterrupt:
         return 130
 
@@ -107,32 +96,3 @@ def _banner(settings: CommonSettings) -> None:
         "Press Ctrl-C to stop.",
     ]
     print("\n".join(lines), flush=True)
-
-
-async def _create_account(settings: CommonSettings, address: str, from_stdin: bool) -> int:
-    try:
-        address = normalize(address)
-    except InvalidAddress as exc:
-        print(f"bureau: {exc}", file=sys.stderr)
-        return 2
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            print("bureau: the passwords differ", file=sys.stderr)
-            return 2
-    if len(password) < 8:
-        print("bureau: the password needs at least 8 characters", file=sys.stderr)
-        return 2
-    adapters = Adapters(settings)
-    try:
-        mailbox = await adapters.mailbox()
-        account = await mailbox.create_account(address, await hash_password_async(password))
-    except AccountExists:
-        print(f"bureau: {address} already exists", file=sys.stderr)
-        return 1
-    finally:
-        await adapters.close()
-    print(f"Created {account.address} (id {account.id}).")
-    return 0

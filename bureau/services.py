@@ -34,9 +34,13 @@ async def _filters(
 
 async def _store(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
     from services.store.service import StoreService
+    from services.store.settings import StoreSettings
 
     return StoreService(
-        common, mailbox=await adapters.mailbox(), blobs=await adapters.blobs(), publisher=publisher
+        StoreSettings(),
+        mailbox=await adapters.mailbox(),
+        blobs=await adapters.blobs(),
+        publisher=publisher,
     )
 
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
-from shared.model import MessageSummary
+from shared.model import Folder, MessageSummary
 
 # Namespace for ids derived from other ids (uuid5), so a retried step derives the same id.
 _DERIVED = uuid.UUID("6b1f1b3e-6a59-4f0e-9a0c-2f6d3c1b7e52")
@@ -64,15 +64,19 @@ class MailDeliver(Event):
 
 class ChangeKind(StrEnum):
     MESSAGE_ADDED = "message.added"
-    MESSAGE_UPDATED = "message.updated"
-    MESSAGE_REMOVED = "message.removed"
+    MESSAGE_UPDATED = "message.updated"  # flags, folder (move), tags, comment
+    MESSAGE_REMOVED = "message.removed"  # permanently: expunged, Trash emptied or purged
+    FOLDER_CHANGED = "folder.changed"  # created, renamed, moved (deleting moves it to Trash)
+    FOLDER_REMOVED = "folder.removed"
 
 
 class MailboxChanged(Event):
     """store → everyone: one entry of an account's change journal (`event_id` = journal id).
 
-    `modseq` grows with every change of the account (RFC 7162 style); `message` carries
-    the message's state after the change (absent when it was removed).
+    `modseq` grows with every change of the account (RFC 7162 style). Message changes
+    carry the message's state after the change in `message` (absent when it was removed);
+    folder changes carry the folder in `folder`. `folder_id` is the folder the change
+    concerns: for a move, the destination, with the origin in `previous_folder_id`.
     """
 
     SUBJECT: ClassVar[str] = "mailbox.changed"
@@ -80,9 +84,11 @@ class MailboxChanged(Event):
     account_id: str
     modseq: int
     kind: ChangeKind
-    message_id: str
+    message_id: str | None = None
     folder_id: str
+    previous_folder_id: str | None = None
     message: MessageSummary | None = None
+    folder: Folder | None = None
     at: datetime
 
     @staticmethod

@@ -107,6 +107,11 @@ def _date(text: str) -> datetime | None:
 
 def _walk(part: Message, path: str, parsed: ParsedMessage, defects: list[str]) -> None:
     """Depth-first over the MIME tree; part paths as IMAP numbers sections (RFC 3501 §6.4.5)."""
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822" and path:
+        # An attached message is one attachment (its own parts are not ours to list).
+        _add_attachment(part, path, ctype, _filename(part) or "message.eml", "attachment", parsed)
+        return
     if part.is_multipart():
         children = part.get_payload()
         if not isinstance(children, list):
@@ -140,6 +145,26 @@ def _walk(part: Message, path: str, parsed: ParsedMessage, defects: list[str]) -
     _add_attachment(part, own_path, ctype, filename, disposition, parsed)
 
 
+def _filename(part: Message) -> str | None:
+    try:
+        return part.get_filename()
+    except Exception:  # noqa: BLE001 - a malformed parameter: no name
+        return None
+
+
+def _size(part: Message) -> int:
+    payload = part.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        return len(payload)
+    inner = part.get_payload()
+    if isinstance(inner, list):  # message/rfc822: the attached message's own bytes
+        try:
+            return sum(len(m.as_bytes()) for m in inner if isinstance(m, Message))
+        except Exception:  # noqa: BLE001 - unserialisable: count what we can
+            return len(str(inner))
+    return len(str(inner))
+
+
 def _add_attachment(
     part: Message,
     path: str,
@@ -148,8 +173,7 @@ def _add_attachment(
     disposition: str | None,
     parsed: ParsedMessage,
 ) -> None:
-    payload = part.get_payload(decode=True)
-    size = len(payload) if isinstance(payload, bytes) else len(str(part.get_payload()))
+    size = _size(part)
     content_id = part.get("Content-ID")
     filename = decode_header_value(filename) if filename else None
     parsed.attachments.append(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class FolderRole(StrEnum):
@@ -37,6 +37,12 @@ class Account(BaseModel):
     created_at: datetime
 
 
+# Folders under which no subfolder may be created (FEATURES F37).
+NO_SUBFOLDERS: frozenset[FolderRole] = frozenset(
+    {FolderRole.INBOX, FolderRole.SENT, FolderRole.SPAM}
+)
+
+
 class Folder(BaseModel):
     id: str
     account_id: str
@@ -45,6 +51,11 @@ class Folder(BaseModel):
     parent_id: str | None = None
     total: int = 0
     unread: int = 0
+    # A descendant folder holds unread mail (the folder list shows it in bold, F35).
+    unread_below: bool = False
+    # IMAP (RFC 3501 §2.3.1.1): UIDs are stable per folder while uidvalidity stays.
+    uidvalidity: int = 1
+    uidnext: int = 1
 
 
 class Address(BaseModel):
@@ -119,6 +130,11 @@ class MessageSummary(BaseModel):
     has_attachments: bool
     thread_id: str
     modseq: int
+    uid: int = 0
+    tags: list[str] = Field(default_factory=list)  # tag names (tags cannot be renamed)
+    has_comment: bool = False
+    deleted: bool = False  # IMAP \Deleted, not yet expunged
+    trashed_from: str | None = None  # folder a message in Trash came from
 
 
 class StoredMessage(MessageSummary):
@@ -131,6 +147,7 @@ class StoredMessage(MessageSummary):
     text_body: str
     html_body: str
     attachments: list[Attachment]
+    comment: str | None = None
 
 
 class Delivery(BaseModel):
@@ -146,3 +163,111 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int
+
+
+class SortKey(StrEnum):
+    DATE = "date"
+    SENDER = "from"
+    SUBJECT = "subject"
+    SIZE = "size"
+
+
+class Selection(BaseModel):
+    """Which messages an operation acts on: some messages by id, or a whole folder, or the
+    messages of a folder older than a date (F39). Always within one account."""
+
+    message_ids: list[str] | None = None
+    folder_id: str | None = None
+    before: datetime | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Selection:
+        if (self.message_ids is None) == (self.folder_id is None):
+            raise ValueError("give either message_ids or folder_id")
+        if self.before is not None and self.folder_id is None:
+            raise ValueError("before applies to a folder_id selection")
+        return self
+
+    @classmethod
+    def of(cls, *message_ids: str) -> Selection:
+        return cls(message_ids=list(message_ids))
+
+
+class FlagChange(BaseModel):
+    """Flags to set (True), clear (False) or leave (None)."""
+
+    unread: bool | None = None
+    flagged: bool | None = None
+    deleted: bool | None = None
+
+
+class Removal(BaseModel):
+    """What a permanent deletion removed. Blobs no message uses any more are recorded by the
+    store as orphans; the blob collector deletes them after a grace period."""
+
+    message_ids: list[str] = Field(default_factory=list)
+    folder_ids: list[str] = Field(default_factory=list)
+    freed_bytes: int = 0
+
+
+class Tag(BaseModel):
+    id: str
+    account_id: str
+    name: str
+    color: str  # "#rrggbb"
+
+
+PagingMode = Literal["auto", "paginated", "full"]
+DisplayModeName = Literal["text", "filtered", "filtered_images", "original"]
+
+
+class Preferences(BaseModel):
+    """A user's Messages preferences (F19, F20, F55, F18, F40)."""
+
+    page_size: int = Field(default=50, ge=5, le=500)
+    # auto: paginate folders of AUTO_PAGING_THRESHOLD messages or more (F55).
+    paging_mode: PagingMode = "auto"
+    thread_view: bool = False
+    display_mode: DisplayModeName = "filtered"
+    trash_retention_days: int = Field(default=30, ge=1, le=3650)
+
+
+AUTO_PAGING_THRESHOLD = 200
+
+
+class Plan(BaseModel):
+    """A subscription's limits; None is unlimited."""
+
+    name: str = Field(min_length=1, max_length=64)
+    storage_bytes: int | None = Field(default=None, ge=0)
+    messages_per_day: int | None = Field(default=None, ge=0)
+    recipients_per_message: int | None = Field(default=None, ge=0)
+    lists: int | None = Field(default=None, ge=0)
+    sms_credit: int | None = Field(default=None, ge=0)
+
+
+class Quota(BaseModel):
+    """Storage use of one account against its plan (the gauge, F58)."""
+
+    plan: str | None
+    used_bytes: int
+    trash_bytes: int  # reclaimable: Trash goes first when new mail needs the space (F40)
+    limit_bytes: int | None
+
+    def admits(self, size: int) -> bool:
+        """Whether `size` more bytes fit, counting Trash as space that can be freed."""
+        if self.limit_bytes is None:
+            return True
+        return self.used_bytes - self.trash_bytes + size <= self.limit_bytes
+
+
+class ThreadKey(BaseModel):
+    """What threading needs of a message (JWZ: Message-ID, In-Reply-To, References, subject)."""
+
+    id: str
+    message_id: str | None
+    in_reply_to: list[str]
+    references: list[str]
+    subject: str
+    date: datetime
+    unread: bool

@@ -19,9 +19,10 @@ T = TypeVar("T")
 
 
 class SqliteDatabase:
-    def __init__(self, path: Path, schema: str) -> None:
+    def __init__(self, path: Path, setup: Callable[[sqlite3.Connection], None]) -> None:
+        """`setup` brings a new connection's database to the current schema."""
         self._path = path
-        self._schema = schema
+        self._setup = setup
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-{path.name}")
         self._conn: sqlite3.Connection | None = None
 
@@ -37,7 +38,7 @@ class SqliteDatabase:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.executescript(self._schema)
+            self._setup(conn)
             self._conn = conn
         return self._conn
 

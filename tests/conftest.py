@@ -46,6 +46,9 @@ def stack_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> tuple[int, int
     monkeypatch.setenv("BUREAU_SMTP_LISTEN", f"127.0.0.1:{smtp_port}")
     monkeypatch.setenv("BUREAU_HTTP_LISTEN", f"127.0.0.1:{http_port}")
     monkeypatch.setenv("BUREAU_SMTP_HOSTNAME", "mx.example.test")
+    # Housekeeping often and without a blob grace period, so tests see its effects at once.
+    monkeypatch.setenv("BUREAU_HOUSEKEEPING_INTERVAL", "0.2")
+    monkeypatch.setenv("BUREAU_BLOB_GRACE", "0")
     return smtp_port, http_port
 
 

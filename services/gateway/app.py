@@ -15,8 +15,9 @@ from services.gateway.routes import ENDPOINTS
 from services.gateway.tokens import SessionTokens
 from shared.ports import BlobStore, MailboxStore, SearchIndex
 
-# Request bodies are small JSON documents for now (sign-in); aiohttp answers 413 past this.
-MAX_BODY = 64 * 1024
+# Request bodies are small JSON documents (the largest: a 10,000-character comment, or a
+# selection of a few thousand message ids); aiohttp answers 413 past this.
+MAX_BODY = 256 * 1024
 
 
 def create_app(

@@ -46,10 +46,10 @@ def _validate(model: type[M], data: dict[str, object], code: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ApiError(400, code, _describe(exc)) from None
+        raise ApiError(400, code, describe(exc)) from None
 
 
-def _describe(exc: ValidationError) -> str:
+def describe(exc: ValidationError) -> str:
     """`field: problem; …` without echoing the input (it may be a password)."""
     parts = []
     for error in exc.errors(include_input=False, include_url=False):

@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from services.gateway.context import AUTH
 from shared.model import Account
 
+API = "/api/v1"
+
 PublicHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 AccountHandler = Callable[[web.Request, Account], Awaitable[web.StreamResponse]]
 
@@ -30,6 +32,7 @@ class Endpoint:
     errors: tuple[int, ...] = ()  # besides those implied by auth, request and query
     tag: str = "mail"
     operation_id: str = ""
+    status: int = 200  # of the success answer; 204 has no body
 
 
 def public(
@@ -67,9 +70,11 @@ def private(
     response: type[BaseModel] | None,
     *,
     content_type: str = "application/json",
+    request: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
     tag: str = "mail",
+    status: int = 200,
 ) -> Endpoint:
     """An endpoint for a signed-in account: the handler also gets the caller's `Account`."""
 
@@ -84,9 +89,11 @@ def private(
         summary,
         response,
         content_type=content_type,
+        request=request,
         query=query,
         auth=True,
         errors=errors,
         tag=tag,
         operation_id=handler.__name__,
+        status=status,
     )

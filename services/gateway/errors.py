@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from services.gateway.schemas import ErrorBody, ErrorResponse
-from shared.ports import NotFound
+from shared.ports import Conflict, NotFound, Refused
 
 log = logging.getLogger("bureau.gateway")
 
@@ -64,6 +64,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(exc)
     except NotFound:
         return error_response(not_found())
+    except Conflict as exc:  # a name taken by a sibling folder or another tag
+        return error_response(ApiError(409, "conflict", str(exc) or "the name is taken"))
+    except Refused as exc:  # a rule of the mailbox; the store's message says which
+        return error_response(ApiError(422, "refused", str(exc) or "not allowed"))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

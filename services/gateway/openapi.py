@@ -27,8 +27,9 @@ def build_openapi(endpoints: Iterable[Endpoint], *, version: str = "1") -> dict[
     for e in endpoints:
         if e.response is not None:
             models.append((e.response, "serialization"))
-        if e.request is not None:
-            models.append((e.request, "validation"))
+        for model in (e.request, e.query):  # a query's enums are referenced from components
+            if model is not None:
+                models.append((model, "validation"))
     _, definitions = models_json_schema(list(dict.fromkeys(models)), ref_template=_REF)
     paths: dict[str, dict[str, Any]] = {}
     for e in endpoints:
@@ -71,7 +72,7 @@ def _operation(e: Endpoint) -> dict[str, Any]:
             "content": {"application/json": {"schema": _ref(e.request)}},
         }
     op["security"] = [{"bearer": []}, {"basic": []}] if e.auth else []
-    op["responses"] = {"200": _success(e)} | {
+    op["responses"] = {str(e.status): _success(e)} | {
         str(status): _error(status) for status in sorted(_error_statuses(e))
     }
     return op
@@ -89,6 +90,8 @@ def _error(status: int) -> dict[str, Any]:
 
 
 def _success(e: Endpoint) -> dict[str, Any]:
+    if e.status == 204:
+        return {"description": e.summary}
     if e.response is not None:
         schema: dict[str, Any] = _ref(e.response)
     elif e.content_type == "application/json":

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from services.gateway.html import sanitise_html
 from services.gateway.schemas import (
     AddressOut,
+    AttachmentInfo,
     AttachmentOut,
     FolderOut,
-    MessageDetail,
     MessageItem,
+    QuotaOut,
     SearchItem,
+    TagOut,
 )
-from shared.model import Address, Folder, MessageSummary, StoredMessage
+from shared.model import Address, Attachment, Folder, MessageSummary, Quota, Tag
 from shared.ports import SearchHit
 
 
@@ -23,6 +24,7 @@ def folder_out(folder: Folder) -> FolderOut:
         parent_id=folder.parent_id,
         total=folder.total,
         unread=folder.unread,
+        unread_below=folder.unread_below,
     )
 
 
@@ -40,36 +42,44 @@ def message_item(summary: MessageSummary) -> MessageItem:
         date=summary.date,
         unread=summary.unread,
         flagged=summary.flagged,
+        deleted=summary.deleted,
         has_attachments=summary.has_attachments,
+        has_comment=summary.has_comment,
+        tags=summary.tags,
         size=summary.size,
         thread_id=summary.thread_id,
+        folder_id=summary.folder_id,
     )
 
 
-def message_detail(message: StoredMessage) -> MessageDetail:
-    return MessageDetail(
-        id=message.id,
-        folder_id=message.folder_id,
-        thread_id=message.thread_id,
-        headers=message.headers,
-        subject=message.subject,
-        sender=message.sender.display() if message.sender else "",
-        from_address=address_out(message.sender),
-        to=[address.display() for address in message.to],
-        cc=[address.display() for address in message.cc],
-        date=message.date,
-        received_at=message.received_at,
-        unread=message.unread,
-        flagged=message.flagged,
-        size=message.size,
-        text=message.text_body,
-        html=sanitise_html(message.html_body),
-        attachments=[
-            AttachmentOut(
-                part=a.part, filename=a.filename, content_type=a.content_type, size=a.size
-            )
-            for a in message.attachments
-        ],
+def attachment_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        part=attachment.part,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=attachment.size,
+    )
+
+
+def attachment_info(attachment: Attachment) -> AttachmentInfo:
+    return AttachmentInfo(**attachment_out(attachment).model_dump(), inline=attachment.inline)
+
+
+def tag_out(tag: Tag) -> TagOut:
+    return TagOut(id=tag.id, name=tag.name, color=tag.color)
+
+
+def quota_out(quota: Quota) -> QuotaOut:
+    percent: float | None = None
+    if quota.limit_bytes is not None:
+        ratio = quota.used_bytes / quota.limit_bytes if quota.limit_bytes else 1.0
+        percent = round(100 * ratio, 1)
+    return QuotaOut(
+        plan=quota.plan,
+        used_bytes=quota.used_bytes,
+        trash_bytes=quota.trash_bytes,
+        limit_bytes=quota.limit_bytes,
+        percent=percent,
     )
 
 

@@ -32,6 +32,7 @@ class IngestService:
         self._settings = settings
         self.handler = InboundHandler(
             resolve=functools.partial(resolve_recipient, mailbox),
+            quota=mailbox.quota,
             blobs=blobs,
             publisher=publisher,
             max_recipients=settings.max_recipients,

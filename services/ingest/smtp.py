@@ -16,13 +16,14 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from shared.addresses import InvalidAddress, normalize
 from shared.events import MailReceived, new_event_id
-from shared.model import Account
+from shared.model import Account, Quota
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 
 log = logging.getLogger(__name__)
 
 Resolve = Callable[[str], Awaitable[Account | None]]
+QuotaOf = Callable[[str], Awaitable[Quota]]
 
 
 class InboundHandler:
@@ -30,11 +31,13 @@ class InboundHandler:
         self,
         *,
         resolve: Resolve,
+        quota: QuotaOf,
         blobs: BlobStore,
         publisher: EventPublisher,
         max_recipients: int,
     ) -> None:
         self._resolve = resolve
+        self._quota = quota
         self._blobs = blobs
         self._publisher = publisher
         self._max_recipients = max_recipients
@@ -55,11 +58,16 @@ class InboundHandler:
             return "501 5.1.3 Bad recipient address syntax"
         try:
             account = await self._resolve(recipient)
+            quota = await self._quota(account.id) if account is not None else None
         except Exception:  # directory unreachable: the sender retries
             log.exception("recipient lookup failed")
             return "451 4.3.0 Recipient lookup failed, try again later"
         if account is None:
             return f"550 5.1.1 <{recipient}>: Recipient address rejected: User unknown"
+        if quota is not None and not quota.admits(_declared_size(envelope)):
+            # RFC 3463 4.2.2: temporary, so the sending server keeps the message and
+            # retries; the other recipients of the transaction are not affected.
+            return f"452 4.2.2 <{recipient}>: Mailbox full, try again later"
         envelope.rcpt_tos.append(recipient)
         return "250 2.1.5 Ok"
 
@@ -86,6 +94,15 @@ class InboundHandler:
             log.exception("could not queue message from %s", _peer(session))
             return "451 4.3.0 Temporary failure, please try again later"
         return f"250 2.0.0 Ok: queued as {event_id}"
+
+
+def _declared_size(envelope: Envelope) -> int:
+    """The SIZE= the client announced at MAIL FROM (RFC 1870), else 0."""
+    for option in envelope.mail_options:
+        name, _, value = option.partition("=")
+        if name.upper() == "SIZE" and value.isdigit():
+            return int(value)
+    return 0
 
 
 def _peer(session: Session) -> str:

@@ -61,16 +61,18 @@ class SearchService(ConsumerService):
         )
 
     async def handle(self, event: MailboxChanged) -> None:
-        summary = event.message
+        message_id, summary = event.message_id, event.message
+        if message_id is None:
+            return  # a folder change: the index follows its messages' own events
         if event.kind is ChangeKind.MESSAGE_REMOVED or summary is None:
-            await self._index.delete(event.account_id, event.message_id)
+            await self._index.delete(event.account_id, message_id)
         elif event.kind is ChangeKind.MESSAGE_ADDED:
             raw = await self._blobs.get(summary.blob_id)
             await self._index.upsert(index_document(summary, raw))
         else:
             await self._index.update_state(
                 event.account_id,
-                event.message_id,
+                message_id,
                 folder_id=summary.folder_id,
                 unread=summary.unread,
                 flagged=summary.flagged,

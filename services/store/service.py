@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from faststream.nats import NatsBroker
 
+from services.store.housekeeping import Housekeeping
 from services.store.relay import JournalRelay
+from services.store.settings import StoreSettings
 from shared import bus
 from shared.events import MailDeliver
 from shared.mime import parse_message
@@ -13,7 +15,6 @@ from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.mailbox import MailboxStore
 from shared.service import ConsumerService
-from shared.settings import CommonSettings
 from shared.streams import MAIL
 
 
@@ -22,7 +23,7 @@ class StoreService(ConsumerService):
 
     def __init__(
         self,
-        settings: CommonSettings,
+        settings: StoreSettings,
         *,
         mailbox: MailboxStore,
         blobs: BlobStore,
@@ -32,6 +33,12 @@ class StoreService(ConsumerService):
         self._mailbox = mailbox
         self._blobs = blobs
         self.relay = JournalRelay(mailbox, publisher)
+        self.housekeeping = Housekeeping(
+            mailbox,
+            blobs,
+            interval=settings.housekeeping_interval,
+            blob_grace=settings.blob_grace,
+        )
 
     def subscribe(self, broker: NatsBroker) -> None:
         bus.subscribe(
@@ -49,6 +56,11 @@ class StoreService(ConsumerService):
     async def handle(self, event: MailDeliver) -> None:
         raw = await self._blobs.get(event.blob_id)
         folder = await self._mailbox.folder_by_role(event.account_id, FolderRole(event.folder_role))
+        quota = await self._mailbox.quota(event.account_id)
+        if quota.limit_bytes is not None and quota.used_bytes + event.size > quota.limit_bytes:
+            # Accepted mail is never dropped: Trash makes room first (F40), and a message
+            # that still does not fit is delivered anyway (SMTP refuses the next ones).
+            await self._mailbox.make_room(event.account_id, event.size)
         await self._mailbox.deliver(
             NewMessage(
                 event_id=event.event_id,
@@ -64,6 +76,8 @@ class StoreService(ConsumerService):
 
     async def start(self) -> None:
         self.relay.start()
+        self.housekeeping.start()
 
     async def stop(self) -> None:
+        await self.housekeeping.stop()
         await self.relay.stop()

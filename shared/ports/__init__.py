@@ -3,16 +3,18 @@
 from shared.ports.blobs import BlobNotFound, BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.index import IndexDocument, SearchHit, SearchIndex, SearchResults
-from shared.ports.mailbox import AccountExists, MailboxStore, NotFound
+from shared.ports.mailbox import AccountExists, Conflict, MailboxStore, NotFound, Refused
 
 __all__ = [
     "AccountExists",
     "BlobNotFound",
     "BlobStore",
+    "Conflict",
     "EventPublisher",
     "IndexDocument",
     "MailboxStore",
     "NotFound",
+    "Refused",
     "SearchHit",
     "SearchIndex",
     "SearchResults",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Protocol
 
 
@@ -19,8 +20,13 @@ class BlobStore(Protocol):
     async def put(self, data: bytes) -> str:
         """Store `data` durably (synced to disk or acknowledged by a majority) and return its id.
 
-        Idempotent: putting the same bytes again returns the same id and stores nothing new.
+        Idempotent: putting the same bytes again returns the same id and stores nothing new,
+        but refreshes `last_written`, so a blob about to be collected is kept for new mail.
         """
+        ...
+
+    async def last_written(self, blob_id: str) -> datetime | None:
+        """When `put` last stored or refreshed these bytes; None if there is no such blob."""
         ...
 
     async def get(self, blob_id: str) -> bytes:

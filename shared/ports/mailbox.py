@@ -7,18 +7,28 @@ entries to `mailbox.changed.<account>`; see `services/store/relay.py`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from shared.events import MailboxChanged
 from shared.model import (
     Account,
     Delivery,
+    FlagChange,
     Folder,
     FolderRole,
     MessageSummary,
     NewMessage,
     Page,
+    Plan,
+    Preferences,
+    Quota,
+    Removal,
+    Selection,
+    SortKey,
     StoredMessage,
+    Tag,
+    ThreadKey,
 )
 
 
@@ -28,6 +38,15 @@ class NotFound(LookupError):
 
 class AccountExists(ValueError):
     """An account with this address already exists."""
+
+
+class Conflict(ValueError):
+    """The name is taken (a sibling folder, a tag)."""
+
+
+class Refused(ValueError):
+    """The operation breaks a rule of the mailbox (a system folder renamed, a subfolder
+    under Inbox, a folder moved into itself, a tag renamed…); the message says which."""
 
 
 class MailboxStore(Protocol):
@@ -70,13 +89,156 @@ class MailboxStore(Protocol):
         ...
 
     async def messages(
-        self, account_id: str, folder_id: str, *, offset: int = 0, limit: int = 50
+        self,
+        account_id: str,
+        folder_id: str,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        sort: SortKey = SortKey.DATE,
+        descending: bool = True,
+        unread_only: bool = False,
     ) -> Page[MessageSummary]:
-        """Messages of a folder, newest first. Raises `NotFound` for an unknown folder."""
+        """Messages of a folder, newest first by default; ties broken by id so pages
+        neither skip nor repeat. Raises `NotFound` for an unknown folder."""
+        ...
+
+    async def tagged(
+        self, account_id: str, tag_id: str, *, offset: int = 0, limit: int = 50
+    ) -> Page[MessageSummary]:
+        """Messages carrying a tag, in any folder, newest first. `NotFound` for a bad tag."""
         ...
 
     async def message(self, account_id: str, message_id: str) -> StoredMessage:
         """Raises `NotFound`."""
+        ...
+
+    async def thread_keys(self, account_id: str, folder_id: str) -> list[ThreadKey]:
+        """What threading needs of every message of a folder (see `shared.threads`)."""
+        ...
+
+    # --- folder changes (each journals folder.changed / folder.removed) ---------------
+    async def create_folder(self, account_id: str, name: str, parent_id: str | None) -> Folder:
+        """A user folder, at the top or under `parent_id`. `Conflict` if a sibling has the
+        name; `Refused` under Inbox, Sent, Spam or a folder in Trash; `NotFound` parent."""
+        ...
+
+    async def rename_folder(self, account_id: str, folder_id: str, name: str) -> Folder:
+        """`Refused` for system folders; `Conflict` if a sibling has the name."""
+        ...
+
+    async def move_folder(self, account_id: str, folder_id: str, parent_id: str | None) -> Folder:
+        """`Refused` for system folders, into itself or a descendant, or under Inbox, Sent,
+        Spam; `Conflict` if the new parent has a folder of that name."""
+        ...
+
+    async def delete_folder(self, account_id: str, folder_id: str) -> Folder:
+        """Move a user folder, its subfolders and their messages into Trash (F37); they are
+        removed for good when Trash is emptied or purged. `Refused` for system folders."""
+        ...
+
+    # --- message changes (each journals message.updated/added/removed) ----------------
+    async def select(self, account_id: str, selection: Selection) -> list[str]:
+        """The ids of the account's messages a selection names (unknown ids dropped)."""
+        ...
+
+    async def set_flags(
+        self, account_id: str, selection: Selection, change: FlagChange
+    ) -> list[str]:
+        """Set or clear unread/flagged/deleted; returns the ids that changed."""
+        ...
+
+    async def move_messages(
+        self, account_id: str, selection: Selection, folder_id: str
+    ) -> list[str]:
+        """Move to another folder (new UIDs there); returns the ids moved."""
+        ...
+
+    async def copy_messages(
+        self, account_id: str, selection: Selection, folder_id: str
+    ) -> list[str]:
+        """Copy into a folder (the copies share the blob); returns the new ids, in order."""
+        ...
+
+    async def trash_messages(self, account_id: str, selection: Selection) -> list[str]:
+        """Delete: move to Trash, remembering where each came from (F38). Messages already in
+        Trash (or a folder inside it) are removed for good. Returns the ids affected."""
+        ...
+
+    async def restore_messages(self, account_id: str, selection: Selection) -> list[str]:
+        """Move messages out of Trash to the folder they came from (Inbox if that folder is
+        gone or itself in Trash). Returns the ids restored."""
+        ...
+
+    async def destroy_messages(self, account_id: str, selection: Selection) -> Removal:
+        """Remove for good, whatever their folder."""
+        ...
+
+    async def empty_trash(self, account_id: str) -> Removal:
+        """Remove for good every message in Trash and every folder inside it."""
+        ...
+
+    async def purge_trash(self, account_id: str, older_than: datetime) -> Removal:
+        """Remove for good what went to Trash before `older_than` (messages by the time they
+        were trashed; folders in Trash with them once empty)."""
+        ...
+
+    async def make_room(self, account_id: str, needed_bytes: int) -> Removal:
+        """Remove the oldest Trash messages until `needed_bytes` more fit in the quota (F40)."""
+        ...
+
+    # --- tags and comments -----------------------------------------------------------
+    async def tags(self, account_id: str) -> list[Tag]: ...
+
+    async def create_tag(self, account_id: str, name: str, color: str) -> Tag:
+        """`Conflict` if the account has a tag of that name."""
+        ...
+
+    async def set_tag_color(self, account_id: str, tag_id: str, color: str) -> Tag: ...
+
+    async def delete_tag(self, account_id: str, tag_id: str) -> None:
+        """Delete the tag and take it off every message (each journals message.updated)."""
+        ...
+
+    async def tag_messages(
+        self, account_id: str, selection: Selection, tag_id: str, *, add: bool
+    ) -> list[str]:
+        """Put a tag on (add) or take it off messages; returns the ids that changed."""
+        ...
+
+    async def set_comment(self, account_id: str, message_id: str, comment: str | None) -> None:
+        """The message's private comment (F51); None or "" removes it."""
+        ...
+
+    # --- preferences, plans, quota ---------------------------------------------------
+    async def preferences(self, account_id: str) -> Preferences: ...
+
+    async def set_preferences(self, account_id: str, preferences: Preferences) -> Preferences: ...
+
+    async def set_plan(self, plan: Plan) -> Plan:
+        """Create or replace a plan."""
+        ...
+
+    async def plans(self) -> list[Plan]: ...
+
+    async def assign_plan(self, account_id: str, plan_name: str | None) -> None:
+        """Put an account on a plan (None: no plan, no limits). `NotFound` for a bad name."""
+        ...
+
+    async def quota(self, account_id: str) -> Quota: ...
+
+    async def accounts(self, *, after: str | None = None, limit: int = 500) -> list[Account]:
+        """Every account, by id, a page at a time (for periodic jobs)."""
+        ...
+
+    # --- blobs no message refers to ---------------------------------------------------
+    async def orphan_blobs(self, limit: int = 500) -> list[tuple[str, datetime]]:
+        """Blobs that lost their last message, with when that happened, oldest first."""
+        ...
+
+    async def settle_orphan(self, blob_id: str) -> bool:
+        """Take a blob off the orphan list; True if still no message refers to it (so the
+        caller may delete it), False if a message refers to it again."""
         ...
 
     # --- change journal -------------------------------------------------------------

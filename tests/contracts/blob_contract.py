@@ -34,3 +34,17 @@ class BlobStoreContract:
         await blobs.delete(blob_id)
         assert not await blobs.exists(blob_id)
         await blobs.delete(blob_id)  # absent: not an error
+
+    async def test_last_written_is_refreshed_by_put(self, blobs: BlobStore) -> None:
+        import asyncio
+        from datetime import UTC, datetime, timedelta
+
+        assert await blobs.last_written(blob_id_for(b"absent")) is None
+        blob_id = await blobs.put(b"kept for new mail")
+        first = await blobs.last_written(blob_id)
+        assert first is not None
+        assert abs(first - datetime.now(UTC)) < timedelta(seconds=5)
+        await asyncio.sleep(0.05)
+        await blobs.put(b"kept for new mail")
+        second = await blobs.last_written(blob_id)
+        assert second is not None and second > first

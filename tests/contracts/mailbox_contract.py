@@ -1,5 +1,6 @@
 """The mailbox store contract: every adapter's test class subclasses this and provides
-an async `store` fixture yielding a fresh, empty `MailboxStore`."""
+an async `store` fixture yielding a fresh, empty `MailboxStore`. Delivery and the journal
+are here; folders, message operations, tags and quota are in the classes it gathers."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import pytest
 from shared.events import ChangeKind
 from shared.model import SYSTEM_FOLDERS, FolderRole
 from shared.ports.mailbox import AccountExists, MailboxStore, NotFound
+from tests.contracts.mailbox_folders_contract import FolderContract
+from tests.contracts.mailbox_messages_contract import MessageContract
+from tests.contracts.mailbox_tags_contract import TagQuotaContract
 from tests.factories import make_raw, new_message
 
 
-class MailboxStoreContract:
+class MailboxStoreContract(FolderContract, MessageContract, TagQuotaContract):
     async def test_create_account_makes_system_folders(self, store: MailboxStore) -> None:
         account = await store.create_account("Alice@Example.TEST", "hash")
         assert account.address == "alice@example.test"

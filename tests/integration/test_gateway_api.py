@@ -50,7 +50,7 @@ async def test_folders_list_system_folders_with_counts(world: World) -> None:
     assert set(by_role) == {role.value for role in FolderRole}
     assert (by_role["inbox"]["total"], by_role["inbox"]["unread"]) == (3, 3)
     assert (by_role["sent"]["total"], by_role["trash"]["total"]) == (1, 0)
-    assert set(folders[0]) == {"id", "name", "role", "parent_id", "total", "unread"}
+    assert set(folders[0]) == {"id", "name", "role", "parent_id", "total", "unread", "unread_below"}
     assert by_role["inbox"]["name"] == "Inbox" and by_role["inbox"]["parent_id"] is None
 
 

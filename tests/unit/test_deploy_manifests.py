@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings
 from bureau.services import BUILDERS, SERVICE_NAMES
 from services.gateway.settings import GatewaySettings
 from services.ingest.settings import IngestSettings
+from services.store.settings import StoreSettings
 from shared import bus
 from shared.settings import CommonSettings, parse_listen
 
@@ -36,11 +37,17 @@ README = K8S / "README.md"
 
 Doc = dict[str, Any]
 
-SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (CommonSettings, IngestSettings, GatewaySettings)
+SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
+    CommonSettings,
+    IngestSettings,
+    GatewaySettings,
+    StoreSettings,
+)
 # The settings class each service reads; the others read CommonSettings.
 SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
     "ingest": IngestSettings,
     "gateway": GatewaySettings,
+    "store": StoreSettings,
 }
 # Listen variables whose server answers /healthz and /readyz: the runtime's health server
 # and the gateway's HTTP API.

@@ -13,6 +13,7 @@ from services.filters.service import FiltersService
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
 from services.store.service import StoreService
+from services.store.settings import StoreSettings
 from shared.bus import JetStreamPublisher
 from shared.events import MailDeliver, MailReceived, derived_id
 from shared.model import FolderRole
@@ -78,7 +79,7 @@ async def test_store_handler_is_idempotent(mailbox: SqliteMailboxStore, tmp_path
     blob_id = await blobs.put(raw)
     broker = NatsBroker()
     StoreService(
-        CommonSettings(), mailbox=mailbox, blobs=blobs, publisher=JetStreamPublisher(broker)
+        StoreSettings(), mailbox=mailbox, blobs=blobs, publisher=JetStreamPublisher(broker)
     ).subscribe(broker)
     event = MailDeliver(
         event_id="d1",
@@ -104,7 +105,7 @@ async def test_store_handler_failure_is_not_acked(
     alice = await mailbox.create_account("alice@example.test", "h")
     broker = NatsBroker()
     service = StoreService(
-        CommonSettings(),
+        StoreSettings(),
         mailbox=mailbox,
         blobs=FsBlobStore(tmp_path / "blobs"),
         publisher=JetStreamPublisher(broker),

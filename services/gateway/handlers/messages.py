@@ -1,30 +1,44 @@
-"""One message of the signed-in account: parsed and sanitised, or its original bytes."""
+"""One message of the signed-in account: rendered for display, its original HTML in a
+sandbox, or its original bytes (F18)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from services.gateway.bodies import json_response
-from services.gateway.context import BLOBS, MAILBOX
+from services.gateway.bodies import json_response, read_query
+from services.gateway.context import BLOBS
+from services.gateway.display import DisplayMode, original_headers
 from services.gateway.errors import not_found
-from services.gateway.present import message_detail
-from shared.model import Account, StoredMessage
-
-
-async def _own_message(request: web.Request, account: Account) -> StoredMessage:
-    """The message named in the path; another account's looks exactly like a missing one."""
-    message = await request.app[MAILBOX].message(account.id, request.match_info["id"])
-    if message.account_id != account.id:
-        raise not_found()
-    return message
+from services.gateway.handlers.lookup import mailbox_of, own_message
+from services.gateway.rendering import message_detail
+from services.gateway.schemas import DisplayQuery
+from shared.model import Account
 
 
 async def get_message(request: web.Request, account: Account) -> web.StreamResponse:
-    return json_response(message_detail(await _own_message(request, account)))
+    """The body in the display mode asked for, else the user's preferred one."""
+    query = read_query(request, DisplayQuery)
+    message = await own_message(request, account)
+    mode = query.display or (await mailbox_of(request).preferences(account.id)).display_mode
+    return json_response(message_detail(message, DisplayMode(mode)))
+
+
+async def get_original(request: web.Request, account: Account) -> web.StreamResponse:
+    """The HTML part as sent, served so that it can neither run scripts nor load anything
+    (Content-Security-Policy and sandbox from `display.original_headers`)."""
+    message = await own_message(request, account)
+    if not message.html_body:
+        raise not_found()
+    return web.Response(
+        body=message.html_body.encode(),
+        content_type="text/html",
+        charset="utf-8",
+        headers=original_headers(),
+    )
 
 
 async def get_raw_message(request: web.Request, account: Account) -> web.StreamResponse:
-    message = await _own_message(request, account)
+    message = await own_message(request, account)
     raw = await request.app[BLOBS].get(message.blob_id)
     return web.Response(
         body=raw,

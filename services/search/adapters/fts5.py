@@ -56,13 +56,17 @@ def match_expression(account_id: str, words: str) -> str | None:
     return f'acct:"{_acct_token(account_id)}" AND ({quoted})'
 
 
+def _create_schema(conn: sqlite3.Connection) -> None:
+    conn.executescript(SCHEMA)
+
+
 class Fts5Index:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
 
     @classmethod
     async def open(cls, path: Path) -> Fts5Index:
-        db = SqliteDatabase(path, SCHEMA)
+        db = SqliteDatabase(path, _create_schema)
         await db.open()
         return cls(db)
 

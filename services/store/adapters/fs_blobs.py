@@ -11,6 +11,7 @@ import asyncio
 import os
 import re
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.ports.blobs import BlobNotFound, blob_id_for
@@ -37,6 +38,7 @@ class FsBlobStore:
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
         if path.exists():
+            os.utime(path)  # refresh: the blob collector spares recently written blobs
             return
         new_dirs = [d for d in (path.parent.parent, path.parent) if not d.exists()]
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,6 +55,13 @@ class FsBlobStore:
         # The new name, and any directory made for it, must reach the disk too.
         for directory in [path.parent, *(d.parent for d in reversed(new_dirs))]:
             _fsync_dir(directory)
+
+    async def last_written(self, blob_id: str) -> datetime | None:
+        try:
+            stat = await asyncio.to_thread(self._path(blob_id).stat)
+        except (FileNotFoundError, BlobNotFound):
+            return None
+        return datetime.fromtimestamp(stat.st_mtime, UTC)
 
     async def get(self, blob_id: str) -> bytes:
         path = self._path(blob_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime
+from typing import cast
 
 from bson.int64 import Int64
 from gridfs import AsyncGridFSBucket
@@ -59,7 +60,7 @@ class GridFsBlobStore:
 
     async def put(self, data: bytes) -> str:
         blob_id = blob_id_for(data)
-        if await self.exists(blob_id):
+        if await self._refresh(blob_id):
             return blob_id
         try:
             await self._bucket.upload_from_stream_with_id(blob_id, blob_id, data)
@@ -107,6 +108,21 @@ class GridFsBlobStore:
             },
             upsert=True,
         )
+
+    async def _refresh(self, blob_id: str) -> bool:
+        """Mark an existing blob as written now (the collector spares it); False if absent."""
+        result = await self._files.update_one(
+            {"_id": blob_id}, {"$set": {"metadata.last_put": datetime.now(UTC)}}
+        )
+        return result.matched_count > 0
+
+    async def last_written(self, blob_id: str) -> datetime | None:
+        doc = await self._files.find_one({"_id": blob_id}, {"uploadDate": True, "metadata": True})
+        if doc is None:
+            return None
+        metadata = cast(Doc, doc.get("metadata") or {})
+        written = cast(datetime, metadata.get("last_put") or doc["uploadDate"])
+        return written if written.tzinfo else written.replace(tzinfo=UTC)
 
     async def get(self, blob_id: str) -> bytes:
         try:

@@ -2,274 +2,183 @@
 
 No multi-document transactions, so a standalone mongod works as well as a replica set.
 Instead, each mutation is a short sequence of single-document writes ordered so that a
-crash between any two of them leaves a state that the retry of the same event completes:
-ids are derived from the event, inserts meet a unique index, and the journal entry is an
-upsert that keeps the first write (see `deliver`).
+crash between any two of them leaves a state that a retry, or the next change of the
+account, completes: ids are derived from the event, inserts meet a unique index, and a
+changed document carries its pending journal entry until the entry is written (see
+`mongo_journal`). The work is split by concern into the `mongo_*` modules beside this
+one; this class only hands each call over.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from datetime import UTC
+from datetime import UTC, datetime
 
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, ReturnDocument
-from pymongo.asynchronous.collection import AsyncCollection
+from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from pymongo.write_concern import WriteConcern
 
+from services.store.adapters import (
+    mongo_accounts,
+    mongo_changes,
+    mongo_folders,
+    mongo_listing,
+    mongo_trash,
+)
 from services.store.adapters.mongo_documents import (
+    SUMMARY_ONLY,
     Doc,
     account_of,
-    folder_of,
-    folder_order,
     message_doc,
-    now_ms,
-    summary_of,
+    tag_of,
 )
-from shared.addresses import split
-from shared.events import ChangeKind, MailboxChanged, derived_id
+from services.store.adapters.mongo_journal import (
+    allocate_modseqs,
+    allocate_uids,
+    heal,
+    is_referenced,
+    settle_messages,
+)
+from services.store.adapters.mongo_migrations import migrate
+from services.store.adapters.mongo_schema import Collections
+from shared.events import MailboxChanged, derived_id
 from shared.model import (
-    SYSTEM_FOLDERS,
     Account,
     Delivery,
+    FlagChange,
     Folder,
     FolderRole,
     MessageSummary,
     NewMessage,
     Page,
+    Plan,
+    Preferences,
+    Quota,
+    Removal,
+    Selection,
+    SortKey,
     StoredMessage,
+    Tag,
+    ThreadKey,
 )
-from shared.ports.mailbox import AccountExists, NotFound
+from shared.ports.mailbox import Conflict, NotFound, Refused
 
 # A change is acknowledged once a majority holds it in its journal (on a standalone
 # mongod: once it is in the local journal), as the bus does with JetStream.
 _DURABLE = WriteConcern(w="majority", j=True)
 
 _MAX_PARENTS = 100  # Message-IDs looked up for threading, nearest first
-
-_LISTING_INDEX = "account_folder_date"
-_COUNTS_INDEX = "account_folder_unread"
-# What a folder listing leaves out of a message document.
-_SUMMARY_ONLY = {
-    f: False
-    for f in ("headers", "text_body", "html_body", "attachments", "in_reply_to", "references")
-}
-
-_INDEXES: dict[str, list[IndexModel]] = {
-    "accounts": [IndexModel([("address", ASCENDING)], unique=True, name="address")],
-    "folders": [IndexModel([("account_id", ASCENDING), ("role", ASCENDING)], name="account_role")],
-    "messages": [
-        IndexModel(
-            [("account_id", ASCENDING), ("event_id", ASCENDING)], unique=True, name="account_event"
-        ),
-        # Newest first; date_us and _id make the order total, so pages neither skip nor repeat.
-        IndexModel(
-            [
-                ("account_id", ASCENDING),
-                ("folder_id", ASCENDING),
-                ("date", DESCENDING),
-                ("date_us", DESCENDING),
-                ("_id", ASCENDING),
-            ],
-            name=_LISTING_INDEX,
-        ),
-        # Covers the folder counts: they are counted from the index, never stored apart.
-        IndexModel(
-            [("account_id", ASCENDING), ("folder_id", ASCENDING), ("unread", ASCENDING)],
-            name=_COUNTS_INDEX,
-        ),
-        IndexModel(
-            [("account_id", ASCENDING), ("message_id_header", ASCENDING)], name="account_msgid"
-        ),
-    ],
-    "journal": [
-        IndexModel([("id", ASCENDING)], unique=True, name="id"),
-        IndexModel([("published", ASCENDING), ("_id", ASCENDING)], name="published_created"),
-        IndexModel(
-            [("account_id", ASCENDING), ("modseq", ASCENDING)], unique=True, name="account_modseq"
-        ),
-    ],
-}
+_MAX_TAG_NAME = 64
 
 
 class MongoMailboxStore:
-    """`MailboxStore` on MongoDB: collections domains, accounts, folders, messages, journal."""
+    """`MailboxStore` on MongoDB; the collections are listed in `mongo_schema`."""
 
     def __init__(self, client: AsyncMongoClient[Doc], database: str) -> None:
         self._client = client
-        db = client.get_database(database, write_concern=_DURABLE)
-        self._domains: AsyncCollection[Doc] = db["domains"]
-        self._accounts: AsyncCollection[Doc] = db["accounts"]
-        self._folders: AsyncCollection[Doc] = db["folders"]
-        self._messages: AsyncCollection[Doc] = db["messages"]
-        self._journal: AsyncCollection[Doc] = db["journal"]
+        self._db = Collections.of(client.get_database(database, write_concern=_DURABLE))
 
     @classmethod
     async def open(cls, uri: str, database: str) -> MongoMailboxStore:
-        """Connect and create the indexes (idempotent: safe for every replica at start-up)."""
+        """Connect, create the indexes and migrate documents of earlier releases (both
+        idempotent: safe for every replica at start-up)."""
         client: AsyncMongoClient[Doc] = AsyncMongoClient(uri, tz_aware=True, tzinfo=UTC)
         store = cls(client, database)
         try:
-            await store._create_indexes()
+            await store._db.create_indexes()
+            await migrate(store._db)
         except BaseException:
             await client.close()
             raise
         return store
-
-    async def _create_indexes(self) -> None:
-        db = self._accounts.database
-        for name, indexes in _INDEXES.items():
-            await db[name].create_indexes(indexes)
 
     async def close(self) -> None:
         await self._client.close()
 
     # --- accounts -------------------------------------------------------------------
     async def create_account(self, address: str, password_hash: str) -> Account:
-        local, domain = split(address)
-        normalized = f"{local}@{domain}"
-        if await self._accounts.find_one({"address": normalized}, {"_id": True}) is not None:
-            raise AccountExists(normalized)
-        account = Account(
-            id=uuid.uuid4().hex,
-            address=normalized,
-            password_hash=password_hash,
-            created_at=now_ms(),
-        )
-        await _upsert(self._domains, {"_id": domain}, {"created_at": account.created_at})
-        # Folders first, account last: the account becomes visible complete or not at all.
-        await self._folders.insert_many(
-            [
-                {
-                    "_id": derived_id(account.id, role.value),
-                    "account_id": account.id,
-                    "name": name,
-                    "role": role.value,
-                    "parent_id": None,
-                }
-                for role, name in SYSTEM_FOLDERS.items()
-            ]
-        )
-        try:
-            await self._accounts.insert_one(
-                {
-                    "_id": account.id,
-                    "address": normalized,
-                    "domain": domain,
-                    "password_hash": password_hash,
-                    "created_at": account.created_at,
-                    "modseq": 0,
-                }
-            )
-        except DuplicateKeyError:
-            await self._folders.delete_many({"account_id": account.id})
-            raise AccountExists(normalized) from None
-        return account
+        return await mongo_accounts.create(self._db, address, password_hash)
 
     async def account_by_address(self, address: str) -> Account | None:
-        doc = await self._accounts.find_one({"address": address.strip().lower()})
+        doc = await self._db.accounts.find_one({"address": address.strip().lower()})
         return account_of(doc) if doc else None
 
     async def account(self, account_id: str) -> Account | None:
-        doc = await self._accounts.find_one({"_id": account_id})
+        doc = await self._db.accounts.find_one({"_id": account_id})
         return account_of(doc) if doc else None
+
+    async def accounts(self, *, after: str | None = None, limit: int = 500) -> list[Account]:
+        return await mongo_accounts.page(self._db, after, limit)
 
     # --- folders --------------------------------------------------------------------
     async def folders(self, account_id: str) -> list[Folder]:
-        docs, counts = await asyncio.gather(
-            self._folders.find({"account_id": account_id}).to_list(), self._counts(account_id)
-        )
-        return sorted((folder_of(d, counts) for d in docs), key=folder_order)
+        return await mongo_folders.listing(self._db, account_id)
 
     async def folder(self, account_id: str, folder_id: str) -> Folder:
-        doc = await self._folders.find_one({"_id": folder_id, "account_id": account_id})
-        if doc is None:
-            raise NotFound(f"folder {folder_id}")
-        return folder_of(doc, await self._counts(account_id, folder_id))
+        return await mongo_folders.one(self._db, account_id, folder_id)
 
     async def folder_by_role(self, account_id: str, role: FolderRole) -> Folder:
-        doc = await self._folders.find_one({"account_id": account_id, "role": role.value})
+        doc = await self._db.folders.find_one(
+            {"account_id": account_id, "role": role.value}, {"_id": True}
+        )
         if doc is None:
             raise NotFound(f"folder {role.value}")
-        return folder_of(doc, await self._counts(account_id, doc["_id"]))
+        return await mongo_folders.one(self._db, account_id, doc["_id"])
 
-    async def _require_folder(self, account_id: str, folder_id: str) -> None:
-        found = await self._folders.find_one(
-            {"_id": folder_id, "account_id": account_id}, {"_id": True}
-        )
-        if found is None:
-            raise NotFound(f"folder {folder_id}")
+    async def create_folder(self, account_id: str, name: str, parent_id: str | None) -> Folder:
+        return await mongo_folders.create(self._db, account_id, name, parent_id)
 
-    async def _counts(self, account_id: str, folder_id: str | None = None) -> dict[str, list[int]]:
-        """{folder id: [total, unread]}, counted on the covering index."""
-        match: Doc = {"account_id": account_id}
-        if folder_id is not None:
-            match["folder_id"] = folder_id
-        cursor = await self._messages.aggregate(
-            [
-                {"$match": match},
-                {"$group": {"_id": {"f": "$folder_id", "u": "$unread"}, "n": {"$sum": 1}}},
-            ],
-            hint=_COUNTS_INDEX,
-        )
-        counts: dict[str, list[int]] = {}
-        async for row in cursor:
-            total_unread = counts.setdefault(row["_id"]["f"], [0, 0])
-            total_unread[0] += row["n"]
-            if row["_id"]["u"]:
-                total_unread[1] += row["n"]
-        return counts
+    async def rename_folder(self, account_id: str, folder_id: str, name: str) -> Folder:
+        return await mongo_folders.rename(self._db, account_id, folder_id, name)
+
+    async def move_folder(self, account_id: str, folder_id: str, parent_id: str | None) -> Folder:
+        return await mongo_folders.move(self._db, account_id, folder_id, parent_id)
+
+    async def delete_folder(self, account_id: str, folder_id: str) -> Folder:
+        return await mongo_folders.to_trash(self._db, account_id, folder_id)
 
     # --- messages -------------------------------------------------------------------
     async def deliver(self, message: NewMessage) -> Delivery:
         """Idempotent and crash-safe without transactions.
 
         1. The message id is derived from (account, event): every attempt computes the same.
-        2. The account's next modseq is allocated before the insert, so the message is never
-           visible without its modseq; an attempt that loses the insert race (or crashes
-           here) only leaves a gap in the sequence, which modseq semantics allow (RFC 7162).
-        3. Insert; a duplicate key means an earlier or concurrent attempt stored it.
-        4. Journal upsert keyed by an id derived from (message, kind), `$setOnInsert`: every
-           attempt, including a redelivery after a crash between 3 and 4, converges on one
-           entry carrying the stored message's modseq.
+        2. A UID in the folder (which also proves the folder exists) and the account's next
+           modseq are reserved before the insert, so the message is never visible without
+           them; an attempt that loses the insert race (or crashes here) leaves gaps, which
+           UIDs and modseqs allow.
+        3. Insert, carrying its pending journal entry; a duplicate key means an earlier or
+           concurrent attempt stored it.
+        4. Settle: upsert the journal entry (id derived from message, kind and modseq), then
+           clear the mark. A redelivery after a crash between 3 and 4 finds the mark and
+           settles it; one after 4 finds nothing to do.
         """
+        db = self._db
         message_id = derived_id(message.account_id, message.event_id)
-        stored = await self._messages.find_one({"_id": message_id}, _SUMMARY_ONLY)
+        stored = await db.messages.find_one({"_id": message_id}, SUMMARY_ONLY)
         created = False
         if stored is None:
-            await self._require_folder(message.account_id, message.folder_id)
+            uid = await allocate_uids(db, message.account_id, message.folder_id, 1)
             parsed = message.parsed
             parents = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))
             thread_id = await self._thread_of(message.account_id, parents[:_MAX_PARENTS])
-            modseq = await self._next_modseq(message.account_id)
-            doc = message_doc(message_id, message, thread_id or message_id, modseq)
+            modseq = await allocate_modseqs(db, message.account_id, 1)
+            doc = message_doc(message_id, message, thread_id or message_id, modseq, uid)
             try:
-                await self._messages.insert_one(doc)
+                await db.messages.insert_one(doc)
                 stored, created = doc, True
             except DuplicateKeyError:
-                stored = await self._messages.find_one({"_id": message_id}, _SUMMARY_ONLY)
+                stored = await db.messages.find_one({"_id": message_id}, SUMMARY_ONLY)
                 if stored is None:  # the conflict was not on this message: a real error
                     raise
-        await self._write_journal(ChangeKind.MESSAGE_ADDED, summary_of(stored))
+        if "pending" in stored:
+            await settle_messages(db, [stored])
         return Delivery(message_id=message_id, created=created)
-
-    async def _next_modseq(self, account_id: str) -> int:
-        doc = await self._accounts.find_one_and_update(
-            {"_id": account_id},
-            {"$inc": {"modseq": 1}},
-            projection={"modseq": True},
-            return_document=ReturnDocument.AFTER,
-        )
-        if doc is None:
-            raise NotFound(f"account {account_id}")
-        return int(doc["modseq"])
 
     async def _thread_of(self, account_id: str, parents: list[str]) -> str | None:
         """The thread of the earliest stored message this one refers to (RFC 5322 §3.6.4)."""
         if not parents:
             return None
-        doc = await self._messages.find_one(
+        doc = await self._db.messages.find_one(
             {"account_id": account_id, "message_id_header": {"$in": parents}},
             {"thread_id": True},
             sort=[("date", ASCENDING), ("date_us", ASCENDING)],
@@ -277,69 +186,174 @@ class MongoMailboxStore:
         return str(doc["thread_id"]) if doc else None
 
     async def messages(
-        self, account_id: str, folder_id: str, *, offset: int = 0, limit: int = 50
+        self,
+        account_id: str,
+        folder_id: str,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        sort: SortKey = SortKey.DATE,
+        descending: bool = True,
+        unread_only: bool = False,
     ) -> Page[MessageSummary]:
-        await self._require_folder(account_id, folder_id)
-        where = {"account_id": account_id, "folder_id": folder_id}
-        if limit <= 0:  # pymongo reads limit(0) as "no limit"
-            return Page[MessageSummary](items=[], total=await self._messages.count_documents(where))
-        cursor = (
-            self._messages.find(where, _SUMMARY_ONLY)
-            .sort([("date", DESCENDING), ("date_us", DESCENDING), ("_id", ASCENDING)])
-            .hint(_LISTING_INDEX)
-            .skip(max(offset, 0))
-            .limit(limit)
+        return await mongo_listing.folder_page(
+            self._db,
+            account_id,
+            folder_id,
+            offset=offset,
+            limit=limit,
+            sort=sort,
+            descending=descending,
+            unread_only=unread_only,
         )
-        docs, total = await asyncio.gather(
-            cursor.to_list(), self._messages.count_documents(where, hint=_LISTING_INDEX)
+
+    async def tagged(
+        self, account_id: str, tag_id: str, *, offset: int = 0, limit: int = 50
+    ) -> Page[MessageSummary]:
+        return await mongo_listing.tag_page(
+            self._db, account_id, tag_id, offset=offset, limit=limit
         )
-        return Page[MessageSummary](items=[summary_of(d) for d in docs], total=total)
 
     async def message(self, account_id: str, message_id: str) -> StoredMessage:
-        doc = await self._messages.find_one({"_id": message_id, "account_id": account_id})
-        if doc is None:
-            raise NotFound(f"message {message_id}")
-        return StoredMessage(
-            **summary_of(doc).model_dump(),
-            message_id=doc["message_id_header"],
-            in_reply_to=doc["in_reply_to"],
-            references=doc["references"],
-            headers=[(name, value) for name, value in doc["headers"]],
-            text_body=doc["text_body"],
-            html_body=doc["html_body"],
-            attachments=doc["attachments"],
-        )
+        return await mongo_listing.message(self._db, account_id, message_id)
 
-    # --- change journal -------------------------------------------------------------
-    async def _write_journal(self, kind: ChangeKind, summary: MessageSummary) -> None:
-        event = MailboxChanged(
-            event_id=derived_id(summary.id, kind.value),
-            account_id=summary.account_id,
-            modseq=summary.modseq,
-            kind=kind,
-            message_id=summary.id,
-            folder_id=summary.folder_id,
-            message=summary if kind is not ChangeKind.MESSAGE_REMOVED else None,
-            at=now_ms(),
-        )
-        # No `_id` here: the server generates an ObjectId on insert, increasing on one
-        # primary, which gives `unpublished_changes` its order of creation.
-        entry = {
-            "account_id": event.account_id,
-            "modseq": event.modseq,
-            "kind": kind.value,
-            "message_id": event.message_id,
-            "published": False,
-            "at": event.at,
-            "event": event.model_dump(mode="json"),
-        }
-        await _upsert(self._journal, {"id": event.event_id}, entry)
+    async def thread_keys(self, account_id: str, folder_id: str) -> list[ThreadKey]:
+        return await mongo_listing.thread_keys(self._db, account_id, folder_id)
 
-    async def unpublished_changes(self, limit: int = 256) -> list[MailboxChanged]:
+    # --- message changes ------------------------------------------------------------
+    async def select(self, account_id: str, selection: Selection) -> list[str]:
+        return await mongo_changes.select(self._db, account_id, selection)
+
+    async def set_flags(
+        self, account_id: str, selection: Selection, change: FlagChange
+    ) -> list[str]:
+        ids = await self.select(account_id, selection)
+        return await mongo_changes.set_flags(self._db, account_id, ids, change)
+
+    async def move_messages(
+        self, account_id: str, selection: Selection, folder_id: str
+    ) -> list[str]:
+        ids = await self.select(account_id, selection)
+        return await mongo_changes.move_to(self._db, account_id, ids, folder_id)
+
+    async def copy_messages(
+        self, account_id: str, selection: Selection, folder_id: str
+    ) -> list[str]:
+        await mongo_changes.require_folder(self._db, account_id, folder_id)
+        ids = await self.select(account_id, selection)
+        size = await mongo_changes.total_size(self._db, account_id, ids)
+        if not (await self.quota(account_id)).admits(size):
+            raise Refused("mailbox full: the copies do not fit in the quota")
+        await mongo_trash.make_room(self._db, account_id, size)
+        return await mongo_changes.copy(self._db, account_id, ids, folder_id)
+
+    async def trash_messages(self, account_id: str, selection: Selection) -> list[str]:
+        ids = await self.select(account_id, selection)
+        return await mongo_changes.trash(self._db, account_id, ids)
+
+    async def restore_messages(self, account_id: str, selection: Selection) -> list[str]:
+        ids = await self.select(account_id, selection)
+        return await mongo_changes.restore(self._db, account_id, ids)
+
+    async def destroy_messages(self, account_id: str, selection: Selection) -> Removal:
+        ids = await self.select(account_id, selection)
+        return await mongo_changes.remove(self._db, account_id, ids)
+
+    async def empty_trash(self, account_id: str) -> Removal:
+        return await mongo_trash.empty(self._db, account_id)
+
+    async def purge_trash(self, account_id: str, older_than: datetime) -> Removal:
+        return await mongo_trash.purge(self._db, account_id, older_than)
+
+    async def make_room(self, account_id: str, needed_bytes: int) -> Removal:
+        return await mongo_trash.make_room(self._db, account_id, needed_bytes)
+
+    # --- tags and comments -----------------------------------------------------------
+    async def tags(self, account_id: str) -> list[Tag]:
+        cursor = self._db.tags.find({"account_id": account_id}).sort("name", ASCENDING)
+        return [tag_of(d) async for d in cursor]
+
+    async def create_tag(self, account_id: str, name: str, color: str) -> Tag:
+        name = " ".join(name.split())
+        if not name or len(name) > _MAX_TAG_NAME:
+            raise Refused(f"a tag name has 1 to {_MAX_TAG_NAME} characters")
+        if await self.account(account_id) is None:
+            raise NotFound(f"account {account_id}")
+        tag = Tag(id=uuid.uuid4().hex, account_id=account_id, name=name, color=color)
+        try:
+            await self._db.tags.insert_one(
+                {"_id": tag.id, "account_id": account_id, "name": name, "color": color}
+            )
+        except DuplicateKeyError as exc:
+            raise Conflict(f"a tag named {name!r} exists") from exc
+        return tag
+
+    async def set_tag_color(self, account_id: str, tag_id: str, color: str) -> Tag:
+        await mongo_listing.tag(self._db, account_id, tag_id)
+        await self._db.tags.update_one({"_id": tag_id}, {"$set": {"color": color}})
+        return await mongo_listing.tag(self._db, account_id, tag_id)
+
+    async def delete_tag(self, account_id: str, tag_id: str) -> None:
+        """Off every message first, then the tag: a crash between leaves the tag, and
+        deleting it again finishes the work."""
+        name = (await mongo_listing.tag(self._db, account_id, tag_id)).name
+        carrying = self._db.messages.find({"account_id": account_id, "tags": name}, {"_id": 1})
+        ids = [d["_id"] async for d in carrying]
+        await mongo_changes.tag(self._db, account_id, ids, name, add=False)
+        await self._db.tags.delete_one({"_id": tag_id, "account_id": account_id})
+
+    async def tag_messages(
+        self, account_id: str, selection: Selection, tag_id: str, *, add: bool
+    ) -> list[str]:
+        name = (await mongo_listing.tag(self._db, account_id, tag_id)).name
+        ids = await self.select(account_id, selection)
+        return await mongo_changes.tag(self._db, account_id, ids, name, add=add)
+
+    async def set_comment(self, account_id: str, message_id: str, comment: str | None) -> None:
+        await mongo_changes.set_comment(self._db, account_id, message_id, comment)
+
+    # --- preferences, plans, quota ---------------------------------------------------
+    async def preferences(self, account_id: str) -> Preferences:
+        return await mongo_accounts.preferences(self._db, account_id)
+
+    async def set_preferences(self, account_id: str, preferences: Preferences) -> Preferences:
+        return await mongo_accounts.set_preferences(self._db, account_id, preferences)
+
+    async def set_plan(self, plan: Plan) -> Plan:
+        return await mongo_accounts.set_plan(self._db, plan)
+
+    async def plans(self) -> list[Plan]:
+        return await mongo_accounts.plans(self._db)
+
+    async def assign_plan(self, account_id: str, plan_name: str | None) -> None:
+        await mongo_accounts.assign_plan(self._db, account_id, plan_name)
+
+    async def quota(self, account_id: str) -> Quota:
+        return await mongo_accounts.quota(self._db, account_id)
+
+    # --- blobs no message refers to ---------------------------------------------------
+    async def orphan_blobs(self, limit: int = 500) -> list[tuple[str, datetime]]:
         if limit <= 0:
             return []
         cursor = (
-            self._journal.find({"published": False}, {"event": True})
+            self._db.orphan_blobs.find()
+            .sort([("since", ASCENDING), ("_id", ASCENDING)])
+            .limit(limit)
+        )
+        return [(d["_id"], d["since"]) async for d in cursor]
+
+    async def settle_orphan(self, blob_id: str) -> bool:
+        # Off the list first: a removal that orphans the blob again after this re-records it.
+        await self._db.orphan_blobs.delete_one({"_id": blob_id})
+        return not await is_referenced(self._db, blob_id)
+
+    # --- change journal -------------------------------------------------------------
+    async def unpublished_changes(self, limit: int = 256) -> list[MailboxChanged]:
+        if limit <= 0:
+            return []
+        await heal(self._db)  # journal what a crash left unjournaled, before reading
+        cursor = (
+            self._db.journal.find({"published": False}, {"event": True})
             .sort("_id", ASCENDING)
             .limit(limit)
         )
@@ -347,7 +361,7 @@ class MongoMailboxStore:
 
     async def mark_published(self, change_ids: list[str]) -> None:
         if change_ids:
-            await self._journal.update_many(
+            await self._db.journal.update_many(
                 {"id": {"$in": change_ids}}, {"$set": {"published": True}}
             )
 
@@ -357,21 +371,10 @@ class MongoMailboxStore:
         if limit <= 0:
             return []
         cursor = (
-            self._journal.find(
+            self._db.journal.find(
                 {"account_id": account_id, "modseq": {"$gt": modseq}}, {"event": True}
             )
             .sort("modseq", ASCENDING)
             .limit(limit)
         )
         return [MailboxChanged.model_validate(d["event"]) async for d in cursor]
-
-
-async def _upsert(collection: AsyncCollection[Doc], key: Doc, fields: Doc) -> None:
-    """Insert `fields` under `key` unless a document has it already (the first write wins)."""
-    try:
-        await collection.update_one(key, {"$setOnInsert": fields}, upsert=True)
-    except DuplicateKeyError:
-        # Two upserts raced on the unique key and the other inserted first, which is the
-        # outcome we want; any other unique index conflict is a real error.
-        if await collection.find_one(key, {"_id": True}) is None:
-            raise

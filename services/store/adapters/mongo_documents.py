@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.events import ChangeKind, MailboxChanged, derived_id
 from shared.model import (
     SYSTEM_FOLDERS,
     Account,
+    Address,
     Folder,
     FolderRole,
     MessageSummary,
     NewMessage,
+    Plan,
+    StoredMessage,
+    Tag,
+    ThreadKey,
 )
 
 Doc = dict[str, Any]
@@ -21,6 +27,16 @@ Doc = dict[str, Any]
 _MAX_BODY_BYTES = 4 * 1024 * 1024
 _MAX_HEADER_BYTES = 1024 * 1024
 _ROLE_ORDER = {role: n for n, role in enumerate(SYSTEM_FOLDERS)}
+
+# What a listing leaves out of a message document.
+SUMMARY_ONLY = {
+    f: False
+    for f in ("headers", "text_body", "html_body", "attachments", "in_reply_to", "references")
+}
+REMOVED = ChangeKind.MESSAGE_REMOVED.value
+FOLDER_REMOVED = ChangeKind.FOLDER_REMOVED.value
+# A document whose removal has begun is gone for every change but the removal's own.
+NOT_REMOVING: Doc = {"pending.kind": {"$nin": [REMOVED, FOLDER_REMOVED]}}
 
 
 def now_ms() -> datetime:
@@ -41,6 +57,27 @@ def read_time(doc: Doc, name: str) -> datetime:
     return value + timedelta(microseconds=doc.get(f"{name}_us", 0))
 
 
+def optional_time(doc: Doc, name: str) -> datetime | None:
+    return read_time(doc, name) if doc.get(name) is not None else None
+
+
+def earlier_than(name: str, when: datetime) -> Doc:
+    """A filter: the time stored as `time_fields(name, …)` is before `when`, to the µs."""
+    bound = time_fields(name, when)
+    millis, micros = bound[name], bound[f"{name}_us"]
+    return {"$or": [{name: {"$lt": millis}}, {name: millis, f"{name}_us": {"$lt": micros}}]}
+
+
+def pending(kind: ChangeKind, modseq: int, previous_folder_id: str | None = None) -> Doc:
+    """The change a document carries until its journal entry is written (see mongo_journal)."""
+    return {
+        "kind": kind.value,
+        "modseq": modseq,
+        "previous_folder_id": previous_folder_id,
+        "at": now_ms(),
+    }
+
+
 def _clip(text: str, limit: int) -> str:
     if len(text) * 4 <= limit:  # UTF-8 takes at most 4 bytes a character
         return text
@@ -59,23 +96,36 @@ def _clip_headers(headers: list[tuple[str, str]]) -> list[list[str]]:
     return kept
 
 
-def message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: int) -> Doc:
+def sender_sort(sender: Address | None) -> str:
+    """What the From column sorts by: the display name, else the address, case-folded."""
+    return ((sender.name or sender.address) if sender else "").lower()
+
+
+def message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: int, uid: int) -> Doc:
     parsed = message.parsed
     return {
         "_id": message_id,
         "account_id": message.account_id,
         "event_id": message.event_id,
         "folder_id": message.folder_id,
+        "uid": uid,
         "blob_id": message.blob_id,
         "size": message.size,
         **time_fields("date", parsed.date or message.received_at),
         **time_fields("received_at", message.received_at),
         "subject": parsed.subject,
+        "subject_sort": parsed.subject.lower(),
         "sender": parsed.sender.model_dump() if parsed.sender else None,
+        "sender_sort": sender_sort(parsed.sender),
         "to": [a.model_dump() for a in parsed.to],
         "cc": [a.model_dump() for a in parsed.cc],
         "unread": message.unread,
         "flagged": message.flagged,
+        "deleted": False,
+        "tags": [],
+        "comment": None,
+        "trashed_from": None,
+        "trashed_at": None,
         "has_attachments": any(not a.inline for a in parsed.attachments),
         "thread_id": thread_id,
         "modseq": modseq,
@@ -86,6 +136,24 @@ def message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: in
         "text_body": _clip(parsed.text_body, _MAX_BODY_BYTES),
         "html_body": _clip(parsed.html_body, _MAX_BODY_BYTES),
         "attachments": [a.model_dump() for a in parsed.attachments],
+        "pending": pending(ChangeKind.MESSAGE_ADDED, modseq),
+    }
+
+
+def copy_doc(source: Doc, copy_id: str, folder_id: str, uid: int, modseq: int) -> Doc:
+    """A copy of a stored message in another folder: same blob, own id, UID and flags; it is
+    not in Trash by having been trashed, whatever the folder."""
+    return {
+        **source,
+        "_id": copy_id,
+        "event_id": copy_id,  # unique per account like a delivery's; derives no other id
+        "folder_id": folder_id,
+        "uid": uid,
+        "modseq": modseq,
+        "trashed_from": None,
+        "trashed_at": None,
+        "trashed_at_us": 0,
+        "pending": pending(ChangeKind.MESSAGE_ADDED, modseq),
     }
 
 
@@ -98,7 +166,27 @@ def account_of(doc: Doc) -> Account:
     )
 
 
-def folder_of(doc: Doc, counts: dict[str, list[int]]) -> Folder:
+def folder_doc(
+    folder_id: str,
+    account_id: str,
+    name: str,
+    parent_id: str | None,
+    uidvalidity: int,
+    role: FolderRole | None = None,
+) -> Doc:
+    return {
+        "_id": folder_id,
+        "account_id": account_id,
+        "name": name,
+        "name_key": name.casefold(),  # sibling names are unique regardless of case
+        "role": role.value if role else None,
+        "parent_id": parent_id,
+        "uidvalidity": uidvalidity,
+        "uidnext": 1,
+    }
+
+
+def folder_of(doc: Doc, counts: dict[str, list[int]], unread_below: bool = False) -> Folder:
     total, unread = counts.get(doc["_id"], [0, 0])
     return Folder(
         id=doc["_id"],
@@ -108,6 +196,9 @@ def folder_of(doc: Doc, counts: dict[str, list[int]]) -> Folder:
         parent_id=doc.get("parent_id"),
         total=total,
         unread=unread,
+        unread_below=unread_below,
+        uidvalidity=doc.get("uidvalidity", 1),
+        uidnext=doc.get("uidnext", 1),
     )
 
 
@@ -136,4 +227,98 @@ def summary_of(doc: Doc) -> MessageSummary:
         has_attachments=doc["has_attachments"],
         thread_id=doc["thread_id"],
         modseq=doc["modseq"],
+        uid=doc.get("uid", 0),
+        tags=doc.get("tags", []),
+        has_comment=bool(doc.get("comment")),
+        deleted=doc.get("deleted", False),
+        trashed_from=doc.get("trashed_from"),
     )
+
+
+def stored_of(doc: Doc) -> StoredMessage:
+    return StoredMessage(
+        **summary_of(doc).model_dump(),
+        message_id=doc["message_id_header"],
+        in_reply_to=doc["in_reply_to"],
+        references=doc["references"],
+        headers=[(name, value) for name, value in doc["headers"]],
+        text_body=doc["text_body"],
+        html_body=doc["html_body"],
+        attachments=doc["attachments"],
+        comment=doc.get("comment"),
+    )
+
+
+def thread_key_of(doc: Doc) -> ThreadKey:
+    return ThreadKey(
+        id=doc["_id"],
+        message_id=doc.get("message_id_header"),
+        in_reply_to=doc.get("in_reply_to", []),
+        references=doc.get("references", []),
+        subject=doc["subject"],
+        date=read_time(doc, "date"),
+        unread=doc["unread"],
+    )
+
+
+def tag_of(doc: Doc) -> Tag:
+    return Tag(id=doc["_id"], account_id=doc["account_id"], name=doc["name"], color=doc["color"])
+
+
+def plan_doc(plan: Plan) -> Doc:
+    return {"_id": plan.name, **plan.model_dump(exclude={"name"})}
+
+
+def plan_of(doc: Doc) -> Plan:
+    return Plan(name=doc["_id"], **{k: v for k, v in doc.items() if k != "_id"})
+
+
+# --- the change journal ---------------------------------------------------------------
+
+
+def message_change(doc: Doc) -> MailboxChanged:
+    """The journal entry of the change a message document carries in `pending`."""
+    mark = doc["pending"]
+    kind, modseq = ChangeKind(mark["kind"]), int(mark["modseq"])
+    return MailboxChanged(
+        event_id=derived_id(doc["_id"], kind.value, str(modseq)),
+        account_id=doc["account_id"],
+        modseq=modseq,
+        kind=kind,
+        message_id=doc["_id"],
+        folder_id=doc["folder_id"],
+        previous_folder_id=mark.get("previous_folder_id"),
+        message=None if kind is ChangeKind.MESSAGE_REMOVED else summary_of(doc),
+        at=mark["at"],
+    )
+
+
+def folder_change(doc: Doc, snapshot: Folder) -> MailboxChanged:
+    """The journal entry of the change a folder document carries in `pending`."""
+    mark = doc["pending"]
+    kind, modseq = ChangeKind(mark["kind"]), int(mark["modseq"])
+    return MailboxChanged(
+        event_id=derived_id(doc["_id"], kind.value, str(modseq)),
+        account_id=doc["account_id"],
+        modseq=modseq,
+        kind=kind,
+        folder_id=doc["_id"],
+        previous_folder_id=mark.get("previous_folder_id"),
+        folder=snapshot,
+        at=mark["at"],
+    )
+
+
+def entry_doc(event: MailboxChanged) -> Doc:
+    # No `_id`: the server generates an ObjectId on insert, increasing on one primary,
+    # which gives `unpublished_changes` its order of creation.
+    return {
+        "account_id": event.account_id,
+        "modseq": event.modseq,
+        "kind": event.kind.value,
+        "message_id": event.message_id,
+        "folder_id": event.folder_id,
+        "published": False,
+        "at": event.at,
+        "event": event.model_dump(mode="json"),
+    }

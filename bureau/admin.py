@@ -1,0 +1,173 @@
+"""Administration commands: `bureau account …` and `bureau plan …`.
+
+They open the mailbox store directly (the same adapter the services use), so they work
+whether the services run or not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import re
+import sys
+from collections.abc import Awaitable, Callable
+
+from bureau.adapters import Adapters
+from shared.addresses import InvalidAddress, normalize
+from shared.model import Plan
+from shared.passwords import hash_password_async
+from shared.ports.mailbox import AccountExists, MailboxStore, NotFound
+from shared.settings import CommonSettings
+
+_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$", re.IGNORECASE)
+
+
+class Failure(Exception):
+    """A command that cannot be done: its message is printed, its code returned."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def parse_size(text: str) -> int:
+    """`2GB`, `500M`, `1.5G`, `1024` → bytes (K, M, G, T are powers of 1024, as in Dovecot)."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 2GB, 500MB)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    account = commands.add_parser("account", help="manage accounts").add_subparsers(
+        dest="action", required=True
+    )
+    create = account.add_parser("create", help="create an account and its system folders")
+    create.add_argument("address")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    set_plan = account.add_parser("set-plan", help="put an account on a plan")
+    set_plan.add_argument("address")
+    set_plan.add_argument("plan", help="a plan name, or 'none' for no limits")
+    plan = commands.add_parser("plan", help="manage plans (limits)").add_subparsers(
+        dest="action", required=True
+    )
+    plan_set = plan.add_parser("set", help="create or replace a plan")
+    plan_set.add_argument("name")
+    plan_set.add_argument("--storage", type=parse_size, help="mailbox size, e.g. 2GB")
+    plan_set.add_argument("--messages-per-day", type=int, help="messages sent per day")
+    plan_set.add_argument("--recipients-per-message", type=int)
+    plan_set.add_argument("--lists", type=int, help="contact lists")
+    plan_set.add_argument("--sms-credit", type=int)
+    plan.add_parser("list", help="show the plans")
+
+
+Command = Callable[[MailboxStore, argparse.Namespace], Awaitable[str]]
+
+
+async def run(settings: CommonSettings, args: argparse.Namespace) -> int:
+    commands: dict[tuple[str, str], Command] = {
+        ("account", "create"): _account_create,
+        ("account", "set-plan"): _account_set_plan,
+        ("plan", "set"): _plan_set,
+        ("plan", "list"): _plan_list,
+    }
+    command = commands[(args.command, args.action)]
+    if args.command == "account" and args.action == "create":
+        try:
+            args.password = _read_password(args.password_stdin)
+        except Failure as exc:
+            print(f"bureau: {exc}", file=sys.stderr)
+            return exc.code
+    adapters = Adapters(settings)
+    try:
+        print(await command(await adapters.mailbox(), args))
+    except Failure as exc:
+        print(f"bureau: {exc}", file=sys.stderr)
+        return exc.code
+    finally:
+        await adapters.close()
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise Failure("the passwords differ", 2)
+    if len(password) < 8:
+        raise Failure("the password needs at least 8 characters", 2)
+    return password
+
+
+def _address(text: str) -> str:
+    try:
+        return normalize(text)
+    except InvalidAddress as exc:
+        raise Failure(str(exc), 2) from exc
+
+
+async def _account_create(mailbox: MailboxStore, args: argparse.Namespace) -> str:
+    address = _address(args.address)
+    try:
+        account = await mailbox.create_account(address, await hash_password_async(args.password))
+    except AccountExists:
+        raise Failure(f"{address} already exists") from None
+    return f"Created {account.address} (id {account.id})."
+
+
+async def _account_set_plan(mailbox: MailboxStore, args: argparse.Namespace) -> str:
+    address = _address(args.address)
+    account = await mailbox.account_by_address(address)
+    if account is None:
+        raise Failure(f"no account {address}")
+    plan = None if args.plan.lower() == "none" else args.plan
+    try:
+        await mailbox.assign_plan(account.id, plan)
+    except NotFound:
+        raise Failure(f"no plan named {args.plan!r} (see `bureau plan list`)") from None
+    return f"{address} is now on {plan or 'no plan'}."
+
+
+async def _plan_set(mailbox: MailboxStore, args: argparse.Namespace) -> str:
+    plan = await mailbox.set_plan(
+        Plan(
+            name=args.name,
+            storage_bytes=args.storage,
+            messages_per_day=args.messages_per_day,
+            recipients_per_message=args.recipients_per_message,
+            lists=args.lists,
+            sms_credit=args.sms_credit,
+        )
+    )
+    return f"Plan {plan.name}: {_describe(plan)}."
+
+
+async def _plan_list(mailbox: MailboxStore, args: argparse.Namespace) -> str:
+    plans = await mailbox.plans()
+    return "\n".join(f"{p.name}: {_describe(p)}" for p in plans) or "No plans."
+
+
+def _describe(plan: Plan) -> str:
+    limits = {
+        "storage": _human(plan.storage_bytes),
+        "messages/day": plan.messages_per_day,
+        "recipients/message": plan.recipients_per_message,
+        "lists": plan.lists,
+        "SMS credit": plan.sms_credit,
+    }
+    return ", ".join(f"{k} {'unlimited' if v is None else v}" for k, v in limits.items())
+
+
+def _human(size: int | None) -> str | None:
+    if size is None:
+        return None
+    for unit in ("TB", "GB", "MB", "KB"):
+        factor = _UNITS[unit[0]]
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return f"{size}B"

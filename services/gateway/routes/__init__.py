@@ -1,0 +1,13 @@
+"""Every route of the gateway, in one table (split by concern into the modules beside)."""
+
+from __future__ import annotations
+
+from services.gateway.endpoints import API, Endpoint
+from services.gateway.routes.basics import BASICS, META
+from services.gateway.routes.folders import FOLDERS
+from services.gateway.routes.messages import MESSAGES
+from services.gateway.routes.organise import ORGANISE
+
+ENDPOINTS: tuple[Endpoint, ...] = BASICS + FOLDERS + MESSAGES + ORGANISE + META
+
+__all__ = ["API", "ENDPOINTS"]

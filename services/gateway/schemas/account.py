@@ -1,0 +1,26 @@
+"""Preferences (F18, F20, F55) and the storage gauge (F58)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.gateway.schemas.core import Request, Schema
+from shared.model import DisplayModeName, PagingMode
+
+
+class PreferencesPatch(Request):
+    """The fields to change; the result is validated as a whole `Preferences`."""
+
+    page_size: int | None = None
+    paging_mode: PagingMode | None = None
+    thread_view: bool | None = None
+    display_mode: DisplayModeName | None = None
+    trash_retention_days: int | None = None
+
+
+class QuotaOut(Schema):
+    plan: str | None
+    used_bytes: int
+    trash_bytes: int = Field(description="reclaimable: Trash goes first when space is needed")
+    limit_bytes: int | None = Field(description="null: unlimited")
+    percent: float | None = Field(description="used of the limit; null when unlimited")

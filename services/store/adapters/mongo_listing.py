@@ -1,0 +1,119 @@
+"""Reading messages: folder listings, tag listings, one message, threading keys."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pymongo import ASCENDING, DESCENDING
+
+from services.store.adapters.mongo_changes import require_folder
+from services.store.adapters.mongo_documents import (
+    SUMMARY_ONLY,
+    Doc,
+    stored_of,
+    summary_of,
+    tag_of,
+    thread_key_of,
+)
+from services.store.adapters.mongo_schema import (
+    COUNTS_INDEX,
+    DATE_INDEX,
+    SORT_INDEXES,
+    TAGGED_INDEX,
+    Collections,
+)
+from shared.model import MessageSummary, Page, SortKey, StoredMessage, Tag, ThreadKey
+from shared.ports.mailbox import NotFound
+
+# Each order, its fields and the index that gives it (read backwards when descending).
+_ORDERS: dict[SortKey, tuple[list[str], str]] = {
+    SortKey.DATE: (["date", "date_us"], DATE_INDEX),
+    SortKey.SENDER: (["sender_sort"], SORT_INDEXES["sender_sort"]),
+    SortKey.SUBJECT: (["subject_sort"], SORT_INDEXES["subject_sort"]),
+    SortKey.SIZE: (["size"], SORT_INDEXES["size"]),
+}
+
+
+async def _page(
+    db: Collections,
+    where: Doc,
+    order: list[tuple[str, int]],
+    index: str,
+    count_index: str,
+    offset: int,
+    limit: int,
+) -> Page[MessageSummary]:
+    total = db.messages.count_documents(where, hint=count_index)
+    if limit <= 0:  # pymongo reads limit(0) as "no limit"
+        return Page[MessageSummary](items=[], total=await total)
+    cursor = (
+        db.messages.find(where, SUMMARY_ONLY)
+        .sort(order)
+        .hint(index)
+        .skip(max(offset, 0))
+        .limit(limit)
+    )
+    docs, count = await asyncio.gather(cursor.to_list(), total)
+    return Page[MessageSummary](items=[summary_of(d) for d in docs], total=count)
+
+
+async def folder_page(
+    db: Collections,
+    account_id: str,
+    folder_id: str,
+    *,
+    offset: int,
+    limit: int,
+    sort: SortKey,
+    descending: bool,
+    unread_only: bool,
+) -> Page[MessageSummary]:
+    await require_folder(db, account_id, folder_id)
+    where: Doc = {"account_id": account_id, "folder_id": folder_id}
+    if unread_only:
+        where["unread"] = True
+    fields, index = _ORDERS[sort]
+    direction = DESCENDING if descending else ASCENDING
+    order = [(f, direction) for f in [*fields, "_id"]]
+    return await _page(db, where, order, index, COUNTS_INDEX, offset, limit)
+
+
+async def tag(db: Collections, account_id: str, tag_id: str) -> Tag:
+    doc = await db.tags.find_one({"_id": tag_id, "account_id": account_id})
+    if doc is None:
+        raise NotFound(f"tag {tag_id}")
+    return tag_of(doc)
+
+
+async def tag_page(
+    db: Collections, account_id: str, tag_id: str, *, offset: int, limit: int
+) -> Page[MessageSummary]:
+    """Newest first, in every folder."""
+    name = (await tag(db, account_id, tag_id)).name
+    where = {"account_id": account_id, "tags": name}
+    order = [(f, DESCENDING) for f in ("date", "date_us", "_id")]
+    return await _page(db, where, order, TAGGED_INDEX, TAGGED_INDEX, offset, limit)
+
+
+async def message(db: Collections, account_id: str, message_id: str) -> StoredMessage:
+    doc = await db.messages.find_one({"_id": message_id, "account_id": account_id})
+    if doc is None:
+        raise NotFound(f"message {message_id}")
+    return stored_of(doc)
+
+
+async def thread_keys(db: Collections, account_id: str, folder_id: str) -> list[ThreadKey]:
+    await require_folder(db, account_id, folder_id)
+    fields = (
+        "message_id_header",
+        "in_reply_to",
+        "references",
+        "subject",
+        "date",
+        "date_us",
+        "unread",
+    )
+    cursor = db.messages.find(
+        {"account_id": account_id, "folder_id": folder_id}, dict.fromkeys(fields, True)
+    )
+    return [thread_key_of(d) async for d in cursor]

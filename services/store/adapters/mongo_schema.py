@@ -1,0 +1,135 @@
+"""The MongoDB mailbox store's collections and their indexes (created idempotently at start)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.store.adapters.mongo_documents import Doc
+
+COUNTS_INDEX = "account_folder_unread"
+DATE_INDEX = "account_folder_date_id"
+SORT_INDEXES = {
+    "sender_sort": "account_folder_sender",
+    "subject_sort": "account_folder_subject",
+    "size": "account_folder_size",
+}
+TAGGED_INDEX = "account_tags_date"
+PENDING_INDEX = "pending"
+_PENDING_ONLY = {"pending": {"$exists": True}}
+
+
+def _listing(name: str, *fields: str) -> IndexModel:
+    """One order of a folder listing; `_id` last makes it total, so pages neither skip nor
+    repeat. Read forwards for ascending, backwards for descending."""
+    keys = [("account_id", ASCENDING), ("folder_id", ASCENDING)]
+    return IndexModel([*keys, *((f, ASCENDING) for f in fields), ("_id", ASCENDING)], name=name)
+
+
+INDEXES: dict[str, list[IndexModel]] = {
+    "accounts": [IndexModel([("address", ASCENDING)], unique=True, name="address")],
+    "folders": [
+        IndexModel([("account_id", ASCENDING), ("role", ASCENDING)], name="account_role"),
+        # Sibling names are unique (case-insensitively, by `name_key`); the check before a
+        # write gives the error, this index settles races between two writers.
+        IndexModel(
+            [("account_id", ASCENDING), ("parent_id", ASCENDING), ("name_key", ASCENDING)],
+            name="account_parent_name",
+            unique=True,
+            partialFilterExpression={"name_key": {"$exists": True}},
+        ),
+        IndexModel(
+            [("account_id", ASCENDING)], name=PENDING_INDEX, partialFilterExpression=_PENDING_ONLY
+        ),
+    ],
+    "messages": [
+        IndexModel(
+            [("account_id", ASCENDING), ("event_id", ASCENDING)], unique=True, name="account_event"
+        ),
+        # The order of the first release (newest first, ties by ascending id), no longer
+        # used: kept so that replicas of that release go on working during an upgrade.
+        IndexModel(
+            [
+                ("account_id", ASCENDING),
+                ("folder_id", ASCENDING),
+                ("date", DESCENDING),
+                ("date_us", DESCENDING),
+                ("_id", ASCENDING),
+            ],
+            name="account_folder_date",
+        ),
+        _listing(DATE_INDEX, "date", "date_us"),
+        *(_listing(name, field) for field, name in SORT_INDEXES.items()),
+        # Covers the folder counts: they are counted from the index, never stored apart.
+        IndexModel(
+            [("account_id", ASCENDING), ("folder_id", ASCENDING), ("unread", ASCENDING)],
+            name=COUNTS_INDEX,
+        ),
+        IndexModel(
+            [
+                ("account_id", ASCENDING),
+                ("tags", ASCENDING),
+                ("date", ASCENDING),
+                ("date_us", ASCENDING),
+                ("_id", ASCENDING),
+            ],
+            name=TAGGED_INDEX,
+        ),
+        IndexModel(
+            [("account_id", ASCENDING), ("message_id_header", ASCENDING)], name="account_msgid"
+        ),
+        # Whether any message of any account still refers to a blob.
+        IndexModel([("blob_id", ASCENDING)], name="blob"),
+        IndexModel(
+            [("account_id", ASCENDING)], name=PENDING_INDEX, partialFilterExpression=_PENDING_ONLY
+        ),
+    ],
+    "journal": [
+        IndexModel([("id", ASCENDING)], unique=True, name="id"),
+        IndexModel([("published", ASCENDING), ("_id", ASCENDING)], name="published_created"),
+        IndexModel(
+            [("account_id", ASCENDING), ("modseq", ASCENDING)], unique=True, name="account_modseq"
+        ),
+    ],
+    "tags": [
+        IndexModel([("account_id", ASCENDING), ("name", ASCENDING)], unique=True, name="name")
+    ],
+    "orphan_blobs": [IndexModel([("since", ASCENDING), ("_id", ASCENDING)], name="since")],
+}
+
+
+@dataclass(frozen=True)
+class Collections:
+    """Every collection of the store, from one database handle."""
+
+    domains: AsyncCollection[Doc]
+    accounts: AsyncCollection[Doc]
+    preferences: AsyncCollection[Doc]  # one document per account, `_id` = account id
+    plans: AsyncCollection[Doc]  # `_id` = plan name
+    folders: AsyncCollection[Doc]
+    messages: AsyncCollection[Doc]
+    tags: AsyncCollection[Doc]
+    journal: AsyncCollection[Doc]
+    orphan_blobs: AsyncCollection[Doc]  # `_id` = blob id
+
+    @classmethod
+    def of(cls, db: AsyncDatabase[Doc]) -> Collections:
+        return cls(
+            domains=db["domains"],
+            accounts=db["accounts"],
+            preferences=db["preferences"],
+            plans=db["plans"],
+            folders=db["folders"],
+            messages=db["messages"],
+            tags=db["tags"],
+            journal=db["journal"],
+            orphan_blobs=db["orphan_blobs"],
+        )
+
+    async def create_indexes(self) -> None:
+        db = self.accounts.database
+        for name, indexes in INDEXES.items():
+            await db[name].create_indexes(indexes)

@@ -1,0 +1,118 @@
+"""Accounts, preferences, plans and quota (F55, F58)."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+
+from services.store.adapters.sqlite import rows
+from services.store.adapters.sqlite.folders import Tree
+from shared.addresses import split
+from shared.events import derived_id
+from shared.model import SYSTEM_FOLDERS, Account, Plan, Preferences, Quota
+from shared.ports.mailbox import AccountExists, NotFound
+
+
+def create(conn: sqlite3.Connection, address: str, password_hash: str) -> Account:
+    local, domain = split(address)
+    account = Account(
+        id=uuid.uuid4().hex,
+        address=f"{local}@{domain}",
+        password_hash=password_hash,
+        created_at=datetime.now(UTC),
+    )
+    conn.execute(
+        "INSERT OR IGNORE INTO domains(name, created_at) VALUES (?, ?)",
+        (domain, rows.ts(account.created_at)),
+    )
+    try:
+        conn.execute(
+            "INSERT INTO accounts(id, address, domain, password_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (account.id, account.address, domain, password_hash, rows.ts(account.created_at)),
+        )
+    except sqlite3.IntegrityError as exc:
+        raise AccountExists(account.address) from exc
+    uidvalidity = int(account.created_at.timestamp())
+    conn.executemany(
+        "INSERT INTO folders(id, account_id, name, role, uidvalidity, uidnext)"
+        " VALUES (?, ?, ?, ?, ?, 1)",
+        [
+            (derived_id(account.id, role.value), account.id, name, role.value, uidvalidity)
+            for role, name in SYSTEM_FOLDERS.items()
+        ],
+    )
+    return account
+
+
+def _row(conn: sqlite3.Connection, account_id: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"account {account_id}")
+    return row
+
+
+def preferences(conn: sqlite3.Connection, account_id: str) -> Preferences:
+    return Preferences.model_validate_json(_row(conn, account_id)["preferences"])
+
+
+def set_preferences(conn: sqlite3.Connection, account_id: str, prefs: Preferences) -> Preferences:
+    _row(conn, account_id)
+    conn.execute(
+        "UPDATE accounts SET preferences = ? WHERE id = ?", (prefs.model_dump_json(), account_id)
+    )
+    return prefs
+
+
+def set_plan(conn: sqlite3.Connection, plan: Plan) -> Plan:
+    conn.execute(
+        "INSERT INTO plans(name, limits) VALUES (?, ?)"
+        " ON CONFLICT(name) DO UPDATE SET limits = excluded.limits",
+        (plan.name, plan.model_dump_json()),
+    )
+    return plan
+
+
+def plans(conn: sqlite3.Connection) -> list[Plan]:
+    return [
+        Plan.model_validate_json(r["limits"])
+        for r in conn.execute("SELECT limits FROM plans ORDER BY name")
+    ]
+
+
+def plan(conn: sqlite3.Connection, name: str) -> Plan | None:
+    row = conn.execute("SELECT limits FROM plans WHERE name = ?", (name,)).fetchone()
+    return Plan.model_validate_json(row["limits"]) if row else None
+
+
+def assign_plan(conn: sqlite3.Connection, account_id: str, plan_name: str | None) -> None:
+    _row(conn, account_id)
+    if plan_name is not None and plan(conn, plan_name) is None:
+        raise NotFound(f"plan {plan_name}")
+    conn.execute("UPDATE accounts SET plan = ? WHERE id = ?", (plan_name, account_id))
+
+
+def quota(conn: sqlite3.Connection, account_id: str) -> Quota:
+    row = _row(conn, account_id)
+    area = Tree(conn, account_id).trash_area()
+    marks = ",".join("?" * len(area))
+    trash_bytes = conn.execute(
+        f"SELECT COALESCE(SUM(size), 0) FROM messages WHERE folder_id IN ({marks})", area
+    ).fetchone()[0]
+    limits = plan(conn, row["plan"]) if row["plan"] else None
+    return Quota(
+        plan=row["plan"],
+        used_bytes=row["used_bytes"],
+        trash_bytes=int(trash_bytes),
+        limit_bytes=limits.storage_bytes if limits else None,
+    )
+
+
+def page(conn: sqlite3.Connection, after: str | None, limit: int) -> list[Account]:
+    return [
+        rows.account(r)
+        for r in conn.execute(
+            "SELECT * FROM accounts WHERE id > ? ORDER BY id LIMIT ?", (after or "", limit)
+        )
+    ]

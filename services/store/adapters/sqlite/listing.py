@@ -1,0 +1,112 @@
+"""Reading messages: folder listings, tag listings, one message, threading keys."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from services.store.adapters.sqlite import rows
+from services.store.adapters.sqlite.rows import SUMMARY_COLUMNS
+from shared.model import Attachment, MessageSummary, Page, SortKey, StoredMessage, ThreadKey
+from shared.ports.mailbox import NotFound
+
+_ORDER = {
+    SortKey.DATE: "date",
+    SortKey.SENDER: "sender_sort",
+    SortKey.SUBJECT: "subject COLLATE NOCASE",
+    SortKey.SIZE: "size",
+}
+
+
+def folder_page(
+    conn: sqlite3.Connection,
+    account_id: str,
+    folder_id: str,
+    *,
+    offset: int,
+    limit: int,
+    sort: SortKey,
+    descending: bool,
+    unread_only: bool,
+) -> Page[MessageSummary]:
+    folder = conn.execute(
+        "SELECT total, unread FROM folders WHERE account_id = ? AND id = ?",
+        (account_id, folder_id),
+    ).fetchone()
+    if folder is None:
+        raise NotFound(f"folder {folder_id}")
+    where = "account_id = ? AND folder_id = ?" + (" AND unread = 1" if unread_only else "")
+    direction = "DESC" if descending else "ASC"
+    items = conn.execute(
+        f"SELECT {SUMMARY_COLUMNS} FROM messages WHERE {where}"
+        f" ORDER BY {_ORDER[sort]} {direction}, id {direction} LIMIT ? OFFSET ?",
+        (account_id, folder_id, limit, offset),
+    ).fetchall()
+    total = folder["unread"] if unread_only else folder["total"]
+    return Page[MessageSummary](items=[rows.summary(r) for r in items], total=total)
+
+
+def tag_page(
+    conn: sqlite3.Connection, account_id: str, tag_name: str, *, offset: int, limit: int
+) -> Page[MessageSummary]:
+    where = "account_id = ? AND EXISTS (SELECT 1 FROM json_each(messages.tags) WHERE value = ?)"
+    total = conn.execute(f"SELECT count(*) FROM messages WHERE {where}", (account_id, tag_name))
+    items = conn.execute(
+        f"SELECT {SUMMARY_COLUMNS} FROM messages WHERE {where}"
+        " ORDER BY date DESC, id DESC LIMIT ? OFFSET ?",
+        (account_id, tag_name, limit, offset),
+    ).fetchall()
+    return Page[MessageSummary](
+        items=[rows.summary(r) for r in items], total=int(total.fetchone()[0])
+    )
+
+
+def message(conn: sqlite3.Connection, account_id: str, message_id: str) -> StoredMessage:
+    row = conn.execute(
+        f"SELECT {SUMMARY_COLUMNS}, message_id_hdr, parsed, refs, comment FROM messages"
+        " WHERE account_id = ? AND id = ?",
+        (account_id, message_id),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"message {message_id}")
+    parsed, refs = json.loads(row["parsed"]), json.loads(row["refs"])
+    return StoredMessage(
+        **rows.summary(row).model_dump(),
+        message_id=row["message_id_hdr"],
+        in_reply_to=refs["in_reply_to"],
+        references=refs["references"],
+        headers=[(name, value) for name, value in parsed["headers"]],
+        text_body=parsed["text_body"],
+        html_body=parsed["html_body"],
+        attachments=[Attachment(**a) for a in parsed["attachments"]],
+        comment=row["comment"],
+    )
+
+
+def thread_keys(conn: sqlite3.Connection, account_id: str, folder_id: str) -> list[ThreadKey]:
+    if (
+        conn.execute(
+            "SELECT 1 FROM folders WHERE account_id = ? AND id = ?", (account_id, folder_id)
+        ).fetchone()
+        is None
+    ):
+        raise NotFound(f"folder {folder_id}")
+    out = []
+    for row in conn.execute(
+        "SELECT id, message_id_hdr, refs, subject, date, unread FROM messages"
+        " WHERE account_id = ? AND folder_id = ?",
+        (account_id, folder_id),
+    ):
+        refs = json.loads(row["refs"])
+        out.append(
+            ThreadKey(
+                id=row["id"],
+                message_id=row["message_id_hdr"],
+                in_reply_to=refs["in_reply_to"],
+                references=refs["references"],
+                subject=row["subject"],
+                date=rows.dt(row["date"]),
+                unread=bool(row["unread"]),
+            )
+        )
+    return out

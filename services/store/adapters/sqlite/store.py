@@ -1,0 +1,315 @@
+"""Mailbox store on SQLite (the embedded default).
+
+Each mutation is one write transaction that also journals the change, so a change and
+its `mailbox.changed` event cannot diverge. The SQL lives in the modules beside this one,
+by concern; this class only opens transactions and hands them over.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from services.store.adapters.sqlite import (
+    accounts,
+    changes,
+    delivery,
+    folders,
+    listing,
+    rows,
+    tags,
+    trash,
+)
+from services.store.adapters.sqlite.schema import migrate
+from shared.events import MailboxChanged
+from shared.model import (
+    Account,
+    Delivery,
+    FlagChange,
+    Folder,
+    FolderRole,
+    MessageSummary,
+    NewMessage,
+    Page,
+    Plan,
+    Preferences,
+    Quota,
+    Removal,
+    Selection,
+    SortKey,
+    StoredMessage,
+    Tag,
+    ThreadKey,
+)
+from shared.ports.mailbox import NotFound, Refused
+from shared.sqlite import SqliteDatabase
+
+
+class SqliteMailboxStore:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    @classmethod
+    async def open(cls, path: Path) -> SqliteMailboxStore:
+        db = SqliteDatabase(path, migrate)
+        await db.open()
+        return cls(db)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    # --- accounts -------------------------------------------------------------------
+    async def create_account(self, address: str, password_hash: str) -> Account:
+        return await self._db.transaction(lambda c: accounts.create(c, address, password_hash))
+
+    async def account_by_address(self, address: str) -> Account | None:
+        row = await self._db.run(
+            lambda c: c.execute(
+                "SELECT * FROM accounts WHERE address = ?", (address.strip().lower(),)
+            ).fetchone()
+        )
+        return rows.account(row) if row else None
+
+    async def account(self, account_id: str) -> Account | None:
+        row = await self._db.run(
+            lambda c: c.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        )
+        return rows.account(row) if row else None
+
+    async def accounts(self, *, after: str | None = None, limit: int = 500) -> list[Account]:
+        return await self._db.run(lambda c: accounts.page(c, after, limit))
+
+    # --- folders --------------------------------------------------------------------
+    async def folders(self, account_id: str) -> list[Folder]:
+        return await self._db.run(lambda c: folders.listing(c, account_id))
+
+    async def folder(self, account_id: str, folder_id: str) -> Folder:
+        def read(c: sqlite3.Connection) -> Folder:
+            tree = folders.Tree(c, account_id)
+            return rows.folder(tree.get(folder_id), tree.unread_below(folder_id))
+
+        return await self._db.run(read)
+
+    async def folder_by_role(self, account_id: str, role: FolderRole) -> Folder:
+        row = await self._db.run(
+            lambda c: c.execute(
+                "SELECT * FROM folders WHERE account_id = ? AND role = ?", (account_id, role.value)
+            ).fetchone()
+        )
+        if row is None:
+            raise NotFound(f"folder {role.value}")
+        return rows.folder(row)
+
+    async def create_folder(self, account_id: str, name: str, parent_id: str | None) -> Folder:
+        return await self._db.transaction(lambda c: folders.create(c, account_id, name, parent_id))
+
+    async def rename_folder(self, account_id: str, folder_id: str, name: str) -> Folder:
+        return await self._db.transaction(lambda c: folders.rename(c, account_id, folder_id, name))
+
+    async def move_folder(self, account_id: str, folder_id: str, parent_id: str | None) -> Folder:
+        return await self._db.transaction(
+            lambda c: folders.move(c, account_id, folder_id, parent_id)
+        )
+
+    async def delete_folder(self, account_id: str, folder_id: str) -> Folder:
+        return await self._db.transaction(lambda c: folders.to_trash(c, account_id, folder_id))
+
+    # --- messages -------------------------------------------------------------------
+    async def deliver(self, message: NewMessage) -> Delivery:
+        return await self._db.transaction(lambda c: delivery.deliver(c, message))
+
+    async def messages(
+        self,
+        account_id: str,
+        folder_id: str,
+        *,
+        offset: int = 0,
+        limit: int = 50,
+        sort: SortKey = SortKey.DATE,
+        descending: bool = True,
+        unread_only: bool = False,
+    ) -> Page[MessageSummary]:
+        return await self._db.run(
+            lambda c: listing.folder_page(
+                c,
+                account_id,
+                folder_id,
+                offset=offset,
+                limit=limit,
+                sort=sort,
+                descending=descending,
+                unread_only=unread_only,
+            )
+        )
+
+    async def tagged(
+        self, account_id: str, tag_id: str, *, offset: int = 0, limit: int = 50
+    ) -> Page[MessageSummary]:
+        def read(c: sqlite3.Connection) -> Page[MessageSummary]:
+            tag = tags.get(c, account_id, tag_id)
+            return listing.tag_page(c, account_id, tag.name, offset=offset, limit=limit)
+
+        return await self._db.run(read)
+
+    async def message(self, account_id: str, message_id: str) -> StoredMessage:
+        return await self._db.run(lambda c: listing.message(c, account_id, message_id))
+
+    async def thread_keys(self, account_id: str, folder_id: str) -> list[ThreadKey]:
+        return await self._db.run(lambda c: listing.thread_keys(c, account_id, folder_id))
+
+    async def select(self, account_id: str, selection: Selection) -> list[str]:
+        return await self._db.run(lambda c: changes.select(c, account_id, selection))
+
+    async def set_flags(
+        self, account_id: str, selection: Selection, change: FlagChange
+    ) -> list[str]:
+        return await self._db.transaction(
+            lambda c: changes.set_flags(c, changes.select(c, account_id, selection), change)
+        )
+
+    async def move_messages(
+        self, account_id: str, selection: Selection, folder_id: str
+    ) -> list[str]:
+        def write(c: sqlite3.Connection) -> list[str]:
+            folders.Tree(c, account_id).get(folder_id)
+            return changes.move(c, changes.select(c, account_id, selection), folder_id)
+
+        return await self._db.transaction(write)
+
+    async def copy_messages(
+        self, account_id: str, selection: Selection, folder_id: str
+    ) -> list[str]:
+        def write(c: sqlite3.Connection) -> list[str]:
+            folders.Tree(c, account_id).get(folder_id)
+            ids = changes.select(c, account_id, selection)
+            size = sum(delivery.load(c, i).size for i in ids)
+            if not accounts.quota(c, account_id).admits(size):
+                raise Refused("mailbox full: the copies do not fit in the quota")
+            trash.make_room(c, account_id, size)
+            return [delivery.copy(c, i, folder_id) for i in ids]
+
+        return await self._db.transaction(write)
+
+    async def trash_messages(self, account_id: str, selection: Selection) -> list[str]:
+        return await self._db.transaction(
+            lambda c: changes.trash(c, account_id, changes.select(c, account_id, selection))[0]
+        )
+
+    async def restore_messages(self, account_id: str, selection: Selection) -> list[str]:
+        return await self._db.transaction(
+            lambda c: changes.restore(c, account_id, changes.select(c, account_id, selection))
+        )
+
+    async def destroy_messages(self, account_id: str, selection: Selection) -> Removal:
+        return await self._db.transaction(
+            lambda c: changes.destroy(c, account_id, changes.select(c, account_id, selection))
+        )
+
+    async def empty_trash(self, account_id: str) -> Removal:
+        return await self._db.transaction(lambda c: trash.empty(c, account_id))
+
+    async def purge_trash(self, account_id: str, older_than: datetime) -> Removal:
+        return await self._db.transaction(lambda c: trash.purge(c, account_id, older_than))
+
+    async def make_room(self, account_id: str, needed_bytes: int) -> Removal:
+        return await self._db.transaction(lambda c: trash.make_room(c, account_id, needed_bytes))
+
+    # --- tags and comments -----------------------------------------------------------
+    async def tags(self, account_id: str) -> list[Tag]:
+        found = await self._db.run(
+            lambda c: c.execute(
+                "SELECT * FROM tags WHERE account_id = ? ORDER BY name", (account_id,)
+            ).fetchall()
+        )
+        return [rows.tag(r) for r in found]
+
+    async def create_tag(self, account_id: str, name: str, color: str) -> Tag:
+        return await self._db.transaction(lambda c: tags.create(c, account_id, name, color))
+
+    async def set_tag_color(self, account_id: str, tag_id: str, color: str) -> Tag:
+        return await self._db.transaction(lambda c: tags.set_color(c, account_id, tag_id, color))
+
+    async def delete_tag(self, account_id: str, tag_id: str) -> None:
+        await self._db.transaction(lambda c: tags.delete(c, account_id, tag_id))
+
+    async def tag_messages(
+        self, account_id: str, selection: Selection, tag_id: str, *, add: bool
+    ) -> list[str]:
+        return await self._db.transaction(
+            lambda c: tags.apply(
+                c, account_id, changes.select(c, account_id, selection), tag_id, add
+            )
+        )
+
+    async def set_comment(self, account_id: str, message_id: str, comment: str | None) -> None:
+        await self._db.transaction(
+            lambda c: changes.set_comment(c, account_id, message_id, comment)
+        )
+
+    # --- preferences, plans, quota ---------------------------------------------------
+    async def preferences(self, account_id: str) -> Preferences:
+        return await self._db.run(lambda c: accounts.preferences(c, account_id))
+
+    async def set_preferences(self, account_id: str, preferences: Preferences) -> Preferences:
+        return await self._db.transaction(
+            lambda c: accounts.set_preferences(c, account_id, preferences)
+        )
+
+    async def set_plan(self, plan: Plan) -> Plan:
+        return await self._db.transaction(lambda c: accounts.set_plan(c, plan))
+
+    async def plans(self) -> list[Plan]:
+        return await self._db.run(accounts.plans)
+
+    async def assign_plan(self, account_id: str, plan_name: str | None) -> None:
+        await self._db.transaction(lambda c: accounts.assign_plan(c, account_id, plan_name))
+
+    async def quota(self, account_id: str) -> Quota:
+        return await self._db.run(lambda c: accounts.quota(c, account_id))
+
+    # --- change journal -------------------------------------------------------------
+    async def unpublished_changes(self, limit: int = 256) -> list[MailboxChanged]:
+        found = await self._db.run(
+            lambda c: c.execute(
+                "SELECT event FROM journal WHERE published = 0 ORDER BY seq LIMIT ?", (limit,)
+            ).fetchall()
+        )
+        return [MailboxChanged.model_validate_json(r["event"]) for r in found]
+
+    async def mark_published(self, change_ids: list[str]) -> None:
+        if change_ids:
+            await self._db.transaction(
+                lambda c: c.executemany(
+                    "UPDATE journal SET published = 1 WHERE id = ?", [(i,) for i in change_ids]
+                )
+            )
+
+    async def changes_since(
+        self, account_id: str, modseq: int, limit: int = 1000
+    ) -> list[MailboxChanged]:
+        found = await self._db.run(
+            lambda c: c.execute(
+                "SELECT event FROM journal WHERE account_id = ? AND modseq > ?"
+                " ORDER BY modseq LIMIT ?",
+                (account_id, modseq, limit),
+            ).fetchall()
+        )
+        return [MailboxChanged.model_validate_json(r["event"]) for r in found]
+
+    # --- orphan blobs ---------------------------------------------------------------
+    async def orphan_blobs(self, limit: int = 500) -> list[tuple[str, datetime]]:
+        found = await self._db.run(
+            lambda c: c.execute(
+                "SELECT blob_id, since FROM orphan_blobs ORDER BY since LIMIT ?", (limit,)
+            ).fetchall()
+        )
+        return [(r["blob_id"], rows.dt(r["since"])) for r in found]
+
+    async def settle_orphan(self, blob_id: str) -> bool:
+        def settle(c: sqlite3.Connection) -> bool:
+            c.execute("DELETE FROM orphan_blobs WHERE blob_id = ?", (blob_id,))
+            used = c.execute("SELECT 1 FROM messages WHERE blob_id = ? LIMIT 1", (blob_id,))
+            return used.fetchone() is None
+
+        return await self._db.transaction(settle)

@@ -1,0 +1,97 @@
+"""The store's periodic work: Trash purged after each account's retention (F40), and
+blobs that no message uses any more deleted once a grace period has passed.
+
+The grace period covers mail in flight: a message whose bytes equal a collected blob's
+may have been accepted (its blob `put`, refreshing `last_written`) but not yet delivered.
+Several store replicas may run this at once; every step is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from shared.ports.blobs import BlobStore
+from shared.ports.mailbox import MailboxStore
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Housekeeping:
+    def __init__(
+        self,
+        mailbox: MailboxStore,
+        blobs: BlobStore,
+        *,
+        interval: float,
+        blob_grace: float,
+        clock: Clock = _utcnow,
+    ) -> None:
+        self._mailbox = mailbox
+        self._blobs = blobs
+        self._interval = interval
+        self._grace = timedelta(seconds=blob_grace)
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+
+    async def purge_trash(self) -> int:
+        """Remove, in every account, what has been in Trash longer than its retention."""
+        removed, after = 0, None
+        while accounts := await self._mailbox.accounts(after=after):
+            for account in accounts:
+                days = (await self._mailbox.preferences(account.id)).trash_retention_days
+                cutoff = self._clock() - timedelta(days=days)
+                removal = await self._mailbox.purge_trash(account.id, cutoff)
+                removed += len(removal.message_ids)
+            after = accounts[-1].id
+        return removed
+
+    async def collect_blobs(self) -> int:
+        """Delete orphan blobs older than the grace period; returns how many went."""
+        deleted = 0
+        limit = self._clock() - self._grace
+        for blob_id, since in await self._mailbox.orphan_blobs():
+            if since > limit:
+                break  # the list is oldest first
+            written = await self._blobs.last_written(blob_id)
+            if written is not None and written > limit:
+                continue  # new mail brought these bytes again: wait for its delivery
+            if await self._mailbox.settle_orphan(blob_id):
+                await self._blobs.delete(blob_id)
+                deleted += 1
+        return deleted
+
+    async def run_once(self) -> None:
+        purged = await self.purge_trash()
+        collected = await self.collect_blobs()
+        if purged or collected:
+            log.info(
+                "housekeeping: %d messages purged from Trash, %d blobs deleted", purged, collected
+            )
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("housekeeping failed; retrying at the next round")
+            await asyncio.sleep(self._interval)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="store-housekeeping")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

@@ -1,0 +1,197 @@
+"""Message operations (F19, F38, F39, F51) every mailbox adapter keeps."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.events import ChangeKind
+from shared.model import FlagChange, FolderRole, Selection, SortKey
+from shared.ports.mailbox import MailboxStore, NotFound
+from tests.contracts.mailbox_support import BASE, account_with_mail, role
+from tests.factories import make_raw, new_message
+
+
+class MessageContract:
+    async def test_flags_counters_and_journal(self, store: MailboxStore) -> None:
+        account, inbox, ids = await account_with_mail(store, 3)
+        start = (await store.changes_since(account.id, 0))[-1].modseq
+        changed = await store.set_flags(
+            account.id, Selection.of(ids[0], ids[1]), FlagChange(unread=False, flagged=True)
+        )
+        assert changed == [ids[0], ids[1]]
+        again = await store.set_flags(account.id, Selection.of(ids[0]), FlagChange(unread=False))
+        assert again == []  # nothing to change, nothing journaled
+        assert (await store.folder(account.id, inbox.id)).unread == 1
+        message = await store.message(account.id, ids[0])
+        assert not message.unread and message.flagged and message.modseq > start
+        updates = await store.changes_since(account.id, start)
+        assert [(c.kind, c.message_id) for c in updates] == [
+            (ChangeKind.MESSAGE_UPDATED, ids[0]),
+            (ChangeKind.MESSAGE_UPDATED, ids[1]),
+        ]
+        assert updates[0].message is not None and updates[0].message.flagged
+        await store.set_flags(account.id, Selection.of(ids[2]), FlagChange(deleted=True))
+        assert (await store.message(account.id, ids[2])).deleted
+
+    async def test_selection_by_folder_and_date(self, store: MailboxStore) -> None:
+        account, inbox, ids = await account_with_mail(store, 5)
+        cutoff = BASE + timedelta(hours=2)
+        older = await store.select(account.id, Selection(folder_id=inbox.id, before=cutoff))
+        assert older == ids[:2]
+        assert await store.select(account.id, Selection(folder_id=inbox.id)) == ids
+        trash = await role(store, account, FolderRole.TRASH)
+        moved = await store.move_messages(
+            account.id, Selection(folder_id=inbox.id, before=cutoff), trash.id
+        )
+        assert moved == ids[:2]
+        assert (await store.folder(account.id, inbox.id)).total == 3
+
+    async def test_selection_is_scoped_to_the_account(self, store: MailboxStore) -> None:
+        alice, inbox, ids = await account_with_mail(store, 2)
+        bob, _, _ = await account_with_mail(store, 0, "bob@example.test")
+        assert await store.select(bob.id, Selection.of(*ids)) == []
+        assert await store.set_flags(bob.id, Selection.of(*ids), FlagChange(flagged=True)) == []
+        with pytest.raises(NotFound):
+            await store.select(bob.id, Selection(folder_id=inbox.id))
+        bob_inbox = await role(store, bob, FolderRole.INBOX)
+        with pytest.raises(NotFound):
+            await store.move_messages(alice.id, Selection.of(*ids), bob_inbox.id)
+
+    async def test_move_gives_new_uids_and_counts(self, store: MailboxStore) -> None:
+        account, inbox, ids = await account_with_mail(store, 3)
+        uids = [(await store.message(account.id, i)).uid for i in ids]
+        assert uids == sorted(uids) and len(set(uids)) == 3
+        work = await store.create_folder(account.id, "Work", None)
+        assert await store.move_messages(account.id, Selection.of(*ids), work.id) == ids
+        assert await store.move_messages(account.id, Selection.of(*ids), work.id) == []
+        moved = [await store.message(account.id, i) for i in ids]
+        assert [m.uid for m in moved] == [1, 2, 3]
+        work = await store.folder(account.id, work.id)
+        assert (work.total, work.unread, work.uidnext) == (3, 3, 4)
+        assert (await store.folder(account.id, inbox.id)).total == 0
+        change = (await store.changes_since(account.id, 0))[-1]
+        assert change.previous_folder_id == inbox.id and change.folder_id == work.id
+
+    async def test_copy_shares_the_blob(self, store: MailboxStore) -> None:
+        account, inbox, ids = await account_with_mail(store, 2)
+        work = await store.create_folder(account.id, "Work", None)
+        copies = await store.copy_messages(account.id, Selection.of(*ids), work.id)
+        assert len(copies) == 2 and not set(copies) & set(ids)
+        original, copy = (
+            await store.message(account.id, ids[0]),
+            await store.message(account.id, copies[0]),
+        )
+        assert copy.blob_id == original.blob_id and copy.subject == original.subject
+        assert copy.folder_id == work.id
+        assert (await store.folder(account.id, inbox.id)).total == 2
+        kinds = [c.kind for c in await store.changes_since(account.id, 0)]
+        assert kinds.count(ChangeKind.MESSAGE_ADDED) == 4
+
+    async def test_trash_restore_destroy(self, store: MailboxStore) -> None:
+        account, inbox, ids = await account_with_mail(store, 3)
+        work = await store.create_folder(account.id, "Work", None)
+        await store.move_messages(account.id, Selection.of(ids[1]), work.id)
+        trash = await role(store, account, FolderRole.TRASH)
+        assert await store.trash_messages(account.id, Selection.of(ids[0], ids[1])) == ids[:2]
+        trashed = await store.message(account.id, ids[1])
+        assert trashed.folder_id == trash.id and trashed.trashed_from == work.id
+        assert await store.restore_messages(account.id, Selection.of(ids[0], ids[1], ids[2])) == [
+            ids[0],
+            ids[1],
+        ]
+        assert (await store.message(account.id, ids[0])).folder_id == inbox.id
+        restored = await store.message(account.id, ids[1])
+        assert restored.folder_id == work.id and restored.trashed_from is None
+        # Deleting what is already in Trash removes it for good.
+        await store.trash_messages(account.id, Selection.of(ids[2]))
+        assert await store.trash_messages(account.id, Selection.of(ids[2])) == [ids[2]]
+        with pytest.raises(NotFound):
+            await store.message(account.id, ids[2])
+        removal = await store.destroy_messages(account.id, Selection.of(ids[0]))
+        assert removal.message_ids == [ids[0]] and removal.freed_bytes > 0
+
+    async def test_restore_to_inbox_when_origin_is_gone(self, store: MailboxStore) -> None:
+        account, inbox, ids = await account_with_mail(store, 1)
+        work = await store.create_folder(account.id, "Work", None)
+        await store.move_messages(account.id, Selection.of(*ids), work.id)
+        await store.trash_messages(account.id, Selection.of(*ids))
+        await store.delete_folder(account.id, work.id)
+        await store.restore_messages(account.id, Selection.of(*ids))
+        assert (await store.message(account.id, ids[0])).folder_id == inbox.id
+
+    async def test_purge_and_make_room(self, store: MailboxStore) -> None:
+        from shared.model import Plan
+
+        account, _inbox, ids = await account_with_mail(store, 4)
+        await store.trash_messages(account.id, Selection.of(ids[0], ids[1]))
+        later = BASE.replace(year=2100)
+        removal = await store.purge_trash(account.id, BASE)  # nothing trashed before 2026
+        assert removal.message_ids == []
+        removal = await store.purge_trash(account.id, later)
+        assert sorted(removal.message_ids) == sorted(ids[:2])
+        await store.trash_messages(account.id, Selection.of(ids[2]))
+        used = (await store.quota(account.id)).used_bytes
+        await store.set_plan(Plan(name="small", storage_bytes=used))
+        await store.assign_plan(account.id, "small")
+        quota = await store.quota(account.id)
+        assert quota.trash_bytes > 0 and quota.admits(quota.trash_bytes)
+        removal = await store.make_room(account.id, 1)
+        assert removal.message_ids == [ids[2]]
+        assert (await store.quota(account.id)).trash_bytes == 0
+
+    async def test_listing_sorts_filters_and_pages(self, store: MailboxStore) -> None:
+        account = await store.create_account("alice@example.test", "hash")
+        inbox = await role(store, account, FolderRole.INBOX)
+        specs = [
+            ("Zebra", "carol@example.net", 300),
+            ("apple", "Bob <bob@example.net>", 100),
+            ("Mango", "alice@example.net", 200),
+        ]
+        ids = []
+        for i, (subject, sender, pad) in enumerate(specs):
+            raw = make_raw(
+                subject=subject, sender=sender, body="x" * pad, date=BASE + timedelta(days=i)
+            )
+            ids.append((await store.deliver(new_message(account.id, inbox.id, raw))).message_id)
+
+        async def order(sort: SortKey, descending: bool = False) -> list[str]:
+            page = await store.messages(
+                account.id, inbox.id, sort=sort, descending=descending, limit=10
+            )
+            return [m.subject for m in page.items]
+
+        assert await order(SortKey.DATE, True) == ["Mango", "apple", "Zebra"]
+        assert await order(SortKey.SUBJECT) == ["apple", "Mango", "Zebra"]
+        assert await order(SortKey.SENDER) == ["Mango", "apple", "Zebra"]  # alice, Bob, carol
+        assert await order(SortKey.SIZE, True) == ["Zebra", "Mango", "apple"]
+        await store.set_flags(account.id, Selection.of(ids[0]), FlagChange(unread=False))
+        unread = await store.messages(account.id, inbox.id, unread_only=True)
+        assert unread.total == 2 and {m.subject for m in unread.items} == {"apple", "Mango"}
+
+    async def test_comment(self, store: MailboxStore) -> None:
+        account, _, ids = await account_with_mail(store, 1)
+        await store.set_comment(account.id, ids[0], "call back on Monday")
+        message = await store.message(account.id, ids[0])
+        assert message.comment == "call back on Monday" and message.has_comment
+        await store.set_comment(account.id, ids[0], None)
+        assert not (await store.message(account.id, ids[0])).has_comment
+        other = await store.create_account("bob@example.test", "hash")
+        with pytest.raises(NotFound):
+            await store.set_comment(other.id, ids[0], "mine")
+
+    async def test_thread_keys(self, store: MailboxStore) -> None:
+        account = await store.create_account("alice@example.test", "hash")
+        inbox = await role(store, account, FolderRole.INBOX)
+        await store.deliver(
+            new_message(account.id, inbox.id, make_raw(message_id="<a@example.net>"))
+        )
+        await store.deliver(
+            new_message(account.id, inbox.id, make_raw(in_reply_to="<a@example.net>"))
+        )
+        keys = await store.thread_keys(account.id, inbox.id)
+        assert len(keys) == 2
+        reply = next(k for k in keys if k.in_reply_to)
+        assert reply.in_reply_to == ["<a@example.net>"] and reply.references == ["<a@example.net>"]
+        assert any(k.message_id == "<a@example.net>" for k in keys)

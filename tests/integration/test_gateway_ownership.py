@@ -1,0 +1,124 @@
+"""Another account's ids answer 404, exactly like ids that never existed: every route that
+takes an id in its path, and every id carried in a body."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from services.gateway.routes import ENDPOINTS
+from services.gateway.schemas import (
+    ActionRequest,
+    CommentIn,
+    FolderCreate,
+    FolderUpdate,
+    MessageUpdate,
+    TagUpdate,
+)
+from shared.model import FolderRole
+from tests.factories import make_raw
+from tests.integration.gateway_support import BOB, World, running_gateway
+
+NOT_FOUND = {"error": {"code": "not_found", "message": "no such resource"}}
+# A valid body for each request model, so that only ownership can fail.
+BODIES: dict[type[BaseModel], Any] = {
+    FolderCreate: {"name": "x"},
+    FolderUpdate: {"name": "renamed"},
+    MessageUpdate: {"unread": False},
+    TagUpdate: {"color": "#000000"},
+    CommentIn: {"comment": "mine"},
+}
+ID_ROUTES = [e for e in ENDPOINTS if "{" in e.path]
+
+
+@dataclass
+class Ids:
+    folder: str
+    message: str
+    tag: str
+    part: str
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    async with running_gateway(tmp_path) as world:
+        yield world
+
+
+async def owned(world: World, who: Any) -> Ids:
+    """A user folder, a message with an attachment, and a tag of one account."""
+    raw = make_raw(subject="private", html="<p>hi</p>", attachment=("a.bin", b"\x00" * 10))
+    message = await world.deliver(who, raw)
+    folder = await world.mailbox.create_folder(who.id, "Private", None)
+    tag = await world.mailbox.create_tag(who.id, "secret", "#123456")
+    stored = await world.mailbox.message(who.id, message)
+    return Ids(folder.id, message, tag.id, stored.attachments[0].part)
+
+
+def fill(path: str, ids: Ids, *, tag_id: str) -> str:
+    kind = path.split("/")[3]  # /api/v1/<kind>/{id}...
+    first = {"folders": ids.folder, "messages": ids.message, "tags": ids.tag}[kind]
+    return path.replace("{id}", first).replace("{tag_id}", tag_id).replace("{part}", ids.part)
+
+
+async def answer(world: World, method: str, path: str, body: Any) -> tuple[int, Any]:
+    resp = await world.client.request(method, path, json=body, headers=await world.auth(BOB))
+    return resp.status, await resp.json()
+
+
+@pytest.mark.parametrize("endpoint", ID_ROUTES, ids=lambda e: f"{e.method} {e.path}")
+async def test_every_id_route_hides_other_accounts(world: World, endpoint: Any) -> None:
+    alice, bob = await owned(world, world.alice), await owned(world, world.bob)
+    body = BODIES.get(endpoint.request) if endpoint.request else None
+
+    foreign = fill(endpoint.path, alice, tag_id=bob.tag)
+    missing = fill(endpoint.path, Ids("nope", "nope", "nope", alice.part), tag_id=bob.tag)
+
+    assert await answer(world, endpoint.method, foreign, body) == (404, NOT_FOUND)
+    assert await answer(world, endpoint.method, missing, body) == (404, NOT_FOUND)
+    if "{tag_id}" in endpoint.path:  # Bob's message with Alice's tag
+        theirs = fill(endpoint.path, bob, tag_id=alice.tag)
+        assert await answer(world, endpoint.method, theirs, body) == (404, NOT_FOUND)
+    # Nothing of Alice's changed.
+    message = await world.mailbox.message(world.alice.id, alice.message)
+    assert message.unread and message.tags == [] and message.comment is None
+    folder = await world.mailbox.folder(world.alice.id, alice.folder)
+    assert (folder.name, folder.parent_id) == ("Private", None)
+    assert [t.color for t in await world.mailbox.tags(world.alice.id)] == ["#123456"]
+
+
+def test_every_id_route_is_covered() -> None:
+    kinds = {e.path.split("/")[3] for e in ID_ROUTES}
+    assert kinds == {"folders", "messages", "tags"}
+    assert all(e.request is None or e.request in BODIES for e in ID_ROUTES)
+
+
+async def test_ids_in_bodies_hide_other_accounts(world: World) -> None:
+    alice, bob = await owned(world, world.alice), await owned(world, world.bob)
+    bob_inbox = (await world.mailbox.folder_by_role(world.bob.id, FolderRole.INBOX)).id
+    mine = {"message_ids": [bob.message]}
+    cases: list[tuple[str, str, dict[str, Any]]] = [
+        ("POST", "/api/v1/folders", {"name": "x", "parent_id": alice.folder}),
+        ("PATCH", f"/api/v1/folders/{bob.folder}", {"parent_id": alice.folder}),
+        ("PATCH", f"/api/v1/messages/{bob.message}", {"folder_id": alice.folder}),
+        ("POST", "/api/v1/messages/actions", _act("read", {"folder_id": alice.folder})),
+        ("POST", "/api/v1/messages/actions", _act("move", mine, folder_id=alice.folder)),
+        ("POST", "/api/v1/messages/actions", _act("copy", mine, folder_id=alice.folder)),
+        ("POST", "/api/v1/messages/actions", _act("tag", mine, tag_id=alice.tag)),
+    ]
+    for method, path, body in cases:
+        assert await answer(world, method, path, body) == (404, NOT_FOUND), (method, path)
+    bob_message = await world.mailbox.message(world.bob.id, bob.message)
+    assert bob_message.folder_id == bob_inbox and bob_message.tags == []
+    assert (await world.mailbox.folder(world.alice.id, alice.folder)).total == 0
+
+
+def _act(action: str, selection: dict[str, Any], **target: str) -> dict[str, Any]:
+    body = {"action": action, "selection": selection, **target}
+    ActionRequest.model_validate(body)  # only ownership may fail
+    return body
