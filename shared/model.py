@@ -262,12 +262,13 @@ class Quota(BaseModel):
 
 
 class ThreadKey(BaseModel):
-    """What threading needs of a message (JWZ: Message-ID, In-Reply-To, References, subject)."""
+    """What threading needs of a message (JWZ: Message-ID, In-Reply-To, References, subject);
+    see `shared.threads`."""
 
-    id: str
-    message_id: str | None
-    in_reply_to: list[str]
-    references: list[str]
-    subject: str
-    date: datetime
-    unread: bool
+    id: str  # store id
+    message_id: str | None = None  # Message-ID header value, e.g. "<a@example.net>"
+    in_reply_to: list[str] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list)
+    subject: str = ""
+    date: datetime  # all messages aware (UTC) or all naive: they are compared
+    unread: bool = False

@@ -26,19 +26,9 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-
-class ThreadMessage(BaseModel):
-    """What threading needs of one stored message."""
-
-    id: str  # store id
-    message_id: str | None = None  # Message-ID header value, e.g. "<a@example.net>"
-    in_reply_to: list[str] = Field(default_factory=list)
-    references: list[str] = Field(default_factory=list)
-    subject: str = ""
-    date: datetime  # all messages aware (UTC) or all naive: they are compared
-    unread: bool = False
+from shared.model import ThreadKey
 
 
 class Thread(BaseModel):
@@ -109,7 +99,7 @@ def is_reply_subject(subject: str) -> bool:
 class _Container:
     __slots__ = ("children", "duplicate_of", "message", "parent")
 
-    def __init__(self, message: ThreadMessage | None = None) -> None:
+    def __init__(self, message: ThreadKey | None = None) -> None:
         self.message = message
         self.parent: _Container | None = None
         self.children: list[_Container] = []
@@ -135,7 +125,7 @@ def _link(parent: _Container, child: _Container) -> None:
     parent.children.append(child)
 
 
-def _parent_ids(message: ThreadMessage) -> list[str]:
+def _parent_ids(message: ThreadKey) -> list[str]:
     """References, then In-Reply-To if References does not end with it (RFC 5256 §2.2 1.A);
     without repeats or the message's own id."""
     ids = list(message.references)
@@ -151,7 +141,7 @@ def _parent_ids(message: ThreadMessage) -> list[str]:
     return unique
 
 
-def _build_tree(messages: list[ThreadMessage]) -> list[_Container]:
+def _build_tree(messages: list[ThreadKey]) -> list[_Container]:
     """RFC 5256 §2.2 step 1: one container per message, linked by references without
     loops. Returns the messages' containers (empty ones hang between them)."""
     table: dict[str, _Container] = {}
@@ -217,7 +207,7 @@ class _Tree:
 
     def __init__(self, root: _Container) -> None:
         self.root = root
-        self.messages: list[ThreadMessage] = []  # oldest first
+        self.messages: list[ThreadKey] = []  # oldest first
         self.trees: list[_Tree] = [self]  # of the thread, while this tree leads it
         self.merged_into: _Tree | None = None
 
@@ -227,7 +217,7 @@ class _Tree:
             tree = tree.merged_into
         return tree
 
-    def head(self) -> ThreadMessage:
+    def head(self) -> ThreadKey:
         """The message standing for the tree: its root, or its oldest message if the root
         is empty (JWZ takes the subject of an empty root's first child)."""
         return self.root.message or self.messages[0]
@@ -284,7 +274,7 @@ def _thread(trees: list[_Tree]) -> Thread:
     )
 
 
-def thread_messages(messages: Iterable[ThreadMessage]) -> list[Thread]:
+def thread_messages(messages: Iterable[ThreadKey]) -> list[Thread]:
     """Group messages into conversations (JWZ), newest activity first, ties by thread id."""
     ordered = sorted(messages, key=lambda m: (m.date, m.id))
     holders = _build_tree(ordered)

@@ -13,7 +13,10 @@ import re
 import nh3
 
 # Dropped with everything inside them (the rest of the unknown tags keep their text).
-_DROPPED_WITH_CONTENT = frozenset(
+# The only URL schemes a link of a received message may use.
+LINK_SCHEMES = ("http:", "https:", "mailto:")
+
+DROPPED_WITH_CONTENT = frozenset(
     {
         "script",
         "style",
@@ -39,22 +42,22 @@ _DROPPED_WITH_CONTENT = frozenset(
     }
 )
 
-_TAGS = frozenset((nh3.ALLOWED_TAGS - {"area", "map"}) | {"font"})
+TAGS = frozenset((nh3.ALLOWED_TAGS - {"area", "map"}) | {"font"})
 
-_ATTRIBUTES: dict[str, set[str]] = {
-    tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items() if tag in _TAGS
+ATTRIBUTES: dict[str, set[str]] = {
+    tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items() if tag in TAGS
 }
 # Images keep their box and alt text, never their source.
-_ATTRIBUTES["img"] = {"alt", "width", "height", "align"}
-_ATTRIBUTES["font"] = {"color", "face", "size"}
-_ATTRIBUTES["*"] = {"style", "dir", "lang", "title"}
-_ATTRIBUTES["td"] |= {"width", "height", "valign", "bgcolor"}
-_ATTRIBUTES["th"] |= {"width", "height", "valign", "bgcolor"}
-_ATTRIBUTES["table"] |= {"width", "border", "cellpadding", "cellspacing", "bgcolor"}
-_ATTRIBUTES["tr"] |= {"valign", "bgcolor"}
+ATTRIBUTES["img"] = {"alt", "width", "height", "align"}
+ATTRIBUTES["font"] = {"color", "face", "size"}
+ATTRIBUTES["*"] = {"style", "dir", "lang", "title"}
+ATTRIBUTES["td"] |= {"width", "height", "valign", "bgcolor"}
+ATTRIBUTES["th"] |= {"width", "height", "valign", "bgcolor"}
+ATTRIBUTES["table"] |= {"width", "border", "cellpadding", "cellspacing", "bgcolor"}
+ATTRIBUTES["tr"] |= {"valign", "bgcolor"}
 
 # CSS properties that cannot take a url() and so cannot load anything.
-_STYLE_PROPERTIES = frozenset(
+STYLE_PROPERTIES = frozenset(
     {
         "color",
         "background-color",
@@ -106,22 +109,22 @@ _STYLE_PROPERTIES = frozenset(
 _ACTIVE_CSS = re.compile(r"url\s*\(|expression\s*\(|image-set|@import|\\", re.IGNORECASE)
 
 
-def _drop_active_style(tag: str, attribute: str, value: str) -> str | None:
+def drop_active_style(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "style" and _ACTIVE_CSS.search(value):
         return None
     return value
 
 
 _cleaner = nh3.Cleaner(
-    tags=_TAGS,
-    clean_content_tags=_DROPPED_WITH_CONTENT,
-    attributes=_ATTRIBUTES,
-    attribute_filter=_drop_active_style,
-    url_schemes={"http", "https", "mailto"},
+    tags=TAGS,
+    clean_content_tags=DROPPED_WITH_CONTENT,
+    attributes=ATTRIBUTES,
+    attribute_filter=drop_active_style,
+    url_schemes={scheme.rstrip(":") for scheme in LINK_SCHEMES},
     url_relative="deny",
     link_rel="noopener noreferrer",
     set_tag_attribute_values={"a": {"target": "_blank"}},
-    filter_style_properties=_STYLE_PROPERTIES,
+    filter_style_properties=STYLE_PROPERTIES,
     strip_comments=True,
 )
 

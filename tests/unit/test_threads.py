@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from shared.model import ThreadKey
 from shared.threads import (
     Thread,
-    ThreadMessage,
     base_subject,
     is_reply_subject,
     normalise_subject,
@@ -29,11 +29,11 @@ def msg(
     irt: tuple[str, ...] = (),
     at: int | None = None,
     unread: bool = False,
-) -> ThreadMessage:
+) -> ThreadKey:
     """A message with store id `id`, Message-ID `<id@x>` unless given, `at` minutes after
     T0 (default: its number, so m1 < m2 < …)."""
     minutes = at if at is not None else int("".join(c for c in id if c.isdigit()) or 0)
-    return ThreadMessage(
+    return ThreadKey(
         id=id,
         message_id=f"<{id}@x>" if mid == "auto" else mid,
         references=[f"<{r}@x>" for r in refs],
@@ -49,7 +49,7 @@ def groups(threads: list[Thread]) -> list[list[str]]:
 
 
 # (name, messages, expected threads: store ids, newest activity first)
-CASES: list[tuple[str, list[ThreadMessage], list[list[str]]]] = [
+CASES: list[tuple[str, list[ThreadKey], list[list[str]]]] = [
     ("nothing", [], []),
     ("one message", [msg("m1", "Hi")], [["m1"]]),
     (
@@ -214,13 +214,13 @@ CASES: list[tuple[str, list[ThreadMessage], list[list[str]]]] = [
 
 
 @pytest.mark.parametrize(("name", "messages", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_threading(name: str, messages: list[ThreadMessage], expected: list[list[str]]) -> None:
+def test_threading(name: str, messages: list[ThreadKey], expected: list[list[str]]) -> None:
     assert groups(thread_messages(messages)) == expected
 
 
 @pytest.mark.parametrize(("name", "messages", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_input_order_does_not_matter(
-    name: str, messages: list[ThreadMessage], expected: list[list[str]]
+    name: str, messages: list[ThreadKey], expected: list[list[str]]
 ) -> None:
     shuffled = list(messages)
     random.Random(7).shuffle(shuffled)
@@ -319,10 +319,10 @@ def test_subjects(subject: str, normalised: str, reply: bool) -> None:
     assert is_reply_subject(subject) is reply
 
 
-def _big_mailbox(n: int, seed: int) -> list[ThreadMessage]:
+def _big_mailbox(n: int, seed: int) -> list[ThreadKey]:
     """n messages: long chains, wide threads, subject-only replies, lost parents."""
     rng = random.Random(seed)
-    out: list[ThreadMessage] = []
+    out: list[ThreadKey] = []
     for i in range(n):
         kind = rng.random()
         if i == 0 or kind < 0.2:
@@ -331,7 +331,7 @@ def _big_mailbox(n: int, seed: int) -> list[ThreadMessage]:
             parent = out[rng.randrange(max(0, i - 50), i)]
             refs = [*parent.references, parent.message_id or ""][-20:]
             out.append(
-                ThreadMessage(
+                ThreadKey(
                     id=f"m{i}",
                     message_id=f"<m{i}@x>",
                     references=refs,

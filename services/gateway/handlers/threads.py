@@ -10,7 +10,7 @@ from services.gateway.paging import window
 from services.gateway.present import message_item
 from services.gateway.schemas import PageQuery, ThreadOut, ThreadPage
 from shared.model import Account
-from shared.threads import ThreadMessage, thread_messages
+from shared.threads import thread_messages
 
 
 async def folder_threads(request: web.Request, account: Account) -> web.StreamResponse:
@@ -20,7 +20,7 @@ async def folder_threads(request: web.Request, account: Account) -> web.StreamRe
     mailbox = mailbox_of(request)
     folder = await own_folder(request, account, request.match_info["id"])
     keys = await mailbox.thread_keys(account.id, folder.id)
-    threads = thread_messages(ThreadMessage.model_validate(k.model_dump()) for k in keys)
+    threads = thread_messages(keys)
     win = window(query, await mailbox.preferences(account.id), len(threads))
     shown = win.slice(threads)
     # One listing of the folder gives every summary; threading already read the whole folder.
