@@ -32,7 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("faststream").setLevel(logging.WARNING)
+    if settings.log_level.upper() != "DEBUG":
+        # FastStream reports every message and task at INFO: only problems, unless debugging.
+        for name in ("faststream", "bureau.bus"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     try:
         if args.command == "run":
             return asyncio.run(_run(settings))
