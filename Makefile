@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 
-.PHONY: run test test-slow lint bench bench-ingest clean
+.PHONY: run test test-slow lint bench bench-ingest bench-search clean
 
 $(RUNTIME_STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: bench-ingest
 
 bench-ingest: $(RUNTIME_STAMP)
 	$(BIN)/python -m bench.ingest $(BENCH_ARGS)
+
+# tantivy, the baseline of the search benchmark, comes with the development tools.
+bench-search: $(DEV_STAMP)
+	$(BIN)/python -m bench.search $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

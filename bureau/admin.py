@@ -13,10 +13,11 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from bureau.adapters import Adapters
+from services.search.reindex import reindex_account
 from shared.addresses import InvalidAddress, normalize
 from shared.model import Plan
 from shared.passwords import hash_password_async
-from shared.ports.mailbox import AccountExists, MailboxStore, NotFound
+from shared.ports.mailbox import AccountExists, NotFound
 from shared.settings import CommonSettings
 
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
@@ -62,9 +63,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     plan_set.add_argument("--lists", type=int, help="contact lists")
     plan_set.add_argument("--sms-credit", type=int)
     plan.add_parser("list", help="show the plans")
+    search = commands.add_parser("search", help="manage the search index").add_subparsers(
+        dest="action", required=True
+    )
+    reindex = search.add_parser("reindex", help="rebuild the index from the mailbox store")
+    reindex.add_argument("address", nargs="?", help="only this account (default: every one)")
 
 
-Command = Callable[[MailboxStore, argparse.Namespace], Awaitable[str]]
+Command = Callable[[Adapters, argparse.Namespace], Awaitable[str]]
 
 
 async def run(settings: CommonSettings, args: argparse.Namespace) -> int:
@@ -73,6 +79,7 @@ async def run(settings: CommonSettings, args: argparse.Namespace) -> int:
         ("account", "set-plan"): _account_set_plan,
         ("plan", "set"): _plan_set,
         ("plan", "list"): _plan_list,
+        ("search", "reindex"): _search_reindex,
     }
     command = commands[(args.command, args.action)]
     if args.command == "account" and args.action == "create":
@@ -83,7 +90,7 @@ async def run(settings: CommonSettings, args: argparse.Namespace) -> int:
             return exc.code
     adapters = Adapters(settings)
     try:
-        print(await command(await adapters.mailbox(), args))
+        print(await command(adapters, args))
     except Failure as exc:
         print(f"bureau: {exc}", file=sys.stderr)
         return exc.code
@@ -111,7 +118,8 @@ def _address(text: str) -> str:
         raise Failure(str(exc), 2) from exc
 
 
-async def _account_create(mailbox: MailboxStore, args: argparse.Namespace) -> str:
+async def _account_create(adapters: Adapters, args: argparse.Namespace) -> str:
+    mailbox = await adapters.mailbox()
     address = _address(args.address)
     try:
         account = await mailbox.create_account(address, await hash_password_async(args.password))
@@ -120,7 +128,8 @@ async def _account_create(mailbox: MailboxStore, args: argparse.Namespace) -> st
     return f"Created {account.address} (id {account.id})."
 
 
-async def _account_set_plan(mailbox: MailboxStore, args: argparse.Namespace) -> str:
+async def _account_set_plan(adapters: Adapters, args: argparse.Namespace) -> str:
+    mailbox = await adapters.mailbox()
     address = _address(args.address)
     account = await mailbox.account_by_address(address)
     if account is None:
@@ -133,7 +142,8 @@ async def _account_set_plan(mailbox: MailboxStore, args: argparse.Namespace) -> 
     return f"{address} is now on {plan or 'no plan'}."
 
 
-async def _plan_set(mailbox: MailboxStore, args: argparse.Namespace) -> str:
+async def _plan_set(adapters: Adapters, args: argparse.Namespace) -> str:
+    mailbox = await adapters.mailbox()
     plan = await mailbox.set_plan(
         Plan(
             name=args.name,
@@ -147,7 +157,8 @@ async def _plan_set(mailbox: MailboxStore, args: argparse.Namespace) -> str:
     return f"Plan {plan.name}: {_describe(plan)}."
 
 
-async def _plan_list(mailbox: MailboxStore, args: argparse.Namespace) -> str:
+async def _plan_list(adapters: Adapters, args: argparse.Namespace) -> str:
+    mailbox = await adapters.mailbox()
     plans = await mailbox.plans()
     return "\n".join(f"{p.name}: {_describe(p)}" for p in plans) or "No plans."
 
@@ -171,3 +182,22 @@ def _human(size: int | None) -> str | None:
         if size >= factor and size % factor == 0:
             return f"{size // factor}{unit}"
     return f"{size}B"
+
+
+async def _search_reindex(adapters: Adapters, args: argparse.Namespace) -> str:
+    mailbox = await adapters.mailbox()
+    if args.address:
+        account = await mailbox.account_by_address(_address(args.address))
+        if account is None:
+            raise Failure(f"no account {args.address}")
+        accounts = [account]
+    else:
+        accounts, after = [], None
+        while page := await mailbox.accounts(after=after):
+            accounts += page
+            after = page[-1].id
+    index, blobs = await adapters.index(), await adapters.blobs()
+    total = 0
+    for account in accounts:
+        total += await reindex_account(account, mailbox=mailbox, index=index, blobs=blobs)
+    return f"Indexed {total} messages of {len(accounts)} account(s)."

@@ -17,6 +17,7 @@ from aiohttp import web
 from bureau.adapters import Adapters
 from bureau.services import BUILDERS, SERVICE_NAMES
 from shared.bus import JetStreamPublisher, ensure_streams, make_broker
+from shared.metrics import Sample, render
 from shared.service import Service
 from shared.settings import CommonSettings, parse_listen
 from shared.streams import ALL_STREAMS
@@ -53,7 +54,9 @@ async def run_services(
             started.append(service)
         if common.health_listen:
             health = await _serve_health(
-                common.health_listen, lambda: bool(connection.is_connected)
+                common.health_listen,
+                lambda: bool(connection.is_connected),
+                lambda: [sample for service in services for sample in service.metrics()],
             )
         if on_ready is not None:
             on_ready(services)
@@ -79,8 +82,11 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def _serve_health(listen: str, ready: Callable[[], bool]) -> web.AppRunner:
-    """`/healthz` (the process lives) and `/readyz` (connected to the bus), for Kubernetes."""
+async def _serve_health(
+    listen: str, ready: Callable[[], bool], samples: Callable[[], list[Sample]]
+) -> web.AppRunner:
+    """`/healthz` (the process lives), `/readyz` (connected to the bus) and `/metrics`
+    (Prometheus text format), for Kubernetes."""
 
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -89,7 +95,11 @@ async def _serve_health(listen: str, ready: Callable[[], bool]) -> web.AppRunner
         ok = ready()
         return web.json_response({"ready": ok}, status=200 if ok else 503)
 
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(text=render(samples()), content_type="text/plain", charset="utf-8")
+
     app = web.Application()
+    app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     runner = web.AppRunner(app, access_log=None)

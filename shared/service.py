@@ -6,6 +6,8 @@ from typing import Protocol
 
 from faststream.nats import NatsBroker
 
+from shared.metrics import Sample
+
 
 class Service(Protocol):
     name: str
@@ -26,6 +28,10 @@ class Service(Protocol):
         """Human-readable addresses this service listens on, for the start-up banner."""
         ...
 
+    def metrics(self) -> list[Sample]:
+        """The service's own metrics, served at `/metrics` beside the health endpoints."""
+        ...
+
 
 class ConsumerService:
     """Base of the services that only consume from the bus: nothing of their own to start,
@@ -38,4 +44,7 @@ class ConsumerService:
         return None
 
     def listeners(self) -> list[str]:
+        return []
+
+    def metrics(self) -> list[Sample]:
         return []

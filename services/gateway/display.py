@@ -28,8 +28,9 @@ from pydantic import BaseModel
 # The allow-lists of the sanitiser, reused so that `filtered` differs from
 # `sanitise_html` only in what it does with image sources.
 from services.gateway import html as sanitiser
-from services.gateway.html_text import html_to_text
 from services.gateway.text_html import render_text
+from shared.html_policy import DROPPED_WITH_CONTENT, LINK_SCHEMES
+from shared.html_text import html_to_text
 
 
 class DisplayMode(StrEnum):
@@ -141,7 +142,7 @@ class _AttributePolicy:
             return self._image(value.strip())
         if attribute in ("href", "src"):
             # As `sanitise_html`: absolute http(s) and mailto links only.
-            return value if value.strip().lower().startswith(sanitiser.LINK_SCHEMES) else None
+            return value if value.strip().lower().startswith(LINK_SCHEMES) else None
         return sanitiser.drop_active_style(tag, attribute, value)
 
     def _image(self, src: str) -> str | None:
@@ -168,7 +169,7 @@ def _cleaner(policy: _AttributePolicy) -> nh3.Cleaner:
     # the policy (relative URLs pass nh3 so that our own attachment URLs may be relative).
     return nh3.Cleaner(
         tags=sanitiser.TAGS,
-        clean_content_tags=sanitiser.DROPPED_WITH_CONTENT,
+        clean_content_tags=DROPPED_WITH_CONTENT,
         attributes=_ATTRIBUTES,
         attribute_filter=policy,
         url_schemes={"http", "https", "mailto", "cid", "data"},

@@ -32,13 +32,20 @@ class ApiError(Exception):
     """An error answer; raised by handlers and turned into JSON by `error_middleware`."""
 
     def __init__(
-        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        position: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
+        self.position = position  # where in a search query a syntax error is
 
 
 def not_found() -> ApiError:
@@ -47,10 +54,12 @@ def not_found() -> ApiError:
 
 
 def error_response(error: ApiError) -> web.Response:
-    body = ErrorResponse(error=ErrorBody(code=error.code, message=error.message))
+    body = ErrorResponse(
+        error=ErrorBody(code=error.code, message=error.message, position=error.position)
+    )
     return web.Response(
         status=error.status,
-        text=body.model_dump_json(),
+        text=body.model_dump_json(exclude_none=True),  # `position` only when there is one
         content_type="application/json",
         headers=error.headers,
     )

@@ -12,36 +12,9 @@ import re
 
 import nh3
 
+from shared.html_policy import DROPPED_WITH_CONTENT, LINK_SCHEMES
+
 # Dropped with everything inside them (the rest of the unknown tags keep their text).
-# The only URL schemes a link of a received message may use.
-LINK_SCHEMES = ("http:", "https:", "mailto:")
-
-DROPPED_WITH_CONTENT = frozenset(
-    {
-        "script",
-        "style",
-        "title",
-        "head",
-        "form",
-        "button",
-        "select",
-        "textarea",
-        "iframe",
-        "frame",
-        "frameset",
-        "object",
-        "embed",
-        "applet",
-        "noscript",
-        "template",
-        "svg",
-        "math",
-        "audio",
-        "video",
-        "canvas",
-    }
-)
-
 TAGS = frozenset((nh3.ALLOWED_TAGS - {"area", "map"}) | {"font"})
 
 ATTRIBUTES: dict[str, set[str]] = {

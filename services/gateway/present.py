@@ -83,11 +83,14 @@ def quota_out(quota: Quota) -> QuotaOut:
     )
 
 
-def search_item(hit: SearchHit) -> SearchItem:
+def search_item(hit: SearchHit, folder_name: str | None) -> SearchItem:
     return SearchItem(
         id=hit.message_id,
         folder_id=hit.folder_id,
+        folder_name=folder_name,
         subject=hit.subject,
         sender=hit.sender,
         date=hit.date,
+        snippet=hit.snippet,
+        score=hit.score,
     )

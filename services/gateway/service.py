@@ -7,6 +7,7 @@ from faststream.nats import NatsBroker
 
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings, signing_key
+from shared.metrics import Sample
 from shared.ports.blobs import BlobStore
 from shared.ports.index import SearchIndex
 from shared.ports.mailbox import MailboxStore
@@ -50,3 +51,6 @@ class GatewayService:
 
     def listeners(self) -> list[str]:
         return [f"HTTP  http://{self._settings.http_listen}/api/v1/"]
+
+    def metrics(self) -> list[Sample]:
+        return []

@@ -12,6 +12,7 @@ from faststream.nats import NatsBroker
 from services.ingest.settings import IngestSettings
 from services.ingest.smtp import InboundHandler
 from shared.directory import resolve_recipient
+from shared.metrics import Sample
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.mailbox import MailboxStore
@@ -67,3 +68,6 @@ class IngestService:
 
     def listeners(self) -> list[str]:
         return [f"SMTP  {self._settings.smtp_listen}"]
+
+    def metrics(self) -> list[Sample]:
+        return []

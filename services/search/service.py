@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from faststream.nats import NatsBroker
 
+from services.search.documents import index_document
 from shared import bus
 from shared.events import ChangeKind, MailboxChanged
-from shared.mime import parse_message
-from shared.model import MessageSummary
+from shared.metrics import Sample
 from shared.ports.blobs import BlobStore
-from shared.ports.index import IndexDocument, SearchIndex
+from shared.ports.index import SearchIndex
 from shared.service import ConsumerService
 from shared.settings import CommonSettings
 from shared.streams import MAILBOX
-
-
-def index_document(summary: MessageSummary, raw: bytes) -> IndexDocument:
-    """What the index keeps of a message: its summary, and its text read from the raw bytes."""
-    parsed = parse_message(raw)
-    return IndexDocument(
-        account_id=summary.account_id,
-        message_id=summary.id,
-        folder_id=summary.folder_id,
-        subject=summary.subject,
-        sender=summary.sender.display() if summary.sender else "",
-        to=", ".join(a.display() for a in summary.to),
-        cc=", ".join(a.display() for a in summary.cc),
-        body=parsed.text_body or parsed.html_body,
-        attachment_names=[a.filename for a in parsed.attachments],
-        date=summary.date,
-        size=summary.size,
-        unread=summary.unread,
-        flagged=summary.flagged,
-        has_attachments=summary.has_attachments,
-        modseq=summary.modseq,
-    )
 
 
 class SearchService(ConsumerService):
@@ -42,6 +22,8 @@ class SearchService(ConsumerService):
 
     def __init__(self, settings: CommonSettings, *, index: SearchIndex, blobs: BlobStore) -> None:
         self._settings = settings
+        self._indexed = 0
+        self._lag = 0.0
         self._index = index
         self._blobs = blobs
 
@@ -61,6 +43,26 @@ class SearchService(ConsumerService):
         )
 
     async def handle(self, event: MailboxChanged) -> None:
+        await self._apply(event)
+        self._indexed += 1
+        self._lag = max(0.0, (datetime.now(UTC) - event.at).total_seconds())
+
+    def metrics(self) -> list[Sample]:
+        return [
+            Sample(
+                "bureau_search_index_lag_seconds",
+                "Time from a mailbox change to its indexing, for the latest change indexed",
+                self._lag,
+            ),
+            Sample(
+                "bureau_search_changes_indexed_total",
+                "Mailbox changes applied to the index by this process",
+                self._indexed,
+                kind="counter",
+            ),
+        ]
+
+    async def _apply(self, event: MailboxChanged) -> None:
         message_id, summary = event.message_id, event.message
         if message_id is None:
             return  # a folder change: the index follows its messages' own events
@@ -76,5 +78,6 @@ class SearchService(ConsumerService):
                 folder_id=summary.folder_id,
                 unread=summary.unread,
                 flagged=summary.flagged,
+                tags=summary.tags,
                 modseq=event.modseq,
             )

@@ -2,7 +2,7 @@
 
 from shared.ports.blobs import BlobNotFound, BlobStore
 from shared.ports.bus import EventPublisher
-from shared.ports.index import IndexDocument, SearchHit, SearchIndex, SearchResults
+from shared.ports.index import IndexDocument, SearchHit, SearchIndex, SearchResults, SearchSort
 from shared.ports.mailbox import AccountExists, Conflict, MailboxStore, NotFound, Refused
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "SearchHit",
     "SearchIndex",
     "SearchResults",
+    "SearchSort",
 ]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from pydantic import BaseModel, Field
+
+from shared.query import MAX_RESULTS, Node
 
 
 class IndexDocument(BaseModel):
@@ -20,12 +23,19 @@ class IndexDocument(BaseModel):
     cc: str = ""
     body: str = ""
     attachment_names: list[str] = Field(default_factory=list)
+    attachment_text: str = ""  # text of text-like attachments (text/*, HTML, PDF)
+    tags: list[str] = Field(default_factory=list)
     date: datetime
     size: int = 0
     unread: bool = True
     flagged: bool = False
     has_attachments: bool = False
     modseq: int = 0
+
+
+class SearchSort(StrEnum):
+    RELEVANCE = "relevance"
+    DATE = "date"
 
 
 class SearchHit(BaseModel):
@@ -35,6 +45,9 @@ class SearchHit(BaseModel):
     sender: str
     date: datetime
     score: float = 0.0
+    # A short extract of the text with the matched words in <mark>…</mark>; everything
+    # else HTML-escaped, so a client can show it as HTML.
+    snippet: str = ""
 
 
 class SearchResults(BaseModel):
@@ -59,17 +72,31 @@ class SearchIndex(Protocol):
         folder_id: str,
         unread: bool,
         flagged: bool,
+        tags: list[str],
         modseq: int,
     ) -> None:
-        """Change the mutable fields of an indexed message without re-reading its text."""
+        """Change the mutable fields of an indexed message without re-reading its text
+        (ignored when the index holds a newer modseq)."""
         ...
 
     async def delete(self, account_id: str, message_id: str) -> None: ...
 
     async def search(
-        self, account_id: str, words: str, *, limit: int = 200, offset: int = 0
+        self,
+        account_id: str,
+        query: Node,
+        *,
+        limit: int = MAX_RESULTS,
+        offset: int = 0,
+        sort: SearchSort = SearchSort.RELEVANCE,
     ) -> SearchResults:
-        """Messages of one account matching every word of `words`, best first."""
+        """Messages of one account matching `query` (see `shared.query.ast` for what each
+        node means), best first (subject and sender weigh more than the body) or newest
+        first; `total` counts every match, not only the page."""
+        ...
+
+    async def clear(self, account_id: str) -> None:
+        """Remove every indexed message of one account (before a rebuild)."""
         ...
 
     async def count(self, account_id: str) -> int:

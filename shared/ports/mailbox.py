@@ -231,6 +231,16 @@ class MailboxStore(Protocol):
         """Every account, by id, a page at a time (for periodic jobs)."""
         ...
 
+    # --- recent searches (F32) ---------------------------------------------------------
+    async def remember_search(self, account_id: str, query: str, *, keep: int = 5) -> None:
+        """Put `query` first among the account's recent searches (once: a repeat moves it
+        up), keeping the `keep` newest."""
+        ...
+
+    async def recent_searches(self, account_id: str) -> list[str]:
+        """The account's recent searches, newest first."""
+        ...
+
     # --- blobs no message refers to ---------------------------------------------------
     async def orphan_blobs(self, limit: int = 500) -> list[tuple[str, datetime]]:
         """Blobs that lost their last message, with when that happened, oldest first."""

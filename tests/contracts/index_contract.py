@@ -1,14 +1,20 @@
 """The search index contract: subclasses provide an async `index` fixture.
 
 `settle` is awaited after writes, for adapters that make writes searchable only after a
-refresh (OpenSearch); the embedded index needs nothing.
+refresh (OpenSearch); the embedded index needs nothing. Queries are written in the
+product's language and parsed, so the suite checks what users type.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shared.ports.index import IndexDocument, SearchIndex
+import pytest
+
+from shared.ports.index import IndexDocument, SearchIndex, SearchSort
+from shared.query import InFolder, Node, parse, resolve_folders  # noqa: F401
+
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def doc(message_id: str, *, account: str = "acc1", **fields: object) -> IndexDocument:
@@ -19,44 +25,53 @@ def doc(message_id: str, *, account: str = "acc1", **fields: object) -> IndexDoc
         "subject": "",
         "sender": "Bob <bob@example.net>",
         "body": "",
-        "date": datetime(2026, 1, 1, tzinfo=UTC),
+        "date": BASE,
         "modseq": 1,
     }
     base.update(fields)
     return IndexDocument.model_validate(base)
 
 
+def q(text: str) -> Node:
+    return parse(text)
+
+
 class SearchIndexContract:
     async def settle(self, index: SearchIndex) -> None:
         return None
+
+    async def hits(self, index: SearchIndex, text: str | Node, account: str = "acc1") -> set[str]:
+        query = parse(text) if isinstance(text, str) else text
+        return {h.message_id for h in (await index.search(account, query)).items}
 
     async def test_all_words_must_match(self, index: SearchIndex) -> None:
         await index.upsert(doc("m1", subject="Budget meeting", body="the annual budget"))
         await index.upsert(doc("m2", subject="Lunch", body="meeting at noon"))
         await self.settle(index)
-        assert {h.message_id for h in (await index.search("acc1", "meeting")).items} == {"m1", "m2"}
-        found = await index.search("acc1", "budget meeting")
+        assert await self.hits(index, "meeting") == {"m1", "m2"}
+        found = await index.search("acc1", q("budget meeting"))
         assert [h.message_id for h in found.items] == ["m1"] and found.total == 1
-        assert (await index.search("acc1", "nothing-like-this")).total == 0
+        assert await self.hits(index, "nothinglikethis") == set()
 
     async def test_case_and_accents_fold(self, index: SearchIndex) -> None:
         await index.upsert(doc("m1", subject="Réunion d'été", body="Café CRÈME"))
         await self.settle(index)
-        for words in ("reunion", "ÉTÉ", "cafe creme", "Crème"):
-            assert [h.message_id for h in (await index.search("acc1", words)).items] == ["m1"]
+        for words in ("reunion", "ÉTÉ", "cafe creme", "Crème", "REUNION"):
+            assert await self.hits(index, words) == {"m1"}, words
 
     async def test_accounts_are_separate(self, index: SearchIndex) -> None:
         await index.upsert(doc("m1", account="acc1", body="secret plans"))
         await index.upsert(doc("m2", account="acc2", body="secret plans"))
         await self.settle(index)
-        assert [h.message_id for h in (await index.search("acc2", "secret")).items] == ["m2"]
+        assert await self.hits(index, "secret", account="acc2") == {"m2"}
+        assert await self.hits(index, "is:unread", account="acc2") == {"m2"}
         assert await index.count("acc1") == 1
 
     async def test_subject_weighs_more_than_body(self, index: SearchIndex) -> None:
         await index.upsert(doc("body", subject="hello", body="invoice attached for you"))
         await index.upsert(doc("subject", subject="invoice", body="hello there"))
         await self.settle(index)
-        hits = (await index.search("acc1", "invoice")).items
+        hits = (await index.search("acc1", q("invoice"))).items
         assert [h.message_id for h in hits] == ["subject", "body"]
 
     async def test_upsert_replaces_and_ignores_older_state(self, index: SearchIndex) -> None:
@@ -65,28 +80,116 @@ class SearchIndexContract:
         await index.upsert(doc("m1", subject="stale", modseq=1))
         await self.settle(index)
         assert await index.count("acc1") == 1
-        assert (await index.search("acc1", "second")).total == 1
-        assert (await index.search("acc1", "stale")).total == 0
+        assert await self.hits(index, "second") == {"m1"}
+        assert await self.hits(index, "stale") == set()
 
     async def test_update_state_and_delete(self, index: SearchIndex) -> None:
         await index.upsert(doc("m1", subject="moving"))
         await index.update_state(
-            "acc1", "m1", folder_id="archive", unread=False, flagged=True, modseq=2
+            "acc1",
+            "m1",
+            folder_id="archive",
+            unread=False,
+            flagged=True,
+            tags=["urgent"],
+            modseq=2,
+        )
+        await index.update_state(
+            "acc1", "m1", folder_id="stale", unread=True, flagged=False, tags=[], modseq=1
         )
         await self.settle(index)
-        hit = (await index.search("acc1", "moving")).items[0]
+        hit = (await index.search("acc1", q("moving"))).items[0]
         assert hit.folder_id == "archive"
+        assert await self.hits(index, "is:read is:flagged tag:urgent") == {"m1"}
         await index.delete("acc1", "m1")
         await index.delete("acc1", "m1")
         await self.settle(index)
-        assert (await index.search("acc1", "moving")).total == 0
+        assert await self.hits(index, "moving") == set()
 
-    async def test_limit_offset_and_total(self, index: SearchIndex) -> None:
-        start = datetime(2026, 1, 1, tzinfo=UTC)
-        for i in range(30):
-            await index.upsert(doc(f"m{i}", body="common word", date=start + timedelta(days=i)))
+    async def test_clear_one_account(self, index: SearchIndex) -> None:
+        await index.upsert(doc("m1", account="acc1", body="kept apart"))
+        await index.upsert(doc("m2", account="acc2", body="kept apart"))
         await self.settle(index)
-        page = await index.search("acc1", "common", limit=10, offset=25)
+        await index.clear("acc1")
+        await self.settle(index)
+        assert await index.count("acc1") == 0 and await index.count("acc2") == 1
+
+    async def test_limit_offset_total_and_date_sort(self, index: SearchIndex) -> None:
+        for i in range(30):
+            await index.upsert(doc(f"m{i}", body="common word", date=BASE + timedelta(days=i)))
+        await self.settle(index)
+        page = await index.search("acc1", q("common"), limit=10, offset=25)
         assert page.total == 30 and len(page.items) == 5
-        hit = (await index.search("acc1", "common", limit=1)).items[0]
+        newest = await index.search("acc1", q("common"), limit=3, sort=SearchSort.DATE)
+        assert [h.message_id for h in newest.items] == ["m29", "m28", "m27"]
+        hit = newest.items[0]
         assert hit.subject == "" and hit.sender == "Bob <bob@example.net>"
+
+    async def test_results_are_capped_at_200(self, index: SearchIndex) -> None:
+        for i in range(210):
+            await index.upsert(doc(f"m{i}", body="plenty"))
+        await self.settle(index)
+        found = await index.search("acc1", q("plenty"), limit=500)
+        assert found.total == 210 and len(found.items) == 200
+
+    async def test_snippet_marks_the_words(self, index: SearchIndex) -> None:
+        body = "Dear team, the <quarterly> figures are ready. " + "filler " * 50
+        await index.upsert(doc("m1", body=body))
+        await self.settle(index)
+        snippet = (await index.search("acc1", q("quarterly"))).items[0].snippet
+        assert "<mark>quarterly</mark>" in snippet
+        assert "<quarterly>" not in snippet and "&lt;" in snippet  # the rest is escaped
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("invoice OR receipt", {"m1", "m2"}),
+            ("invoice -paid", {"m1"}),
+            ('"quarterly figures"', {"m1"}),
+            ('"figures quarterly"', set()),
+            ("quart*", {"m1", "m3"}),
+            ("from:alice", {"m2"}),
+            ("from:bob", {"m1", "m3"}),
+            ("to:carol", {"m3"}),
+            ("cc:dave", {"m1"}),
+            ("subject:invoice", {"m1"}),
+            ("body:invoice", {"m2"}),
+            ("attachment:report", {"m3"}),
+            ("attachment:ledger", {"m3"}),
+            ("tag:urgent", {"m2"}),
+            ("is:unread", {"m1", "m3"}),
+            ("is:flagged", {"m2"}),
+            ("has:attachment", {"m3"}),
+            ("before:2026-01-02", {"m1"}),
+            ("after:2026-01-02", {"m2", "m3"}),
+            ("larger:10K", {"m3"}),
+            ("smaller:1K", {"m1"}),
+            ("(invoice OR receipt) -paid", {"m1"}),
+            ("-paid is:unread", {"m1", "m3"}),
+            ("tag:urgent OR has:attachment", {"m2", "m3"}),
+        ],
+    )
+    async def test_language(self, index: SearchIndex, query: str, expected: set[str]) -> None:
+        await index.upsert(
+            doc("m1", subject="Invoice 42", body="quarterly figures", cc="Dave <dave@x.net>",
+                date=BASE, size=500)
+        )  # fmt: skip
+        await index.upsert(
+            doc("m2", subject="Receipt", body="invoice paid", sender="Alice <alice@x.net>",
+                unread=False, flagged=True, tags=["urgent"], date=BASE + timedelta(days=1),
+                size=5000)
+        )  # fmt: skip
+        await index.upsert(
+            doc("m3", subject="Quarter report", to="Carol <carol@x.net>", has_attachments=True,
+                attachment_names=["report.pdf"], attachment_text="ledger totals",
+                date=BASE + timedelta(days=2), size=50_000)
+        )  # fmt: skip
+        await self.settle(index)
+        assert await self.hits(index, query) == expected
+
+    async def test_folder_terms_use_resolved_ids(self, index: SearchIndex) -> None:
+        await index.upsert(doc("m1", body="same", folder_id="f-work"))
+        await index.upsert(doc("m2", body="same", folder_id="f-home"))
+        await self.settle(index)
+        assert await self.hits(index, InFolder("Work", ("f-work",))) == {"m1"}
+        assert await self.hits(index, InFolder("Nowhere", ())) == set()

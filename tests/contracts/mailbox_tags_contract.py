@@ -84,3 +84,12 @@ class TagQuotaContract:
         assert [b for b, _ in orphans] == [blob]
         assert await store.settle_orphan(blob) is True
         assert await store.orphan_blobs() == []
+
+    async def test_recent_searches(self, store: MailboxStore) -> None:
+        account, _, _ = await account_with_mail(store, 0)
+        assert await store.recent_searches(account.id) == []
+        for query in ("one", "two", "three", "four", "five", "six", "two"):
+            await store.remember_search(account.id, query)
+        assert await store.recent_searches(account.id) == ["two", "six", "five", "four", "three"]
+        other = await store.create_account("bob@example.test", "hash")
+        assert await store.recent_searches(other.id) == []

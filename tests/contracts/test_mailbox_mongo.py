@@ -4,6 +4,7 @@ write and its journal entry is journaled afterwards, once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -98,3 +99,27 @@ class TestMongoMailboxStore(MailboxStoreContract):
         assert [c.event_id for c in await store.changes_since(account.id, 0)] == [entry.event_id]
         assert await store.deliver(message) == again
         assert len(await store.changes_since(account.id, 0)) == 1
+
+    async def test_recent_searches_are_kept_by_one_atomic_update(
+        self, store: MongoMailboxStore
+    ) -> None:
+        account = await store.create_account("alice@example.test", "hash")
+        await store.remember_search(account.id, "older")
+        # The same query remembered by several requests at once is there once, first.
+        await asyncio.gather(*(store.remember_search(account.id, "budget") for _ in range(8)))
+        assert await store.recent_searches(account.id) == ["budget", "older"]
+
+    async def test_recent_searches_keep_queries_as_typed(self, store: MongoMailboxStore) -> None:
+        account = await store.create_account("alice@example.test", "hash")
+        # In an update pipeline "$…" names a field: the queries must stay literal.
+        for query in ("$queries", "$$ROOT", "from:alice $5", "$queries"):
+            await store.remember_search(account.id, query, keep=3)
+        assert await store.recent_searches(account.id) == ["$queries", "from:alice $5", "$$ROOT"]
+        await store.remember_search(account.id, "x", keep=0)
+        assert await store.recent_searches(account.id) == []
+
+    async def test_remembering_for_an_unknown_account_is_refused(
+        self, store: MongoMailboxStore
+    ) -> None:
+        with pytest.raises(NotFound):
+            await store.remember_search("nobody", "budget")

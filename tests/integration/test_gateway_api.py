@@ -168,7 +168,8 @@ async def test_search_hits_and_misses(world: World) -> None:
     assert item["subject"] == "Invoice for the zeppelin"
     assert item["from"] == "Bob Martin <bob@example.net>"
     assert item["folder_id"] and item["date"]
-    assert miss == {"items": [], "total": 0}
+    assert item["folder_name"] == "Inbox"
+    assert miss == {"items": [], "total": 0, "capped": False}
 
 
 @pytest.mark.parametrize("query", ["", "?q=", "?q=%20%20", "?q=x&limit=0", "?q=x&offset=-1"])

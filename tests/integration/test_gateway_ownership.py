@@ -33,7 +33,7 @@ BODIES: dict[type[BaseModel], Any] = {
     TagUpdate: {"color": "#000000"},
     CommentIn: {"comment": "mine"},
 }
-ID_ROUTES = [e for e in ENDPOINTS if "{" in e.path]
+ID_ROUTES = [e for e in ENDPOINTS if "{id}" in e.path]
 
 
 @dataclass

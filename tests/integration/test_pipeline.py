@@ -13,6 +13,7 @@ from services.search.adapters.fts5 import Fts5Index
 from services.store.adapters.sqlite import SqliteMailboxStore
 from shared.model import FolderRole
 from shared.passwords import hash_password
+from shared.query import parse
 from tests.conftest import Stack
 from tests.factories import make_raw
 
@@ -61,7 +62,7 @@ async def test_message_flows_to_mailbox_and_index(stack: Stack) -> None:
 
 
 async def _hits(index: Fts5Index, account_id: str, words: str) -> list[str]:
-    return [h.message_id for h in (await index.search(account_id, words)).items]
+    return [h.message_id for h in (await index.search(account_id, parse(words))).items]
 
 
 async def test_unknown_recipient_and_oversize_are_refused(stack: Stack) -> None:

@@ -13,6 +13,7 @@ from services.search.adapters.fts5 import Fts5Index
 from services.store.adapters.sqlite import SqliteMailboxStore
 from shared.model import FolderRole, Plan, Selection
 from shared.passwords import hash_password
+from shared.query import parse
 from tests.conftest import Stack
 from tests.factories import make_raw
 from tests.integration.test_pipeline import eventually, send
@@ -97,7 +98,7 @@ async def test_deleted_folder_tree_and_emptied_trash_leave_nothing(stack: Stack)
             await asyncio.to_thread(send, stack.smtp_port, raw, ["alice@example.test"])
 
         async def indexed(count: int) -> bool:
-            return (await index.search(alice.id, "quokka")).total == count
+            return (await index.search(alice.id, parse("quokka"))).total == count
 
         await eventually(lambda: indexed(3))
         assert len(blob_files(stack)) == 3

@@ -1,100 +1,253 @@
-"""The OpenSearch request bodies, checked without a server."""
+"""The query tree compiled to OpenSearch's DSL, checked without a server."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from services.search.adapters.opensearch import (
-    FOLDING_ANALYZER,
-    MAX_RESULT_WINDOW,
-    TEXT_FIELDS,
-    build_query,
-    index_definition,
+import pytest
+from opensearchpy.helpers.query import Q
+
+from services.search.adapters.opensearch_query import compile_node, compile_query, search_fields
+from shared.query import (
+    After,
+    And,
+    Before,
+    Flag,
+    HasAttachment,
+    InFolder,
+    Is,
+    Larger,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Smaller,
+    TagIs,
+    TextField,
+    Word,
 )
-from shared.ports.index import IndexDocument
+
+ACCOUNT = {"term": {"account_id": "acc1"}}
+FOLDED_ANY = [
+    "subject^3",
+    "sender^2",
+    "to^1",
+    "cc^1",
+    "body^1",
+    "attachment_names^1",
+    "attachment_text^1",
+]
+FILTERS: list[tuple[Node, dict[str, Any]]] = [
+    (TagIs("Urgent"), {"term": {"tags": "Urgent"}}),
+    (InFolder("Work", ("f1", "f2")), {"terms": {"folder_id": ["f1", "f2"]}}),
+    (InFolder("Nowhere", ()), {"match_none": {}}),
+    (Is(Flag.UNREAD), {"term": {"unread": True}}),
+    (Is(Flag.READ), {"term": {"unread": False}}),
+    (Is(Flag.FLAGGED), {"term": {"flagged": True}}),
+    (Is(Flag.UNFLAGGED), {"term": {"flagged": False}}),
+    (HasAttachment(), {"term": {"has_attachments": True}}),
+    (Before(date(2026, 3, 1)), {"range": {"date": {"lt": "2026-03-01T00:00:00+00:00"}}}),
+    (After(date(2026, 3, 1)), {"range": {"date": {"gte": "2026-03-01T00:00:00+00:00"}}}),
+    (Larger(10_240), {"range": {"size": {"gt": 10_240}}}),
+    (Smaller(1024), {"range": {"size": {"lt": 1024}}}),
+]
+TEXT: list[tuple[Node, dict[str, Any]]] = [
+    (
+        Word("budget"),
+        {
+            "multi_match": {
+                "query": "budget",
+                "type": "most_fields",
+                "operator": "and",
+                "fields": search_fields(TextField.ANY, languages=True),
+            }
+        },
+    ),
+    (
+        Word("alice", TextField.FROM),
+        {
+            "multi_match": {
+                "query": "alice",
+                "type": "most_fields",
+                "operator": "and",
+                "fields": ["sender^2", "sender.french^2", "sender.english^2"],
+            }
+        },
+    ),
+    (
+        Word("Été", prefix=True),
+        {
+            "multi_match": {
+                "query": "Été",
+                "type": "bool_prefix",
+                "operator": "and",
+                "fields": FOLDED_ANY,
+            }
+        },
+    ),
+    (
+        Phrase("quarterly figures"),
+        {"multi_match": {"query": "quarterly figures", "type": "phrase", "fields": FOLDED_ANY}},
+    ),
+    (
+        Phrase("annual report", TextField.ATTACHMENT),
+        {
+            "multi_match": {
+                "query": "annual report",
+                "type": "phrase",
+                "fields": ["attachment_names^1", "attachment_text^1"],
+            }
+        },
+    ),
+]
 
 
-def _multi_match(body: dict[str, Any]) -> dict[str, Any]:
-    (clause,) = body["query"]["bool"]["must"]
-    match: dict[str, Any] = clause["multi_match"]
-    return match
+@pytest.mark.parametrize(("node", "expected"), FILTERS + TEXT)
+def test_each_element_compiles_to_its_query(node: Node, expected: dict[str, Any]) -> None:
+    assert compile_node(node) == expected
 
 
-def test_every_word_must_match_across_fields() -> None:
-    match = _multi_match(build_query("acc1", "budget meeting"))
-    assert match["query"] == "budget meeting"
-    assert match["operator"] == "and"
-    assert match["type"] == "cross_fields"
+@pytest.mark.parametrize(("node", "expected"), FILTERS)
+def test_filters_do_not_score(node: Node, expected: dict[str, Any]) -> None:
+    assert compile_query("acc1", node) == {"bool": {"filter": [ACCOUNT, expected]}}
 
 
-def test_subject_and_sender_are_boosted() -> None:
-    fields = _multi_match(build_query("acc1", "x"))["fields"]
-    assert "subject^3" in fields and "sender^2" in fields
-    assert {"body^1", "to^1", "cc^1", "attachment_names^1"} <= set(fields)
-    # The language sub-fields weigh as much as their field.
-    assert {"subject.french^3", "subject.english^3", "body.french^1"} <= set(fields)
+@pytest.mark.parametrize(("node", "expected"), TEXT)
+def test_words_and_phrases_score(node: Node, expected: dict[str, Any]) -> None:
+    assert compile_query("acc1", node) == {"bool": {"must": [expected], "filter": [ACCOUNT]}}
 
 
-def test_account_is_a_filter_not_a_scored_clause() -> None:
-    body = build_query("acc-42", "hello")
-    assert body["query"]["bool"]["filter"] == [{"term": {"account_id": "acc-42"}}]
-    assert "should" not in body["query"]["bool"]
+@pytest.mark.parametrize("field", [TextField.TO, TextField.CC, TextField.SUBJECT, TextField.BODY])
+def test_a_field_searches_itself_and_its_language_sub_fields(field: TextField) -> None:
+    boost = 3 if field is TextField.SUBJECT else 1
+    name = field.value
+    assert search_fields(field, languages=True) == [
+        f"{name}^{boost}",
+        f"{name}.french^{boost}",
+        f"{name}.english^{boost}",
+    ]
 
 
-def test_totals_are_exact_and_pages_follow_limit_and_offset() -> None:
-    body = build_query("acc1", "hello", limit=10, offset=25)
-    assert body["track_total_hits"] is True
-    assert (body["from"], body["size"]) == (25, 10)
-    assert body["sort"][0] == {"_score": "desc"}
-    assert set(body["_source"]) == {"message_id", "folder_id", "subject", "sender", "date"}
+def test_any_field_weighs_subject_and_sender_above_the_body() -> None:
+    fields = search_fields(TextField.ANY, languages=True)
+    assert {"subject^3", "subject.french^3", "sender^2", "sender.english^2"} <= set(fields)
+    assert {"body^1", "body.french^1", "attachment_text.english^1"} <= set(fields)
+    assert len(fields) == 7 * 3
 
 
-def test_pages_stay_inside_the_result_window() -> None:
-    body = build_query("acc1", "hello", limit=200, offset=MAX_RESULT_WINDOW - 50)
-    assert body["from"] + body["size"] == MAX_RESULT_WINDOW
-    body = build_query("acc1", "hello", limit=200, offset=MAX_RESULT_WINDOW + 5)
-    assert body["size"] == 0 and body["from"] <= MAX_RESULT_WINDOW
-    assert build_query("acc1", "hello", offset=-3)["from"] == 0
+def test_and_splits_scoring_filtering_and_negated_items() -> None:
+    node = And((Word("budget"), Is(Flag.UNREAD), Not(TagIs("done")), Phrase("q1 plan")))
+    query = compile_query("acc1", node)["bool"]
+    assert query["must"] == [compile_node(Word("budget")), compile_node(Phrase("q1 plan"))]
+    assert query["filter"] == [ACCOUNT, {"term": {"unread": True}}]
+    assert query["must_not"] == [{"term": {"tags": "done"}}]
 
 
-def test_folding_analyser_folds_case_and_accents_without_icu() -> None:
-    analysis = index_definition()["settings"]["analysis"]
-    analyzer = analysis["analyzer"][FOLDING_ANALYZER]
-    assert analyzer["tokenizer"] == "standard"
-    filters = analyzer["filter"]
-    assert "lowercase" in filters and "asciifolding" in filters
-    assert filters.index("lowercase") < filters.index("asciifolding")
-    assert not any("icu" in f for f in filters)
-    # "d'été" is one token for the standard tokenizer: elision makes "ete" find it.
-    (elision,) = (analysis["filter"][f] for f in filters if f in analysis["filter"])
-    assert elision["type"] == "elision" and "d" in elision["articles"]
+def test_or_needs_one_branch_and_filter_branches_score_nothing() -> None:
+    node = Or((Word("invoice"), HasAttachment()))
+    assert compile_query("acc1", node) == {
+        "bool": {
+            "must": [
+                {
+                    "bool": {
+                        "should": [
+                            compile_node(Word("invoice")),
+                            {"bool": {"filter": [{"term": {"has_attachments": True}}]}},
+                        ],
+                        "minimum_should_match": 1,
+                    }
+                }
+            ],
+            "filter": [ACCOUNT],
+        }
+    }
 
 
-def test_text_fields_have_folding_and_language_sub_fields() -> None:
-    properties = index_definition()["mappings"]["properties"]
-    for field in TEXT_FIELDS:
-        mapping = properties[field]
-        assert mapping["type"] == "text"
-        assert mapping["analyzer"] == FOLDING_ANALYZER
-        assert mapping["fields"]["french"]["analyzer"] == "french"
-        assert mapping["fields"]["english"]["analyzer"] == "english"
+def test_an_or_of_filters_is_a_filter() -> None:
+    node = Or((TagIs("urgent"), HasAttachment()))
+    should = [{"term": {"tags": "urgent"}}, {"term": {"has_attachments": True}}]
+    assert compile_query("acc1", node) == {
+        "bool": {"filter": [ACCOUNT, {"bool": {"should": should, "minimum_should_match": 1}}]}
+    }
 
 
-def test_ids_and_state_are_exact_values() -> None:
-    properties = index_definition()["mappings"]["properties"]
-    for field in ("account_id", "message_id", "folder_id"):
-        assert properties[field] == {"type": "keyword"}
-    assert properties["date"]["type"] == "date"
-    for field in ("unread", "flagged", "has_attachments"):
-        assert properties[field]["type"] == "boolean"
-    assert properties["modseq"]["type"] == "long"
+def test_not_excludes_and_keeps_the_account() -> None:
+    assert compile_query("acc1", Not(Word("paid"))) == {
+        "bool": {"filter": [ACCOUNT], "must_not": [compile_node(Word("paid"))]}
+    }
+    # Below the top level a NOT is a bool of its own.
+    assert compile_node(Or((Not(Is(Flag.FLAGGED)), Larger(5)))) == {
+        "bool": {
+            "should": [
+                {"bool": {"must_not": [{"term": {"flagged": True}}]}},
+                {"range": {"size": {"gt": 5}}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
 
 
-def test_every_indexed_field_is_mapped() -> None:
-    properties = index_definition()["mappings"]["properties"]
-    assert set(IndexDocument.model_fields) <= set(properties)
+def test_nesting() -> None:
+    # (invoice OR receipt) -paid is:unread
+    node = And((Or((Word("invoice"), Word("receipt"))), Not(Word("paid")), Is(Flag.UNREAD)))
+    assert compile_query("acc1", node) == {
+        "bool": {
+            "must": [
+                {
+                    "bool": {
+                        "should": [compile_node(Word("invoice")), compile_node(Word("receipt"))],
+                        "minimum_should_match": 1,
+                    }
+                }
+            ],
+            "filter": [ACCOUNT, {"term": {"unread": True}}],
+            "must_not": [compile_node(Word("paid"))],
+        }
+    }
+    inner = And((Word("a"), Before(date(2026, 1, 2))))
+    assert compile_node(Not(inner)) == {
+        "bool": {
+            "must_not": [
+                {
+                    "bool": {
+                        "must": [compile_node(Word("a"))],
+                        "filter": [compile_node(Before(date(2026, 1, 2)))],
+                    }
+                }
+            ]
+        }
+    }
 
 
-def test_index_is_searchable_within_a_second() -> None:
-    settings = index_definition()["settings"]["index"]
-    assert settings["refresh_interval"] == "500ms"
+def test_empty_and_matches_all_and_empty_or_nothing() -> None:
+    assert compile_node(And(())) == {"match_all": {}}
+    assert compile_node(Or(())) == {"match_none": {}}
+    assert compile_query("acc1", And(())) == {"bool": {"filter": [ACCOUNT]}}
+
+
+SAMPLES: list[Node] = [
+    *(node for node, _ in FILTERS + TEXT),
+    And((Word("a"), Not(Or((TagIs("x"), Phrase("b c")))), After(date(2026, 1, 1)))),
+    Not(And(())),
+    Or((Not(Word("a")), And((Is(Flag.READ), Word("b", prefix=True))))),
+]
+
+
+@pytest.mark.parametrize("node", SAMPLES)
+def test_the_account_filter_is_always_there(node: Node) -> None:
+    query = compile_query("acc-42", node)
+    assert query["bool"]["filter"][0] == {"term": {"account_id": "acc-42"}}
+    assert "should" not in query["bool"]  # never an alternative to the account
+
+
+@pytest.mark.parametrize("node", SAMPLES)
+def test_every_query_is_one_opensearch_knows(node: Node) -> None:
+    # opensearch-py's DSL classes refuse unknown query names and re-serialise known ones.
+    query = compile_query("acc1", node)
+    assert Q(query).to_dict() == query
+
+
+def test_anything_else_is_refused() -> None:
+    with pytest.raises(TypeError):
+        compile_node("budget")  # type: ignore[arg-type]

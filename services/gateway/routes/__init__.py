@@ -7,7 +7,8 @@ from services.gateway.routes.basics import BASICS, META
 from services.gateway.routes.folders import FOLDERS
 from services.gateway.routes.messages import MESSAGES
 from services.gateway.routes.organise import ORGANISE
+from services.gateway.routes.search import SEARCH
 
-ENDPOINTS: tuple[Endpoint, ...] = BASICS + FOLDERS + MESSAGES + ORGANISE + META
+ENDPOINTS: tuple[Endpoint, ...] = BASICS + SEARCH + FOLDERS + MESSAGES + ORGANISE + META
 
 __all__ = ["API", "ENDPOINTS"]

@@ -1,10 +1,10 @@
-"""Sign-in, search, and the unauthenticated meta routes."""
+"""Sign-in, and the unauthenticated meta routes."""
 
 from __future__ import annotations
 
-from services.gateway.endpoints import API, Endpoint, private, public
-from services.gateway.handlers import meta, search, session
-from services.gateway.schemas import Health, LoginRequest, SearchPage, SearchQuery, SessionToken
+from services.gateway.endpoints import API, Endpoint, public
+from services.gateway.handlers import meta, session
+from services.gateway.schemas import Health, LoginRequest, SessionToken
 
 BASICS: tuple[Endpoint, ...] = (
     public(
@@ -16,9 +16,6 @@ BASICS: tuple[Endpoint, ...] = (
         request=LoginRequest,
         errors=(401, 429),
         tag="session",
-    ),
-    private(
-        "GET", f"{API}/search", search.search, "Full-text search", SearchPage, query=SearchQuery
     ),
 )
 

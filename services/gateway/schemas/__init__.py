@@ -15,9 +15,6 @@ from services.gateway.schemas.core import (
     LoginRequest,
     Request,
     Schema,
-    SearchItem,
-    SearchPage,
-    SearchQuery,
     SessionToken,
 )
 from services.gateway.schemas.folders import FolderCreate, FolderList, FolderOut, FolderUpdate
@@ -42,6 +39,15 @@ from services.gateway.schemas.message import (
     MessageDetail,
     MessageUpdate,
 )
+from services.gateway.schemas.search import (
+    AdvancedQuery,
+    CorrespondentQuery,
+    RecentSearches,
+    ResultsQuery,
+    SearchItem,
+    SearchPage,
+    SearchQuery,
+)
 from services.gateway.schemas.tags import (
     CommentIn,
     CommentOut,
@@ -56,6 +62,7 @@ __all__ = [
     "ActionRequest",
     "ActionResult",
     "AddressOut",
+    "AdvancedQuery",
     "AttachmentInfo",
     "AttachmentList",
     "AttachmentOut",
@@ -63,6 +70,7 @@ __all__ = [
     "BodyOut",
     "CommentIn",
     "CommentOut",
+    "CorrespondentQuery",
     "DeleteQuery",
     "DisplayQuery",
     "ErrorBody",
@@ -82,7 +90,9 @@ __all__ = [
     "Paged",
     "PreferencesPatch",
     "QuotaOut",
+    "RecentSearches",
     "Request",
+    "ResultsQuery",
     "Schema",
     "SearchItem",
     "SearchPage",

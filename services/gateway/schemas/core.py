@@ -1,4 +1,4 @@
-"""The base models, errors, session, health and search models of the HTTP API."""
+"""The base models, errors, session and health models of the HTTP API."""
 
 from __future__ import annotations
 
@@ -25,16 +25,14 @@ class LoginRequest(Schema):
     password: SecretStr = Field(min_length=1, max_length=1024)
 
 
-class SearchQuery(Schema):
-    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-    limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0, le=100_000)
-
-
 # --- responses ------------------------------------------------------------------------
 class ErrorBody(Schema):
     code: str
     message: str
+    position: int | None = Field(
+        default=None,
+        description="invalid_query only: where the syntax error starts (0: first character)",
+    )
 
 
 class ErrorResponse(Schema):
@@ -49,16 +47,3 @@ class SessionToken(Schema):
     token: str
     token_type: Literal["Bearer"] = "Bearer"
     expires_at: datetime
-
-
-class SearchItem(Schema):
-    id: str
-    folder_id: str
-    subject: str
-    sender: str = Field(serialization_alias="from")
-    date: datetime
-
-
-class SearchPage(Schema):
-    items: list[SearchItem]
-    total: int

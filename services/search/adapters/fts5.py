@@ -1,22 +1,31 @@
 """Search index on SQLite FTS5 (the embedded default).
 
 `unicode61 remove_diacritics 2` folds case and accents, so "ete" finds "été". Each
-document also carries its account as a token in the `acct` column, so a query is the
-intersection of the account's posting list with the words' — it never scans other
-accounts' mail. Ranking is BM25 with subject and sender weighing more than the body.
+document also carries its account as a token in the `acct` column, and every MATCH is
+ANDed with it, so a query intersects the account's posting list with the words' and
+never scans other accounts' mail. Ranking is BM25 with subject and sender weighing more
+than the body. The index is derived data: when its layout changes it is rebuilt empty
+and `bureau search reindex` fills it from the mailbox store.
 """
 
 from __future__ import annotations
 
-import re
+import html
+import json
+import logging
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.ports.index import IndexDocument, SearchHit, SearchResults
+from services.search.adapters.fts5_query import TEXT_COLUMNS, account_token, compile_query
+from shared.ports.index import IndexDocument, SearchHit, SearchResults, SearchSort
+from shared.query import MAX_RESULTS, Node, fold
 from shared.sqlite import SqliteDatabase
 
-SCHEMA = """
+log = logging.getLogger(__name__)
+
+VERSION = 3
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS docs (
     rowid       INTEGER PRIMARY KEY,
     account_id  TEXT NOT NULL,
@@ -29,35 +38,41 @@ CREATE TABLE IF NOT EXISTS docs (
     unread      INTEGER NOT NULL,
     flagged     INTEGER NOT NULL,
     has_attachments INTEGER NOT NULL,
+    tags        TEXT NOT NULL DEFAULT '[]',
     modseq      INTEGER NOT NULL,
     UNIQUE (account_id, message_id)
 );
+CREATE INDEX IF NOT EXISTS docs_account_date ON docs(account_id, date);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    acct, subject, sender, recipients, body, attachments,
-    tokenize = 'unicode61 remove_diacritics 2'
+    acct, {", ".join(TEXT_COLUMNS)},
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '4 5 6'
 );
 """
 
-# bm25 weights per column: acct, subject, sender, recipients, body, attachments.
-_RANK = "bm25(fts, 0.0, 3.0, 2.0, 1.0, 1.0, 1.0)"
-_WORD = re.compile(r"\w+", re.UNICODE)
+# bm25 weights, in column order: acct, subject, sender, to, cc, body, attachment names, text.
+_RANK = "bm25(fts, 0.0, 3.0, 2.0, 1.0, 1.0, 1.0, 1.0, 0.5)"
+_BODY = 1 + TEXT_COLUMNS.index("body")
+_OPEN, _CLOSE = "\x02", "\x03"  # snippet markers, replaced by <mark> after escaping
+_SNIPPET = f"snippet(fts, {_BODY}, '{_OPEN}', '{_CLOSE}', '…', 24)"
+_SNIPPET_CHARS = 160
 
 
-def _acct_token(account_id: str) -> str:
-    return "a" + re.sub(r"\W", "", account_id)
-
-
-def match_expression(account_id: str, words: str) -> str | None:
-    """FTS5 MATCH text: the account token AND every word (as a quoted string)."""
-    tokens = _WORD.findall(words)
-    if not tokens:
-        return None
-    quoted = " AND ".join(f'"{t}"' for t in tokens)
-    return f'acct:"{_acct_token(account_id)}" AND ({quoted})'
-
-
-def _create_schema(conn: sqlite3.Connection) -> None:
+def _setup(conn: sqlite3.Connection) -> None:
+    conn.create_function(
+        "bureau_fold", 1, lambda v: fold(v) if isinstance(v, str) else v, deterministic=True
+    )
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version not in (0, VERSION):
+        log.warning("search index layout changed: rebuilding it empty; run `bureau search reindex`")
+        conn.executescript("DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS fts;")
     conn.executescript(SCHEMA)
+    conn.execute(f"PRAGMA user_version = {VERSION}")
+
+
+def snippet_html(raw: str) -> str:
+    """Escape an FTS5 snippet, then turn its markers into <mark> elements."""
+    return html.escape(raw, quote=False).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
 class Fts5Index:
@@ -66,7 +81,7 @@ class Fts5Index:
 
     @classmethod
     async def open(cls, path: Path) -> Fts5Index:
-        db = SqliteDatabase(path, _create_schema)
+        db = SqliteDatabase(path, _setup)
         await db.open()
         return cls(db)
 
@@ -84,13 +99,23 @@ class Fts5Index:
         folder_id: str,
         unread: bool,
         flagged: bool,
+        tags: list[str],
         modseq: int,
     ) -> None:
         await self._db.transaction(
             lambda c: c.execute(
-                "UPDATE docs SET folder_id = ?, unread = ?, flagged = ?, modseq = ?"
+                "UPDATE docs SET folder_id = ?, unread = ?, flagged = ?, tags = ?, modseq = ?"
                 " WHERE account_id = ? AND message_id = ? AND modseq <= ?",
-                (folder_id, int(unread), int(flagged), modseq, account_id, message_id, modseq),
+                (
+                    folder_id,
+                    int(unread),
+                    int(flagged),
+                    json.dumps(tags),
+                    modseq,
+                    account_id,
+                    message_id,
+                    modseq,
+                ),
             )
         )
 
@@ -107,38 +132,27 @@ class Fts5Index:
         await self._db.transaction(remove)
 
     async def search(
-        self, account_id: str, words: str, *, limit: int = 200, offset: int = 0
+        self,
+        account_id: str,
+        query: Node,
+        *,
+        limit: int = MAX_RESULTS,
+        offset: int = 0,
+        sort: SearchSort = SearchSort.RELEVANCE,
     ) -> SearchResults:
-        expression = match_expression(account_id, words)
-        if expression is None:
-            return SearchResults(items=[], total=0)
+        return await self._db.run(
+            lambda conn: _search(conn, account_id, query, min(limit, MAX_RESULTS), offset, sort)
+        )
 
-        def query(conn: sqlite3.Connection) -> SearchResults:
-            total = conn.execute(
-                "SELECT count(*) FROM fts WHERE fts MATCH ?", (expression,)
-            ).fetchone()[0]
-            rows = conn.execute(
-                f"SELECT d.message_id, d.folder_id, d.subject, d.sender, d.date, {_RANK} AS score"
-                " FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ?"
-                " ORDER BY score, d.date DESC LIMIT ? OFFSET ?",
-                (expression, limit, offset),
-            ).fetchall()
-            return SearchResults(
-                items=[
-                    SearchHit(
-                        message_id=r["message_id"],
-                        folder_id=r["folder_id"],
-                        subject=r["subject"],
-                        sender=r["sender"],
-                        date=datetime.fromisoformat(r["date"]),
-                        score=-float(r["score"]),
-                    )
-                    for r in rows
-                ],
-                total=int(total),
+    async def clear(self, account_id: str) -> None:
+        def remove(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "DELETE FROM fts WHERE rowid IN (SELECT rowid FROM docs WHERE account_id = ?)",
+                (account_id,),
             )
+            conn.execute("DELETE FROM docs WHERE account_id = ?", (account_id,))
 
-        return await self._db.run(query)
+        await self._db.transaction(remove)
 
     async def count(self, account_id: str) -> int:
         row = await self._db.run(
@@ -147,6 +161,58 @@ class Fts5Index:
             ).fetchone()
         )
         return int(row[0])
+
+
+def _search(
+    conn: sqlite3.Connection,
+    account_id: str,
+    query: Node,
+    limit: int,
+    offset: int,
+    sort: SearchSort,
+) -> SearchResults:
+    compiled = compile_query(query, account_id)
+    where: list[str] = []
+    params: list[object] = []
+    if compiled.match is not None:
+        source = "fts JOIN docs d ON d.rowid = fts.rowid"
+        where.append("fts MATCH ?")
+        params.append(compiled.match)
+        rank, snippet = _RANK, _SNIPPET
+    else:
+        source = "docs d JOIN fts ON fts.rowid = d.rowid"
+        where.append("d.account_id = ?")
+        params.append(account_id)
+        rank, snippet = "0.0", f"substr(fts.body, 1, {_SNIPPET_CHARS})"
+    if compiled.where is not None:
+        where.append(compiled.where.text)
+        params.extend(compiled.where.params)
+    condition = " AND ".join(where)
+    total = conn.execute(f"SELECT count(*) FROM {source} WHERE {condition}", params).fetchone()[0]
+    order = "d.date DESC, d.rowid DESC"
+    if sort is SearchSort.RELEVANCE and compiled.match is not None:
+        order = f"score, {order}"
+    rows = conn.execute(
+        f"SELECT d.message_id, d.folder_id, d.subject, d.sender, d.date, {rank} AS score,"
+        f" {snippet} AS snippet FROM {source} WHERE {condition} ORDER BY {order}"
+        " LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    return SearchResults(
+        items=[
+            SearchHit(
+                message_id=r["message_id"],
+                folder_id=r["folder_id"],
+                subject=r["subject"],
+                sender=r["sender"],
+                date=datetime.fromisoformat(r["date"]),
+                score=-float(r["score"]),
+                snippet=snippet_html(r["snippet"] or ""),
+            )
+            for r in rows
+        ],
+        total=int(total),
+    )
 
 
 def _upsert(conn: sqlite3.Connection, doc: IndexDocument) -> None:
@@ -161,31 +227,17 @@ def _upsert(conn: sqlite3.Connection, doc: IndexDocument) -> None:
         conn.execute("DELETE FROM docs WHERE rowid = ?", (row["rowid"],))
     cursor = conn.execute(
         "INSERT INTO docs(account_id, message_id, folder_id, subject, sender, date, size, unread,"
-        " flagged, has_attachments, modseq) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " flagged, has_attachments, tags, modseq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
-            doc.account_id,
-            doc.message_id,
-            doc.folder_id,
-            doc.subject,
-            doc.sender,
-            doc.date.isoformat(timespec="microseconds"),
-            doc.size,
-            int(doc.unread),
-            int(doc.flagged),
-            int(doc.has_attachments),
-            doc.modseq,
+            doc.account_id, doc.message_id, doc.folder_id, doc.subject, doc.sender,
+            doc.date.astimezone(UTC).isoformat(timespec="microseconds"), doc.size, int(doc.unread),
+            int(doc.flagged), int(doc.has_attachments), json.dumps(doc.tags), doc.modseq,
         ),
-    )
+    )  # fmt: skip
     conn.execute(
-        "INSERT INTO fts(rowid, acct, subject, sender, recipients, body, attachments)"
-        " VALUES (?,?,?,?,?,?,?)",
+        f"INSERT INTO fts(rowid, acct, {', '.join(TEXT_COLUMNS)}) VALUES (?,?,?,?,?,?,?,?,?)",
         (
-            cursor.lastrowid,
-            _acct_token(doc.account_id),
-            doc.subject,
-            doc.sender,
-            f"{doc.to} {doc.cc}",
-            doc.body,
-            " ".join(doc.attachment_names),
+            cursor.lastrowid, account_token(doc.account_id), doc.subject, doc.sender, doc.to,
+            doc.cc, doc.body, " ".join(doc.attachment_names), doc.attachment_text,
         ),
-    )
+    )  # fmt: skip

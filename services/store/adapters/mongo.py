@@ -23,6 +23,7 @@ from services.store.adapters import (
     mongo_changes,
     mongo_folders,
     mongo_listing,
+    mongo_searches,
     mongo_trash,
 )
 from services.store.adapters.mongo_documents import (
@@ -330,6 +331,13 @@ class MongoMailboxStore:
 
     async def quota(self, account_id: str) -> Quota:
         return await mongo_accounts.quota(self._db, account_id)
+
+    # --- recent searches (F32) ---------------------------------------------------------
+    async def remember_search(self, account_id: str, query: str, *, keep: int = 5) -> None:
+        await mongo_searches.remember(self._db, account_id, query, keep)
+
+    async def recent_searches(self, account_id: str) -> list[str]:
+        return await mongo_searches.recent(self._db, account_id)
 
     # --- blobs no message refers to ---------------------------------------------------
     async def orphan_blobs(self, limit: int = 500) -> list[tuple[str, datetime]]:

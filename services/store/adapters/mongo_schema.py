@@ -114,6 +114,7 @@ class Collections:
     tags: AsyncCollection[Doc]
     journal: AsyncCollection[Doc]
     orphan_blobs: AsyncCollection[Doc]  # `_id` = blob id
+    searches: AsyncCollection[Doc]  # recent searches, `_id` = account id
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -127,6 +128,7 @@ class Collections:
             tags=db["tags"],
             journal=db["journal"],
             orphan_blobs=db["orphan_blobs"],
+            searches=db["searches"],
         )
 
     async def create_indexes(self) -> None:

@@ -116,3 +116,28 @@ def page(conn: sqlite3.Connection, after: str | None, limit: int) -> list[Accoun
             "SELECT * FROM accounts WHERE id > ? ORDER BY id LIMIT ?", (after or "", limit)
         )
     ]
+
+
+def remember_search(conn: sqlite3.Connection, account_id: str, query: str, keep: int) -> None:
+    _row(conn, account_id)
+    conn.execute(
+        "INSERT INTO recent_searches(account_id, query, seq) VALUES (?, ?,"
+        " (SELECT COALESCE(MAX(seq), 0) + 1 FROM recent_searches WHERE account_id = ?))"
+        " ON CONFLICT(account_id, query) DO UPDATE SET seq = excluded.seq",
+        (account_id, query, account_id),
+    )
+    conn.execute(
+        "DELETE FROM recent_searches WHERE account_id = ? AND query NOT IN"
+        " (SELECT query FROM recent_searches WHERE account_id = ? ORDER BY seq DESC LIMIT ?)",
+        (account_id, account_id, keep),
+    )
+
+
+def recent_searches(conn: sqlite3.Connection, account_id: str) -> list[str]:
+    return [
+        r["query"]
+        for r in conn.execute(
+            "SELECT query FROM recent_searches WHERE account_id = ? ORDER BY seq DESC",
+            (account_id,),
+        )
+    ]

@@ -10,7 +10,8 @@ from importlib.resources import files
 
 _PACKAGE = files("services.store.adapters.sqlite")
 MIGRATIONS: tuple[str, ...] = tuple(
-    _PACKAGE.joinpath(name).read_text() for name in ("schema_v1.sql", "schema_v2.sql")
+    _PACKAGE.joinpath(name).read_text()
+    for name in ("schema_v1.sql", "schema_v2.sql", "schema_v3.sql")
 )
 
 

@@ -268,6 +268,13 @@ class SqliteMailboxStore:
     async def quota(self, account_id: str) -> Quota:
         return await self._db.run(lambda c: accounts.quota(c, account_id))
 
+    # --- recent searches -------------------------------------------------------------
+    async def remember_search(self, account_id: str, query: str, *, keep: int = 5) -> None:
+        await self._db.transaction(lambda c: accounts.remember_search(c, account_id, query, keep))
+
+    async def recent_searches(self, account_id: str) -> list[str]:
+        return await self._db.run(lambda c: accounts.recent_searches(c, account_id))
+
     # --- change journal -------------------------------------------------------------
     async def unpublished_changes(self, limit: int = 256) -> list[MailboxChanged]:
         found = await self._db.run(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from services.gateway import html as sanitiser
+from shared.html_policy import DROPPED_WITH_CONTENT, LINK_SCHEMES
 
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "frame", "hr", "img", "input", "link", "meta"}
     | {"param", "source", "track", "wbr"}
 )
-_SKIPPED = sanitiser.DROPPED_WITH_CONTENT - _VOID
+_SKIPPED = DROPPED_WITH_CONTENT - _VOID
 _PARAGRAPHS = frozenset(
     {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol"}
     | {"dl", "hr", "figure"}
@@ -132,7 +132,7 @@ class _TextExtractor(HTMLParser):
         href, words = self._link
         self._link = None
         text = "".join(words).strip()
-        if not href.lower().startswith(sanitiser.LINK_SCHEMES):
+        if not href.lower().startswith(LINK_SCHEMES):
             return
         shown = {href, href.rstrip("/"), href.removeprefix("mailto:")}
         if text not in shown and text.rstrip("/") not in shown:

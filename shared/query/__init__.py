@@ -1,0 +1,53 @@
+"""The product's search language (FEATURES F28-F33): a typed query tree, its parser, and
+the advanced-search form. Index adapters compile the tree; nothing here touches an index."""
+
+from shared.query.advanced import AdvancedQuery
+from shared.query.ast import (
+    MAX_RESULTS,
+    MIN_PREFIX,
+    After,
+    And,
+    Before,
+    Flag,
+    HasAttachment,
+    InFolder,
+    Is,
+    Larger,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Smaller,
+    TagIs,
+    TextField,
+    Word,
+)
+from shared.query.errors import QuerySyntaxError
+from shared.query.folders import fold, resolve_folders
+from shared.query.parser import parse
+
+__all__ = [
+    "MAX_RESULTS",
+    "MIN_PREFIX",
+    "AdvancedQuery",
+    "After",
+    "And",
+    "Before",
+    "Flag",
+    "HasAttachment",
+    "InFolder",
+    "Is",
+    "Larger",
+    "Node",
+    "Not",
+    "Or",
+    "Phrase",
+    "QuerySyntaxError",
+    "Smaller",
+    "TagIs",
+    "TextField",
+    "Word",
+    "fold",
+    "parse",
+    "resolve_folders",
+]
