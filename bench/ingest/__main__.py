@@ -1,8 +1,9 @@
 """Ingest benchmark: N messages over K parallel SMTP connections to `bureau run`.
 
 Prints accepted messages per second, set against an SMTP sink on the same library that
-stores nothing (the baseline, measured in the same run), and the p50/p99 time from the
-250 reply to the message being found by the search API.
+stores nothing (the baseline, measured in the same run), the p50/p99 time from the 250
+reply to the message being found by the search API, and the p50/p99 time from a change
+made over HTTP (marked read) to the search API seeing it.
 
     python -m bench.ingest --messages 2000 --connections 8
 """
@@ -70,6 +71,28 @@ async def watch_searchable(
                 await asyncio.sleep(0.005)
 
 
+CHANGES = 100  # messages marked read, one after the other, for the change latency
+
+
+async def change_to_searchable(api: str, token: str, words: list[str]) -> list[float]:
+    """For each message: mark it read over HTTP, then time until `WORD is:read` finds it."""
+    lags: list[float] = []
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
+        for word in words:
+            async with http.get(f"{api}/search", params={"q": word}) as resp:
+                message_id = (await resp.json())["items"][0]["id"]
+            async with http.patch(f"{api}/messages/{message_id}", json={"unread": False}):
+                changed = time.monotonic()
+            deadline = changed + 30
+            while time.monotonic() < deadline:
+                async with http.get(f"{api}/search", params={"q": f"{word} is:read"}) as resp:
+                    if (await resp.json())["total"]:
+                        lags.append(time.monotonic() - changed)
+                        break
+                await asyncio.sleep(0.005)
+    return lags
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -101,6 +124,7 @@ async def main(messages: int, connections: int, seed: int) -> dict[str, float]:
             await asyncio.wait_for(watcher, timeout=300)
         except TimeoutError:
             stop.set()
+        changes = await change_to_searchable(stack.api, token, list(found)[:CHANGES])
     lags = [found[t] - accepted[t] for t in found]
     size = sum(len(raw) for _, raw in mail)
     result = {
@@ -113,6 +137,12 @@ async def main(messages: int, connections: int, seed: int) -> dict[str, float]:
         "searchable": len(found),
         "p50_250_to_searchable_ms": round(statistics.median(lags) * 1000, 1) if lags else -1,
         "p99_250_to_searchable_ms": round(percentile(lags, 0.99) * 1000, 1) if lags else -1,
+        "p50_change_to_searchable_ms": round(statistics.median(changes) * 1000, 1)
+        if changes
+        else -1,
+        "p99_change_to_searchable_ms": round(percentile(changes, 0.99) * 1000, 1)
+        if changes
+        else -1,
     }
     return result
 

@@ -10,3 +10,4 @@ async def test_ingest_benchmark_small_run() -> None:
     assert result["searchable"] == 12
     assert result["bureau_msgs_per_s"] > 0 and result["baseline_sink_msgs_per_s"] > 0
     assert 0 < result["p50_250_to_searchable_ms"] <= result["p99_250_to_searchable_ms"]
+    assert 0 < result["p50_change_to_searchable_ms"] <= result["p99_change_to_searchable_ms"]
