@@ -59,7 +59,8 @@ async def watch_searchable(
     async with aiohttp.ClientSession(headers=headers) as http:
 
         async def probe(word: str) -> None:
-            async with http.get(f"{api}/search", params={"q": word}) as resp:
+            query = {"q": word, "remember": "false"}
+            async with http.get(f"{api}/search", params=query) as resp:
                 if (await resp.json())["total"]:
                     found.setdefault(word, time.monotonic())
 
@@ -85,7 +86,8 @@ async def change_to_searchable(api: str, token: str, words: list[str]) -> list[f
                 changed = time.monotonic()
             deadline = changed + 30
             while time.monotonic() < deadline:
-                async with http.get(f"{api}/search", params={"q": f"{word} is:read"}) as resp:
+                query = {"q": f"{word} is:read", "remember": "false"}
+                async with http.get(f"{api}/search", params=query) as resp:
                     if (await resp.json())["total"]:
                         lags.append(time.monotonic() - changed)
                         break

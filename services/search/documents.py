@@ -88,7 +88,9 @@ def _text_of(part: Message) -> str:
 
 
 def _pdf_text(data: bytes) -> str:
-    if len(data) > MAX_PDF_BYTES:
+    # A PDF starts with its header within the first 1024 bytes (ISO 32000-1 §7.5.2);
+    # anything else is not worth a parser's time.
+    if len(data) > MAX_PDF_BYTES or b"%PDF-" not in data[:1024]:
         return ""
     try:
         reader = PdfReader(io.BytesIO(data))

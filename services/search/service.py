@@ -37,9 +37,9 @@ class SearchService(ConsumerService):
             handler=self.handle,
             max_deliver=self._settings.max_deliver,
             ack_wait=self._settings.ack_wait,
-            # One at a time, in stream order: an account's changes must reach the index in
-            # modseq order (an update applied before its add would be lost).
-            workers=1,
+            # Several at once: an update that overtakes its message's addition indexes the
+            # whole message, and the index never goes back to an older modseq.
+            workers=4,
         )
 
     async def handle(self, event: MailboxChanged) -> None:
@@ -68,16 +68,20 @@ class SearchService(ConsumerService):
             return  # a folder change: the index follows its messages' own events
         if event.kind is ChangeKind.MESSAGE_REMOVED or summary is None:
             await self._index.delete(event.account_id, message_id)
-        elif event.kind is ChangeKind.MESSAGE_ADDED:
-            raw = await self._blobs.get(summary.blob_id)
-            await self._index.upsert(index_document(summary, raw))
-        else:
-            await self._index.update_state(
-                event.account_id,
-                message_id,
-                folder_id=summary.folder_id,
-                unread=summary.unread,
-                flagged=summary.flagged,
-                tags=summary.tags,
-                modseq=event.modseq,
-            )
+            return
+        if event.kind is ChangeKind.MESSAGE_UPDATED and await self._index.update_state(
+            event.account_id,
+            message_id,
+            folder_id=summary.folder_id,
+            unread=summary.unread,
+            flagged=summary.flagged,
+            tags=summary.tags,
+            modseq=event.modseq,
+        ):
+            return
+        # Added, or updated before its addition was indexed (changes are applied by several
+        # workers at once): index the whole message at this change's modseq.
+        raw = await self._blobs.get(summary.blob_id)
+        await self._index.upsert(
+            index_document(summary.model_copy(update={"modseq": event.modseq}), raw)
+        )

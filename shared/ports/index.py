@@ -74,9 +74,11 @@ class SearchIndex(Protocol):
         flagged: bool,
         tags: list[str],
         modseq: int,
-    ) -> None:
+    ) -> bool:
         """Change the mutable fields of an indexed message without re-reading its text
-        (ignored when the index holds a newer modseq)."""
+        (ignored when the index holds a newer modseq). False when the message is not
+        indexed at all (its `message.added` not applied yet): the caller then indexes it
+        whole, and the late add, older, is ignored."""
         ...
 
     async def delete(self, account_id: str, message_id: str) -> None: ...

@@ -84,8 +84,12 @@ class SearchIndexContract:
         assert await self.hits(index, "stale") == set()
 
     async def test_update_state_and_delete(self, index: SearchIndex) -> None:
+        missing = await index.update_state(
+            "acc1", "m1", folder_id="x", unread=True, flagged=False, tags=[], modseq=1
+        )
+        assert missing is False  # not indexed: the caller indexes it whole
         await index.upsert(doc("m1", subject="moving"))
-        await index.update_state(
+        assert await index.update_state(
             "acc1",
             "m1",
             folder_id="archive",

@@ -148,3 +148,8 @@ async def test_recent_searches_keep_the_5_newest_and_move_repeats_first(world: W
 
     assert await recent(world, auth) == ["tag:urgent", "three", "four", "six", "five"]
     assert await recent(world, await world.auth(BOB)) == []
+    # Search-as-you-type asks not to be remembered.
+    params = {"q": "typing", "remember": "false"}
+    resp = await world.client.get("/api/v1/search", params=params, headers=auth)
+    assert resp.status == 200
+    assert await recent(world, auth) == ["tag:urgent", "three", "four", "six", "five"]

@@ -22,7 +22,8 @@ async def search(request: web.Request, account: Account) -> web.StreamResponse:
     mailbox = mailbox_of(request)
     folders = await mailbox.folders(account.id)
     page = await run_search(request.app[INDEX], account.id, tree, query, folders)
-    await mailbox.remember_search(account.id, query.q)
+    if query.remember:
+        await mailbox.remember_search(account.id, query.q)
     return json_response(page)
 
 

@@ -59,6 +59,10 @@ class SearchQuery(ResultsQuery):
             " characters), -word, field:value such as tag:urgent; case-insensitive"
         ),
     ]
+    remember: bool = Field(
+        default=True,
+        description="keep it among the recent searches (false for search-as-you-type)",
+    )
 
 
 # --- responses ------------------------------------------------------------------------

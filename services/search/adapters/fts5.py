@@ -101,23 +101,22 @@ class Fts5Index:
         flagged: bool,
         tags: list[str],
         modseq: int,
-    ) -> None:
-        await self._db.transaction(
-            lambda c: c.execute(
+    ) -> bool:
+        state = (folder_id, int(unread), int(flagged), json.dumps(tags), modseq)
+
+        def update(conn: sqlite3.Connection) -> bool:
+            conn.execute(
                 "UPDATE docs SET folder_id = ?, unread = ?, flagged = ?, tags = ?, modseq = ?"
                 " WHERE account_id = ? AND message_id = ? AND modseq <= ?",
-                (
-                    folder_id,
-                    int(unread),
-                    int(flagged),
-                    json.dumps(tags),
-                    modseq,
-                    account_id,
-                    message_id,
-                    modseq,
-                ),
+                (*state, account_id, message_id, modseq),
             )
-        )
+            found = conn.execute(
+                "SELECT 1 FROM docs WHERE account_id = ? AND message_id = ?",
+                (account_id, message_id),
+            )
+            return found.fetchone() is not None
+
+        return await self._db.transaction(update)
 
     async def delete(self, account_id: str, message_id: str) -> None:
         def remove(conn: sqlite3.Connection) -> None:

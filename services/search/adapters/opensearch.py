@@ -122,7 +122,7 @@ class OpenSearchIndex:
         flagged: bool,
         tags: list[str],
         modseq: int,
-    ) -> None:
+    ) -> bool:
         params = {
             "folder_id": folder_id,
             "unread": unread,
@@ -130,8 +130,7 @@ class OpenSearchIndex:
             "tags": list(tags),
             "modseq": modseq,
         }
-        # A message not indexed yet has no text to keep: its upsert will bring the state.
-        with contextlib.suppress(NotFoundError):
+        try:
             await self._client.update(
                 index=self.name,
                 id=_doc_id(account_id, message_id),
@@ -139,6 +138,9 @@ class OpenSearchIndex:
                 routing=account_id,
                 retry_on_conflict=_RETRIES,
             )
+        except NotFoundError:
+            return False  # not indexed (yet): the caller indexes the whole message
+        return True
 
     async def delete(self, account_id: str, message_id: str) -> None:
         with contextlib.suppress(NotFoundError):  # deleting twice is not an error
