@@ -15,7 +15,7 @@ from pypdf.errors import PyPdfError
 
 from shared.html_text import html_to_text
 from shared.mime import parse_message
-from shared.model import MessageSummary
+from shared.model import Attachment, MessageSummary
 from shared.ports.index import IndexDocument
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def index_document(summary: MessageSummary, raw: bytes) -> IndexDocument:
         cc=", ".join(a.display() for a in summary.cc),
         body=body,
         attachment_names=[a.filename for a in parsed.attachments],
-        attachment_text=attachment_text(raw) if parsed.attachments else "",
+        attachment_text=attachment_text(raw) if any(map(_has_text, parsed.attachments)) else "",
         tags=summary.tags,
         date=summary.date,
         size=summary.size,
@@ -47,6 +47,11 @@ def index_document(summary: MessageSummary, raw: bytes) -> IndexDocument:
         has_attachments=summary.has_attachments,
         modseq=summary.modseq,
     )
+
+
+def _has_text(attachment: Attachment) -> bool:
+    kind = attachment.content_type
+    return kind.startswith("text/") or kind == "application/pdf"
 
 
 def attachment_text(raw: bytes) -> str:
