@@ -1,0 +1,2 @@
+"""outbound: carries every message leaving Bureau. So far: delivery status notifications
+(RFC 3464) for the senders of mail that cannot be delivered."""
