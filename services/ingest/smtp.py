@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from services.ingest.trace import trace_header
 from shared.addresses import InvalidAddress, normalize
 from shared.events import MailReceived, new_event_id
 from shared.model import Account, Quota
@@ -76,6 +77,20 @@ class InboundHandler:
         if not isinstance(raw, bytes):
             return "554 5.6.0 Message content unavailable"
         event_id = new_event_id()
+        received_at = datetime.now(UTC)
+        raw = (
+            trace_header(
+                mail_from=envelope.mail_from or "",
+                helo=session.host_name or "",
+                peer_ip=_peer(session),
+                hostname=server.hostname,
+                protocol=_protocol(session),
+                queue_id=event_id,
+                recipients=list(envelope.rcpt_tos),
+                when=received_at,
+            )
+            + raw
+        )
         try:
             blob_id = await self._blobs.put(raw)
             await self._publisher.publish(
@@ -85,7 +100,7 @@ class InboundHandler:
                     size=len(raw),
                     mail_from=envelope.mail_from or "",
                     rcpt_to=list(envelope.rcpt_tos),
-                    received_at=datetime.now(UTC),
+                    received_at=received_at,
                     peer=_peer(session),
                     helo=session.host_name or "",
                 )
@@ -103,6 +118,13 @@ def _declared_size(envelope: Envelope) -> int:
         if name.upper() == "SIZE" and value.isdigit():
             return int(value)
     return 0
+
+
+def _protocol(session: Session) -> str:
+    """RFC 3848 names: SMTP, ESMTP, ESMTPS (TLS), ESMTPA/ESMTPSA (authenticated)."""
+    if not session.extended_smtp:
+        return "SMTP"
+    return "ESMTP" + ("S" if session.ssl else "") + ("A" if session.authenticated else "")
 
 
 def _peer(session: Session) -> str:
