@@ -16,13 +16,15 @@ from aiohttp import web
 
 from bureau.adapters import Adapters
 from bureau.services import BUILDERS, SERVICE_NAMES
-from shared.bus import JetStreamPublisher, ensure_streams, make_broker
+from shared.bus import Consumer, JetStreamPublisher, ensure_streams, make_broker
 from shared.metrics import Sample, render
 from shared.service import Service
 from shared.settings import CommonSettings, parse_listen
 from shared.streams import ALL_STREAMS
 
 log = logging.getLogger(__name__)
+
+GRACE = 20.0  # seconds a stopping service gives the messages in hand
 
 
 async def run_services(
@@ -40,12 +42,12 @@ async def run_services(
     publisher = JetStreamPublisher(broker)
     services: list[Service] = []
     started: list[Service] = []
+    consumers: list[Consumer] = []
     health: web.AppRunner | None = None
     try:
         for name in ordered:
             services.append(await BUILDERS[name](common, adapters, publisher))
-        for service in services:
-            service.subscribe(broker)
+        consumers = [c for service in services for c in service.subscribe(broker)]
         connection = await broker.connect()
         await ensure_streams(connection.jetstream(), ALL_STREAMS, common.stream_replicas)
         await broker.start()
@@ -68,6 +70,8 @@ async def run_services(
                 await service.stop()
             except Exception:  # keep stopping the others
                 log.exception("stopping %s failed", service.name)
+        # Let the messages in hand be finished and settled (new ones go back), then stop.
+        await asyncio.gather(*(consumer.drain(timeout=GRACE) for consumer in consumers))
         await broker.stop()
         if health is not None:
             await health.cleanup()

@@ -9,7 +9,7 @@ from shared.ports.bus import EventPublisher
 from shared.service import Service
 from shared.settings import CommonSettings
 
-SERVICE_NAMES = ("store", "search", "filters", "ingest", "gateway")
+SERVICE_NAMES = ("store", "search", "filters", "outbound", "ingest", "gateway")
 
 
 async def _ingest(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
@@ -30,6 +30,20 @@ async def _filters(
     from services.filters.service import FiltersService
 
     return FiltersService(common, mailbox=await adapters.mailbox(), publisher=publisher)
+
+
+async def _outbound(
+    common: CommonSettings, adapters: Adapters, publisher: EventPublisher
+) -> Service:
+    from services.outbound.service import OutboundService
+    from services.outbound.settings import OutboundSettings
+
+    return OutboundService(
+        OutboundSettings(),
+        mailbox=await adapters.mailbox(),
+        blobs=await adapters.blobs(),
+        publisher=publisher,
+    )
 
 
 async def _store(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
@@ -67,6 +81,7 @@ async def _gateway(
 BUILDERS: dict[str, Callable[[CommonSettings, Adapters, EventPublisher], Awaitable[Service]]] = {
     "ingest": _ingest,
     "filters": _filters,
+    "outbound": _outbound,
     "store": _store,
     "search": _search,
     "gateway": _gateway,

@@ -8,6 +8,8 @@ message is dropped silently and no consumer dies on bad data.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -31,6 +33,15 @@ Handler = Callable[[E], Awaitable[None]]
 
 class PublishError(RuntimeError):
     """JetStream did not acknowledge a publish: the event is not durable."""
+
+
+class Defer(Exception):
+    """Raised by a handler for an event that is not due yet: redeliver it after `delay`
+    seconds. Not a failure: it neither logs as one nor counts towards dead-lettering."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(f"deferred by {delay:.1f}s")
+        self.delay = max(0.0, delay)
 
 
 def make_broker(url: str, name: str) -> NatsBroker:
@@ -114,10 +125,14 @@ class Consumer:
         model: type[E],
         handler: Handler[E],
         durable: str,
-        max_deliver: int,
+        max_deliver: int | None,
         describe: str,
+        ack_wait: float = 30.0,
     ) -> None:
         self._broker = broker
+        self._ack_wait = ack_wait
+        self._in_flight: set[asyncio.Future[None]] = set()
+        self._closing = False
         self._model = model
         self._handler: Handler[Any] = handler
         self.durable = durable
@@ -125,21 +140,43 @@ class Consumer:
         self._describe = describe
 
     async def __call__(self, msg: NatsMessage) -> None:
+        if self._closing:
+            # Stopping: hand it back at once, for another replica or the next start.
+            await msg.nack()
+            return
+        # The work runs in a task of its own: should the broker cancel this call, the
+        # message in hand is still finished and settled, and `drain` waits for it.
+        work = asyncio.ensure_future(self._settle(msg))
+        self._in_flight.add(work)
+        work.add_done_callback(self._in_flight.discard)
+        await asyncio.shield(work)
+
+    async def drain(self, timeout: float) -> None:
+        """Take no more messages, and wait until every one in hand is settled (at most
+        `timeout` seconds)."""
+        self._closing = True
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=timeout)
+
+    async def _settle(self, msg: NatsMessage) -> None:
         deliveries = _deliveries(msg)
         try:
             event = self._model.model_validate_json(msg.body)
         except ValidationError as exc:
             await self._dead_letter(msg, deliveries, f"undecodable event: {exc}")
             return
-        if deliveries > self.max_deliver:
+        if self.max_deliver is not None and deliveries > self.max_deliver:
             # Delivered again although it already failed max_deliver times: the consumer
             # process died while handling it (a poison message); do not try once more.
             await self._dead_letter(msg, deliveries, "exceeded max deliveries without an outcome")
             return
         try:
-            await self._handler(event)
+            await self._handle_alive(event, msg)
+        except Defer as defer:
+            await msg.nack(delay=defer.delay)
+            return
         except Exception as exc:  # noqa: BLE001 - every failure gets an explicit outcome
-            if deliveries >= self.max_deliver:
+            if self.max_deliver is not None and deliveries >= self.max_deliver:
                 log.error("%s: %s failed for good: %s", self._describe, event.event_id, exc)
                 await self._dead_letter(msg, deliveries, f"{type(exc).__name__}: {exc}")
             else:
@@ -155,6 +192,17 @@ class Consumer:
                 await msg.nack(delay=delay)
             return
         await msg.ack()
+
+    async def _handle_alive(self, event: Event, msg: NatsMessage) -> None:
+        """Run the handler, telling JetStream the work goes on (in-progress) every half
+        ack-wait, so a slow handler keeps its message while a dead one loses it quickly."""
+        work = asyncio.ensure_future(self._handler(event))
+        while True:
+            done, _ = await asyncio.wait({work}, timeout=self._ack_wait / 2)
+            if done:
+                return work.result()
+            with contextlib.suppress(Exception):
+                await msg.in_progress()
 
     async def _dead_letter(self, msg: NatsMessage, deliveries: int, error: str) -> None:
         subject = msg.raw_message.subject
@@ -199,11 +247,14 @@ def subscribe(
     durable: str,
     model: type[E],
     handler: Handler[E],
-    max_deliver: int,
+    max_deliver: int | None,
     workers: int = 1,
     ack_wait: float = 60.0,
 ) -> Consumer:
-    """Register `handler` as a durable pull consumer shared by every replica of a service."""
+    """Register `handler` as a durable pull consumer shared by every replica of a service.
+
+    `max_deliver=None` retries failures without end (with backoff): for handlers that
+    bound their own retries, as outbound does with its retry period."""
     consumer = Consumer(
         broker,
         model=model,
@@ -211,6 +262,7 @@ def subscribe(
         durable=durable,
         max_deliver=max_deliver,
         describe=f"{durable}@{subject}",
+        ack_wait=ack_wait,
     )
     config = ConsumerConfig(ack_wait=ack_wait, max_ack_pending=max(64, workers * 16))
 

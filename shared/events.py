@@ -62,6 +62,27 @@ class MailDeliver(Event):
     mail_from: str = ""
 
 
+class OutboundRequest(Event):
+    """anyone → outbound: carry a message to recipients, local or remote.
+
+    `blob_id` holds the message as it must leave (headers complete). `queued_at` is when
+    the message was first queued: temporary failures are retried until the retry period
+    from then has passed. A retry is a new request (derived id) for the recipients still
+    pending, due at `not_before`.
+    """
+
+    SUBJECT: ClassVar[str] = "outbound.request"
+
+    account_id: str | None = None  # the sender's account; None for the platform's own mail
+    mail_from: str  # envelope sender; "" (the null reverse-path) for bounces
+    recipients: list[str]
+    blob_id: str
+    size: int
+    queued_at: datetime
+    attempt: int = 0
+    not_before: datetime | None = None
+
+
 class ChangeKind(StrEnum):
     MESSAGE_ADDED = "message.added"
     MESSAGE_UPDATED = "message.updated"  # flags, folder (move), tags, comment

@@ -6,13 +6,14 @@ from typing import Protocol
 
 from faststream.nats import NatsBroker
 
+from shared.bus import Consumer
 from shared.metrics import Sample
 
 
 class Service(Protocol):
     name: str
 
-    def subscribe(self, broker: NatsBroker) -> None:
+    def subscribe(self, broker: NatsBroker) -> list[Consumer]:
         """Register the service's durable consumers on the broker (before it starts)."""
         ...
 

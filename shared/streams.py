@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType
 
-from shared.events import DeadLetter, MailboxChanged, MailDeliver, MailReceived
+from shared.events import DeadLetter, MailboxChanged, MailDeliver, MailReceived, OutboundRequest
 
 DAY = 24 * 3600.0
 
@@ -28,6 +28,15 @@ MAIL = StreamSpec(
     max_age=0,
 )
 
+# Everything that leaves: consumed by outbound, removed once delivered, bounced or retried
+# as a new request.
+OUTBOUND = StreamSpec(
+    name="OUTBOUND",
+    subjects=(OutboundRequest.SUBJECT,),
+    retention=RetentionPolicy.WORK_QUEUE,
+    max_age=0,
+)
+
 # The change journal as seen on the bus; kept a week so that a consumer down for a
 # while catches up, and a new one can start from the journal in the store instead.
 MAILBOX = StreamSpec(
@@ -44,7 +53,7 @@ DEADLETTER = StreamSpec(
     max_age=30 * DAY,
 )
 
-ALL_STREAMS: tuple[StreamSpec, ...] = (MAIL, MAILBOX, DEADLETTER)
+ALL_STREAMS: tuple[StreamSpec, ...] = (MAIL, OUTBOUND, MAILBOX, DEADLETTER)
 
 STORAGE = StorageType.FILE
 DISCARD = DiscardPolicy.OLD

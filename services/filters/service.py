@@ -35,8 +35,8 @@ class FiltersService(ConsumerService):
         self._mailbox = mailbox
         self._publisher = publisher
 
-    def subscribe(self, broker: NatsBroker) -> None:
-        bus.subscribe(
+    def subscribe(self, broker: NatsBroker) -> list[bus.Consumer]:
+        consumer = bus.subscribe(
             broker,
             subject=MailReceived.SUBJECT,
             stream=MAIL,
@@ -47,6 +47,7 @@ class FiltersService(ConsumerService):
             ack_wait=self._settings.ack_wait,
             workers=8,
         )
+        return [consumer]
 
     async def handle(self, event: MailReceived) -> None:
         accounts: set[str] = set()

@@ -7,6 +7,7 @@ from faststream.nats import NatsBroker
 
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings, signing_key
+from shared.bus import Consumer
 from shared.metrics import Sample
 from shared.ports.blobs import BlobStore
 from shared.ports.index import SearchIndex
@@ -35,8 +36,8 @@ class GatewayService:
         )
         self._runner: web.AppRunner | None = None
 
-    def subscribe(self, broker: NatsBroker) -> None:
-        return None
+    def subscribe(self, broker: NatsBroker) -> list[Consumer]:
+        return []
 
     async def start(self) -> None:
         host, port = parse_listen(self._settings.http_listen)

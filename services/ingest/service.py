@@ -11,6 +11,7 @@ from faststream.nats import NatsBroker
 
 from services.ingest.settings import IngestSettings
 from services.ingest.smtp import InboundHandler
+from shared.bus import Consumer
 from shared.directory import resolve_recipient
 from shared.metrics import Sample
 from shared.ports.blobs import BlobStore
@@ -40,8 +41,8 @@ class IngestService:
         )
         self._server: asyncio.Server | None = None
 
-    def subscribe(self, broker: NatsBroker) -> None:
-        return None  # ingest only publishes
+    def subscribe(self, broker: NatsBroker) -> list[Consumer]:
+        return []  # ingest only publishes
 
     def _protocol(self) -> SMTP:
         return SMTP(

@@ -27,8 +27,8 @@ class SearchService(ConsumerService):
         self._index = index
         self._blobs = blobs
 
-    def subscribe(self, broker: NatsBroker) -> None:
-        bus.subscribe(
+    def subscribe(self, broker: NatsBroker) -> list[bus.Consumer]:
+        consumer = bus.subscribe(
             broker,
             subject=f"{MailboxChanged.SUBJECT}.>",
             stream=MAILBOX,
@@ -41,6 +41,7 @@ class SearchService(ConsumerService):
             # whole message, and the index never goes back to an older modseq.
             workers=4,
         )
+        return [consumer]
 
     async def handle(self, event: MailboxChanged) -> None:
         await self._apply(event)

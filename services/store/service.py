@@ -40,8 +40,8 @@ class StoreService(ConsumerService):
             blob_grace=settings.blob_grace,
         )
 
-    def subscribe(self, broker: NatsBroker) -> None:
-        bus.subscribe(
+    def subscribe(self, broker: NatsBroker) -> list[bus.Consumer]:
+        consumer = bus.subscribe(
             broker,
             subject=MailDeliver.SUBJECT,
             stream=MAIL,
@@ -52,6 +52,7 @@ class StoreService(ConsumerService):
             ack_wait=self._settings.ack_wait,
             workers=8,
         )
+        return [consumer]
 
     async def handle(self, event: MailDeliver) -> None:
         raw = await self._blobs.get(event.blob_id)

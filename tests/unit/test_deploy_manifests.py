@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings
 from bureau.services import BUILDERS, SERVICE_NAMES
 from services.gateway.settings import GatewaySettings
 from services.ingest.settings import IngestSettings
+from services.outbound.settings import OutboundSettings
 from services.store.settings import StoreSettings
 from shared import bus
 from shared.settings import CommonSettings, parse_listen
@@ -42,12 +43,14 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     IngestSettings,
     GatewaySettings,
     StoreSettings,
+    OutboundSettings,
 )
 # The settings class each service reads; the others read CommonSettings.
 SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
     "ingest": IngestSettings,
     "gateway": GatewaySettings,
     "store": StoreSettings,
+    "outbound": OutboundSettings,
 }
 # Listen variables whose server answers /healthz and /readyz: the runtime's health server
 # and the gateway's HTTP API.
