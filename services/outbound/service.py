@@ -40,6 +40,7 @@ from shared.streams import OUTBOUND
 log = logging.getLogger(__name__)
 
 LEDGER = "OUTBOUND_SENT"
+LOCAL = "@local"  # stands for the domains Bureau hosts, in the per-domain grouping
 Clock = Callable[[], datetime]
 
 
@@ -130,9 +131,12 @@ class OutboundService(ConsumerService):
                 local.append(recipient)
                 continue
             try:
-                remote[split(recipient)[1]].append(recipient)
+                domain = split(recipient)[1]
             except InvalidAddress:
-                remote[""].append(recipient)
+                domain = ""
+            if domain and await self._mailbox.hosts_domain(domain):
+                domain = LOCAL  # ours, but no such account: refused here, never sent away
+            remote[domain].append(recipient)
         return local, remote
 
     async def _deliver_locally(
@@ -158,6 +162,8 @@ class OutboundService(ConsumerService):
     ) -> dict[str, Reply]:
         if not domain:
             return {r: Reply(553, "5.1.3 Bad recipient address syntax") for r in recipients}
+        if domain == LOCAL:
+            return {r: Reply(550, f"5.1.1 <{r}>: no such user here") for r in recipients}
         if self._settings.smarthost is not None:
             return await self._smarthost.send(
                 [parse_listen(self._settings.smarthost)], event.mail_from, recipients, raw

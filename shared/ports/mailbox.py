@@ -64,6 +64,11 @@ class MailboxStore(Protocol):
 
     async def account(self, account_id: str) -> Account | None: ...
 
+    async def hosts_domain(self, domain: str) -> bool:
+        """Whether Bureau holds accounts of this domain (case-insensitive): mail to an
+        unknown address there is refused, not sent elsewhere."""
+        ...
+
     # --- folders --------------------------------------------------------------------
     async def folders(self, account_id: str) -> list[Folder]:
         """Every folder of the account with its total and unread counts."""

@@ -32,6 +32,12 @@ class MailboxStoreContract(FolderContract, MessageContract, TagQuotaContract):
         with pytest.raises(AccountExists):
             await store.create_account("ALICE@example.test", "other")
 
+    async def test_hosted_domains(self, store: MailboxStore) -> None:
+        await store.create_account("alice@Example.TEST", "hash")
+        assert await store.hosts_domain("example.test")
+        assert await store.hosts_domain("EXAMPLE.test")
+        assert not await store.hosts_domain("elsewhere.test")
+
     async def test_account_lookup(self, store: MailboxStore) -> None:
         account = await store.create_account("alice@example.test", "hash")
         found = await store.account_by_address("ALICE@example.test")

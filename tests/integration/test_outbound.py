@@ -132,6 +132,22 @@ async def test_permanent_failure_bounces_to_the_senders_inbox(
         await store.close()
 
 
+async def test_unknown_address_at_a_hosted_domain_bounces_without_smtp(
+    smarthost: Smarthost, stack: Stack, send: object
+) -> None:
+    store = await accounts(stack, "alice@example.test")
+    try:
+        await send(make_raw(subject="Typo"), ["alcie@example.test"])  # type: ignore[operator]
+
+        async def bounced() -> list[str]:
+            return await inbox_subjects(store, "alice@example.test")
+
+        assert await eventually(bounced) == ["Undelivered Mail Returned to Sender"]
+        assert smarthost.accepted == [] and smarthost.attempts == {}
+    finally:
+        await store.close()
+
+
 async def test_local_recipients_are_delivered_without_smtp(
     smarthost: Smarthost, stack: Stack, send: object
 ) -> None:

@@ -108,6 +108,10 @@ class MongoMailboxStore:
         doc = await self._db.accounts.find_one({"_id": account_id})
         return account_of(doc) if doc else None
 
+    async def hosts_domain(self, domain: str) -> bool:
+        found = await self._db.domains.find_one({"_id": domain.strip().lower()}, {"_id": True})
+        return found is not None
+
     async def accounts(self, *, after: str | None = None, limit: int = 500) -> list[Account]:
         return await mongo_accounts.page(self._db, after, limit)
 

@@ -77,6 +77,14 @@ class SqliteMailboxStore:
         )
         return rows.account(row) if row else None
 
+    async def hosts_domain(self, domain: str) -> bool:
+        row = await self._db.run(
+            lambda c: c.execute(
+                "SELECT 1 FROM domains WHERE name = ?", (domain.strip().lower(),)
+            ).fetchone()
+        )
+        return row is not None
+
     async def accounts(self, *, after: str | None = None, limit: int = 500) -> list[Account]:
         return await self._db.run(lambda c: accounts.page(c, after, limit))
 
