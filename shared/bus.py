@@ -23,7 +23,7 @@ from nats.js.api import ConsumerConfig, StreamConfig
 from pydantic import ValidationError
 
 from shared.events import DeadLetter, Event
-from shared.streams import DISCARD, STORAGE, StreamSpec
+from shared.streams import ALL_STREAMS, DISCARD, STORAGE, StreamSpec
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +106,6 @@ class JetStreamPublisher:
 
 
 def _stream_of(subject: str) -> str:
-    from shared.streams import ALL_STREAMS
-
     for spec in ALL_STREAMS:
         for pattern in spec.subjects:
             if pattern == subject or (pattern.endswith(".>") and subject.startswith(pattern[:-1])):
