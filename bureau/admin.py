@@ -1,4 +1,5 @@
-"""Administration commands: `bureau account …` and `bureau plan …`.
+"""Administration commands: `bureau account …` (with aliases and sending rights) and
+`bureau plan …`.
 
 They open the mailbox store directly (the same adapter the services use), so they work
 whether the services run or not.
@@ -11,13 +12,16 @@ import getpass
 import re
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from pydantic import ValidationError
 
 from bureau.adapters import Adapters
 from services.search.reindex import reindex_account
 from shared.addresses import InvalidAddress, normalize
-from shared.model import Plan
+from shared.model import Account, Plan
 from shared.passwords import hash_password_async
-from shared.ports.mailbox import AccountExists, NotFound
+from shared.ports.mailbox import AccountExists, MailboxStore, NotFound
 from shared.settings import CommonSettings
 
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
@@ -52,6 +56,21 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     set_plan = account.add_parser("set-plan", help="put an account on a plan")
     set_plan.add_argument("address")
     set_plan.add_argument("plan", help="a plan name, or 'none' for no limits")
+    alias = account.add_parser(
+        "alias", help="other addresses that reach an account"
+    ).add_subparsers(dest="alias_action", required=True)
+    alias_add = alias.add_parser("add", help="give an account another address")
+    alias_add.add_argument("address", help="the account")
+    alias_add.add_argument("alias", help="the other address (its domain is then hosted)")
+    alias_remove = alias.add_parser("remove", help="take an alias away")
+    alias_remove.add_argument("address", help="the account")
+    alias_remove.add_argument("alias")
+    alias.add_parser("list", help="show an account's aliases").add_argument("address")
+    external = account.add_parser(
+        "external-senders", help="let an account send as addresses Bureau does not host"
+    )
+    external.add_argument("address")
+    external.add_argument("allowed", choices=["on", "off"])
     plan = commands.add_parser("plan", help="manage plans (limits)").add_subparsers(
         dest="action", required=True
     )
@@ -62,6 +81,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     plan_set.add_argument("--recipients-per-message", type=int)
     plan_set.add_argument("--lists", type=int, help="contact lists")
     plan_set.add_argument("--sms-credit", type=int)
+    signature = plan_set.add_mutually_exclusive_group()
+    signature.add_argument(
+        "--signature", help="text appended to every message sent (users cannot remove it)"
+    )
+    signature.add_argument(
+        "--signature-file", type=Path, metavar="PATH", help="the signature, from a UTF-8 file"
+    )
     plan.add_parser("list", help="show the plans")
     search = commands.add_parser("search", help="manage the search index").add_subparsers(
         dest="action", required=True
@@ -77,6 +103,8 @@ async def run(settings: CommonSettings, args: argparse.Namespace) -> int:
     commands: dict[tuple[str, str], Command] = {
         ("account", "create"): _account_create,
         ("account", "set-plan"): _account_set_plan,
+        ("account", "alias"): _account_alias,
+        ("account", "external-senders"): _account_external_senders,
         ("plan", "set"): _plan_set,
         ("plan", "list"): _plan_list,
         ("search", "reindex"): _search_reindex,
@@ -128,32 +156,82 @@ async def _account_create(adapters: Adapters, args: argparse.Namespace) -> str:
     return f"Created {account.address} (id {account.id})."
 
 
+async def _account_of(mailbox: MailboxStore, text: str) -> Account:
+    """The account whose own address is `text` (an alias does not name an account here)."""
+    address = _address(text)
+    account = await mailbox.account_by_address(address)
+    if account is None or account.address != address:
+        raise Failure(f"no account {address}")
+    return account
+
+
 async def _account_set_plan(adapters: Adapters, args: argparse.Namespace) -> str:
     mailbox = await adapters.mailbox()
-    address = _address(args.address)
-    account = await mailbox.account_by_address(address)
-    if account is None:
-        raise Failure(f"no account {address}")
+    account = await _account_of(mailbox, args.address)
     plan = None if args.plan.lower() == "none" else args.plan
     try:
         await mailbox.assign_plan(account.id, plan)
     except NotFound:
         raise Failure(f"no plan named {args.plan!r} (see `bureau plan list`)") from None
-    return f"{address} is now on {plan or 'no plan'}."
+    return f"{account.address} is now on {plan or 'no plan'}."
+
+
+async def _account_alias(adapters: Adapters, args: argparse.Namespace) -> str:
+    mailbox = await adapters.mailbox()
+    account = await _account_of(mailbox, args.address)
+    if args.alias_action == "list":
+        aliases = await mailbox.aliases(account.id)
+        return "\n".join(aliases) or f"{account.address} has no aliases."
+    alias = _address(args.alias)
+    if args.alias_action == "add":
+        try:
+            await mailbox.add_alias(account.id, alias)
+        except AccountExists:
+            raise Failure(f"{alias} is already an account or an alias") from None
+        return f"{alias} now reaches {account.address}."
+    try:
+        await mailbox.remove_alias(account.id, alias)
+    except NotFound:
+        raise Failure(f"{alias} is not an alias of {account.address}") from None
+    return f"{alias} no longer reaches {account.address}."
+
+
+async def _account_external_senders(adapters: Adapters, args: argparse.Namespace) -> str:
+    mailbox = await adapters.mailbox()
+    account = await _account_of(mailbox, args.address)
+    allowed = args.allowed == "on"
+    await mailbox.set_external_senders(account.id, allowed)
+    if allowed:
+        return f"{account.address} may now send as addresses Bureau does not host."
+    return f"{account.address} may send only as addresses Bureau hosts."
+
+
+def _signature(args: argparse.Namespace) -> str:
+    if args.signature_file is None:
+        return str(args.signature or "")
+    try:
+        text: str = args.signature_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Failure(f"cannot read the signature: {exc}", 2) from exc
+    return text.rstrip("\r\n")
 
 
 async def _plan_set(adapters: Adapters, args: argparse.Namespace) -> str:
     mailbox = await adapters.mailbox()
-    plan = await mailbox.set_plan(
-        Plan(
+    try:
+        plan = Plan(
             name=args.name,
             storage_bytes=args.storage,
             messages_per_day=args.messages_per_day,
             recipients_per_message=args.recipients_per_message,
             lists=args.lists,
             sms_credit=args.sms_credit,
+            signature=_signature(args),
         )
-    )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise Failure(f"invalid plan: {problems}", 2) from None
+    plan = await mailbox.set_plan(plan)
     return f"Plan {plan.name}: {_describe(plan)}."
 
 
@@ -171,7 +249,10 @@ def _describe(plan: Plan) -> str:
         "lists": plan.lists,
         "SMS credit": plan.sms_credit,
     }
-    return ", ".join(f"{k} {'unlimited' if v is None else v}" for k, v in limits.items())
+    described = ", ".join(f"{k} {'unlimited' if v is None else v}" for k, v in limits.items())
+    if plan.signature:
+        described += f", signature of {len(plan.signature)} characters"
+    return described
 
 
 def _human(size: int | None) -> str | None:

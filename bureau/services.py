@@ -75,6 +75,7 @@ async def _gateway(
         mailbox=await adapters.mailbox(),
         index=await adapters.index(),
         blobs=await adapters.blobs(),
+        publisher=publisher,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Generic, Literal, TypeVar
 
@@ -35,6 +35,8 @@ class Account(BaseModel):
     address: str
     password_hash: str = Field(repr=False)
     created_at: datetime
+    # The administrator lets this account send as addresses Bureau does not host (F5).
+    external_senders: bool = False
 
 
 # Folders under which no subfolder may be created (FEATURES F37).
@@ -230,6 +232,10 @@ class Preferences(BaseModel):
     thread_view: bool = False
     display_mode: DisplayModeName = "filtered"
     trash_retention_days: int = Field(default=30, ge=1, le=3650)
+    # Sending (F5, F48): the identity new messages start from (None: the account's own
+    # address), and whether every message asks for a read receipt.
+    default_identity_id: str | None = None
+    always_request_receipt: bool = False
 
 
 AUTO_PAGING_THRESHOLD = 200
@@ -244,6 +250,8 @@ class Plan(BaseModel):
     recipients_per_message: int | None = Field(default=None, ge=0)
     lists: int | None = Field(default=None, ge=0)
     sms_credit: int | None = Field(default=None, ge=0)
+    # Appended to every message an account of the plan sends; users cannot remove it (F23).
+    signature: str = Field(default="", max_length=4000)
 
 
 class Quota(BaseModel):
@@ -272,3 +280,72 @@ class ThreadKey(BaseModel):
     subject: str = ""
     date: datetime  # all messages aware (UTC) or all naive: they are compared
     unread: bool = False
+
+
+# --- sending: profile, identities, uploads (F5, F21, F22) ----------------------------
+
+PhoneKind = Literal["work", "home", "mobile", "fax", "other"]
+PlaceKind = Literal["work", "home", "other"]
+
+
+class Phone(BaseModel):
+    kind: PhoneKind = "work"
+    number: str = Field(min_length=1, max_length=64)
+
+
+class PostalAddress(BaseModel):
+    kind: PlaceKind = "work"
+    street: str = Field(default="", max_length=256)
+    city: str = Field(default="", max_length=128)
+    region: str = Field(default="", max_length=128)
+    postcode: str = Field(default="", max_length=32)
+    country: str = Field(default="", max_length=128)
+
+
+class Profile(BaseModel):
+    """The user's personal profile. Its vCard (F22) carries every field but `comments`
+    and `tags`, which stay private."""
+
+    full_name: str = Field(default="", max_length=256)
+    first_name: str = Field(default="", max_length=128)
+    last_name: str = Field(default="", max_length=128)
+    company: str = Field(default="", max_length=256)
+    department: str = Field(default="", max_length=256)
+    job_title: str = Field(default="", max_length=256)
+    emails: list[str] = Field(default_factory=list, max_length=20)
+    phones: list[Phone] = Field(default_factory=list, max_length=20)
+    addresses: list[PostalAddress] = Field(default_factory=list, max_length=10)
+    website: str = Field(default="", max_length=512)
+    birthday: date | None = None
+    comments: str = Field(default="", max_length=10_000)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+
+
+class IdentityFields(BaseModel):
+    """What a user sets on a sender identity; its signature is one per identity (F21)."""
+
+    address: str = Field(min_length=3, max_length=320)  # addr-spec, stored lower-cased
+    name: str = Field(default="", max_length=256)  # display name in From
+    reply_to: str | None = Field(default=None, max_length=320)
+    signature_text: str = Field(default="", max_length=20_000)
+    signature_html: str = Field(default="", max_length=100_000)  # sanitised by the gateway
+    # Put the signature into new messages, replies and forwards automatically.
+    signature_auto: bool = True
+
+
+class Identity(IdentityFields):
+    id: str
+    account_id: str
+
+
+class Upload(BaseModel):
+    """A file uploaded for a message being composed; its bytes are a blob. Uploads are
+    kept for a while and then expire; a sent or saved message holds its own copy."""
+
+    id: str
+    account_id: str
+    blob_id: str
+    filename: str
+    content_type: str
+    size: int
+    created_at: datetime

@@ -7,13 +7,22 @@ import json
 from aiohttp import web
 
 from services.gateway.auth import Authenticator
-from services.gateway.context import AUTH, BLOBS, INDEX, MAILBOX, OPENAPI, READINESS, Readiness
+from services.gateway.context import (
+    AUTH,
+    BLOBS,
+    INDEX,
+    MAILBOX,
+    OPENAPI,
+    PUBLISHER,
+    READINESS,
+    Readiness,
+)
 from services.gateway.errors import error_middleware
 from services.gateway.openapi import build_openapi
 from services.gateway.ratelimit import LoginLimiter
 from services.gateway.routes import ENDPOINTS
 from services.gateway.tokens import SessionTokens
-from shared.ports import BlobStore, MailboxStore, SearchIndex
+from shared.ports import BlobStore, EventPublisher, MailboxStore, SearchIndex
 
 # Request bodies are small JSON documents (the largest: a 10,000-character comment, or a
 # selection of a few thousand message ids); aiohttp answers 413 past this.
@@ -25,6 +34,7 @@ def create_app(
     mailbox: MailboxStore,
     index: SearchIndex,
     blobs: BlobStore,
+    publisher: EventPublisher,
     secret: bytes,
     token_ttl: int = 86400,
     login_limiter: LoginLimiter | None = None,
@@ -38,6 +48,7 @@ def create_app(
     app[MAILBOX] = mailbox
     app[INDEX] = index
     app[BLOBS] = blobs
+    app[PUBLISHER] = publisher
     app[AUTH] = Authenticator(
         mailbox, SessionTokens(secret, token_ttl), login_limiter or LoginLimiter()
     )

@@ -8,11 +8,12 @@ from typing import Literal
 from aiohttp import web
 
 from services.gateway.auth import Authenticator
-from shared.ports import BlobStore, MailboxStore, SearchIndex
+from shared.ports import BlobStore, EventPublisher, MailboxStore, SearchIndex
 
 MAILBOX = web.AppKey("mailbox", MailboxStore)
 INDEX = web.AppKey("index", SearchIndex)
 BLOBS = web.AppKey("blobs", BlobStore)
+PUBLISHER = web.AppKey("publisher", EventPublisher)  # outbound.request for mail sent
 AUTH = web.AppKey("auth", Authenticator)
 OPENAPI = web.AppKey("openapi", bytes)  # the rendered document, built once
 

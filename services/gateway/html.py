@@ -107,3 +107,27 @@ def sanitise_html(html: str) -> str:
     if not html:
         return ""
     return _cleaner.clean(html)
+
+
+# Mail the user writes keeps its images: inline ones (cid:, attachments of the message)
+# and remote ones the author chose to show. Everything active goes, as above.
+_COMPOSED_ATTRIBUTES = {**ATTRIBUTES, "img": ATTRIBUTES["img"] | {"src"}}
+_composed_cleaner = nh3.Cleaner(
+    tags=TAGS,
+    clean_content_tags=DROPPED_WITH_CONTENT,
+    attributes=_COMPOSED_ATTRIBUTES,
+    attribute_filter=drop_active_style,
+    url_schemes={scheme.rstrip(":") for scheme in LINK_SCHEMES} | {"cid"},
+    url_relative="deny",
+    link_rel="noopener noreferrer",
+    filter_style_properties=STYLE_PROPERTIES,
+    strip_comments=True,
+)
+
+
+def sanitise_composed_html(html: str) -> str:
+    """Safe HTML for a message being sent: as `sanitise_html`, but images keep a `cid:`
+    or web source (the user put them there)."""
+    if not html:
+        return ""
+    return _composed_cleaner.clean(html)

@@ -10,6 +10,7 @@ from services.gateway.settings import GatewaySettings, signing_key
 from shared.bus import Consumer
 from shared.metrics import Sample
 from shared.ports.blobs import BlobStore
+from shared.ports.bus import EventPublisher
 from shared.ports.index import SearchIndex
 from shared.ports.mailbox import MailboxStore
 from shared.settings import parse_listen
@@ -25,12 +26,14 @@ class GatewayService:
         mailbox: MailboxStore,
         index: SearchIndex,
         blobs: BlobStore,
+        publisher: EventPublisher,
     ) -> None:
         self._settings = settings
         self._app = create_app(
             mailbox=mailbox,
             index=index,
             blobs=blobs,
+            publisher=publisher,
             secret=signing_key(settings),
             token_ttl=settings.token_ttl,
         )

@@ -1,5 +1,6 @@
-"""The store's periodic work: Trash purged after each account's retention (F40), and
-blobs that no message uses any more deleted once a grace period has passed.
+"""The store's periodic work: Trash purged after each account's retention (F40), uploads
+forgotten after their lifetime, and blobs that no message or upload uses any more deleted
+once a grace period has passed.
 
 The grace period covers mail in flight: a message whose bytes equal a collected blob's
 may have been accepted (its blob `put`, refreshing `last_written`) but not yet delivered.
@@ -20,6 +21,7 @@ from shared.ports.mailbox import MailboxStore
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+_BATCH = 500  # uploads expired per call
 
 
 def _utcnow() -> datetime:
@@ -34,12 +36,14 @@ class Housekeeping:
         *,
         interval: float,
         blob_grace: float,
+        upload_lifetime: float = 86400.0,
         clock: Clock = _utcnow,
     ) -> None:
         self._mailbox = mailbox
         self._blobs = blobs
         self._interval = interval
         self._grace = timedelta(seconds=blob_grace)
+        self._upload_lifetime = timedelta(seconds=upload_lifetime)
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
 
@@ -54,6 +58,16 @@ class Housekeeping:
                 removed += len(removal.message_ids)
             after = accounts[-1].id
         return removed
+
+    async def expire_uploads(self) -> int:
+        """Forget uploads older than their lifetime (their blobs become orphans)."""
+        cutoff = self._clock() - self._upload_lifetime
+        expired = 0
+        while (count := await self._mailbox.expire_uploads(cutoff, _BATCH)) > 0:
+            expired += count
+            if count < _BATCH:
+                break
+        return expired
 
     async def collect_blobs(self) -> int:
         """Delete orphan blobs older than the grace period; returns how many went."""
@@ -72,10 +86,14 @@ class Housekeeping:
 
     async def run_once(self) -> None:
         purged = await self.purge_trash()
+        expired = await self.expire_uploads()
         collected = await self.collect_blobs()
-        if purged or collected:
+        if purged or expired or collected:
             log.info(
-                "housekeeping: %d messages purged from Trash, %d blobs deleted", purged, collected
+                "housekeeping: %d messages purged from Trash, %d uploads expired, %d blobs deleted",
+                purged,
+                expired,
+                collected,
             )
 
     async def _loop(self) -> None:

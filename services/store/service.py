@@ -38,6 +38,7 @@ class StoreService(ConsumerService):
             blobs,
             interval=settings.housekeeping_interval,
             blob_grace=settings.blob_grace,
+            upload_lifetime=settings.upload_lifetime,
         )
 
     def subscribe(self, broker: NatsBroker) -> list[bus.Consumer]:

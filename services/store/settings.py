@@ -14,3 +14,8 @@ class StoreSettings(CommonSettings):
         ge=0,
         description="seconds a blob no message uses is kept before it is deleted",
     )
+    upload_lifetime: float = Field(
+        default=86400.0,
+        gt=0,
+        description="seconds an upload for a message being composed is kept before it expires",
+    )

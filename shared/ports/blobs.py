@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterable
 from datetime import datetime
 from typing import Protocol
 
 
 class BlobNotFound(KeyError):
     """No blob has this id."""
+
+
+class BlobTooLarge(ValueError):
+    """A streamed blob went past the size it was allowed; nothing was kept."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"larger than {limit} bytes")
+        self.limit = limit
 
 
 def blob_id_for(data: bytes) -> str:
@@ -23,6 +32,14 @@ class BlobStore(Protocol):
         Idempotent: putting the same bytes again returns the same id and stores nothing new,
         but refreshes `last_written`, so a blob about to be collected is kept for new mail.
         """
+        ...
+
+    async def put_stream(
+        self, chunks: AsyncIterable[bytes], *, max_size: int | None = None
+    ) -> tuple[str, int]:
+        """Like `put`, for bytes that arrive in chunks (an upload): never holds them all in
+        memory. Returns the blob id and the size. Raises `BlobTooLarge` past `max_size`,
+        leaving nothing behind."""
         ...
 
     async def last_written(self, blob_id: str) -> datetime | None:

@@ -17,11 +17,14 @@ from shared.model import (
     FlagChange,
     Folder,
     FolderRole,
+    Identity,
+    IdentityFields,
     MessageSummary,
     NewMessage,
     Page,
     Plan,
     Preferences,
+    Profile,
     Quota,
     Removal,
     Selection,
@@ -29,6 +32,7 @@ from shared.model import (
     StoredMessage,
     Tag,
     ThreadKey,
+    Upload,
 )
 
 
@@ -59,14 +63,91 @@ class MailboxStore(Protocol):
         ...
 
     async def account_by_address(self, address: str) -> Account | None:
-        """The account whose address is exactly `address` (case-insensitive)."""
+        """The account whose address, or one of whose aliases, is exactly `address`
+        (case-insensitive)."""
         ...
 
     async def account(self, account_id: str) -> Account | None: ...
 
     async def hosts_domain(self, domain: str) -> bool:
-        """Whether Bureau holds accounts of this domain (case-insensitive): mail to an
-        unknown address there is refused, not sent elsewhere."""
+        """Whether Bureau holds accounts or aliases of this domain (case-insensitive): mail
+        to an unknown address there is refused, not sent elsewhere."""
+        ...
+
+    # --- aliases and sending rights (F5) -------------------------------------------------
+    async def add_alias(self, account_id: str, address: str) -> None:
+        """Another address that reaches the account (stored lower-cased, its domain then
+        hosted). `AccountExists` if an account or alias already has it; `NotFound`."""
+        ...
+
+    async def remove_alias(self, account_id: str, address: str) -> None:
+        """`NotFound` if the account has no such alias."""
+        ...
+
+    async def aliases(self, account_id: str) -> list[str]:
+        """The account's aliases, sorted."""
+        ...
+
+    async def set_external_senders(self, account_id: str, allowed: bool) -> None:
+        """Whether the account may send as addresses Bureau does not host (`NotFound`)."""
+        ...
+
+    async def account_plan(self, account_id: str) -> Plan | None:
+        """The plan the account is on, None without one (`NotFound` for a bad account)."""
+        ...
+
+    # --- profile and identities (F5, F21, F22) -------------------------------------------
+    async def profile(self, account_id: str) -> Profile:
+        """The personal profile; an empty one until set (`NotFound` for a bad account)."""
+        ...
+
+    async def set_profile(self, account_id: str, profile: Profile) -> Profile: ...
+
+    async def identities(self, account_id: str) -> list[Identity]:
+        """The account's sender identities, oldest first. Every account has at least one:
+        its own address, created with the account."""
+        ...
+
+    async def identity(self, account_id: str, identity_id: str) -> Identity:
+        """Raises `NotFound`."""
+        ...
+
+    async def create_identity(self, account_id: str, fields: IdentityFields) -> Identity:
+        """`Conflict` if the account already has an identity with this address. Whether
+        the address may be used is the caller's rule, not the store's."""
+        ...
+
+    async def update_identity(
+        self, account_id: str, identity_id: str, fields: IdentityFields
+    ) -> Identity:
+        """Replace every field; `Conflict` on another identity's address; `NotFound`."""
+        ...
+
+    async def delete_identity(self, account_id: str, identity_id: str) -> None:
+        """`Refused` for the account's last identity; `NotFound`."""
+        ...
+
+    # --- sending limits (plan: messages per day) ---------------------------------------
+    async def admit_submission(
+        self, account_id: str, event_id: str, at: datetime, *, since: datetime, limit: int | None
+    ) -> bool:
+        """Count a message sent at `at` against the account's limit of `limit` messages
+        since `since`; False (and nothing counted) if it would go over. Idempotent by
+        `event_id`: a message already counted is admitted again. Concurrent calls never
+        admit more than `limit`."""
+        ...
+
+    # --- uploads (attachments of messages being composed) -------------------------------
+    async def add_upload(self, upload: Upload) -> Upload: ...
+
+    async def upload(self, account_id: str, upload_id: str) -> Upload:
+        """Raises `NotFound` (also for another account's upload)."""
+        ...
+
+    async def expire_uploads(self, created_before: datetime, limit: int = 500) -> int:
+        """Forget uploads created before `created_before`; their blobs join the orphan
+        list (collected after the grace period unless a message or upload uses them).
+        Returns how many uploads were forgotten."""
         ...
 
     # --- folders --------------------------------------------------------------------
@@ -252,8 +333,8 @@ class MailboxStore(Protocol):
         ...
 
     async def settle_orphan(self, blob_id: str) -> bool:
-        """Take a blob off the orphan list; True if still no message refers to it (so the
-        caller may delete it), False if a message refers to it again."""
+        """Take a blob off the orphan list; True if still no message or upload refers to it
+        (so the caller may delete it), False if one refers to it again."""
         ...
 
     # --- change journal -------------------------------------------------------------

@@ -18,6 +18,7 @@ from shared.events import ChangeKind
 from shared.model import FlagChange, FolderRole, Selection
 from shared.ports.mailbox import NotFound
 from tests.contracts.mailbox_contract import MailboxStoreContract
+from tests.contracts.mailbox_senders_contract import SendersContract
 from tests.contracts.mailbox_support import account_with_mail
 from tests.factories import make_raw, new_message
 from tests.remote import fresh_database
@@ -35,7 +36,7 @@ async def _cut_off(
     return modseq
 
 
-class TestMongoMailboxStore(MailboxStoreContract):
+class TestMongoMailboxStore(MailboxStoreContract, SendersContract):
     @pytest.fixture
     async def store(self, mongodb_uri: str) -> AsyncIterator[MongoMailboxStore]:
         async with fresh_database(mongodb_uri) as database:

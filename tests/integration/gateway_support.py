@@ -16,7 +16,7 @@ from services.gateway.ratelimit import LoginLimiter
 from services.search.adapters.fts5 import Fts5Index
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.events import new_event_id
+from shared.events import Event, new_event_id
 from shared.mime import parse_message
 from shared.model import Account, FolderRole, NewMessage
 from shared.passwords import hash_password_async
@@ -27,6 +27,18 @@ ALICE = ("alice@example.test", "correct horse battery staple")
 BOB = ("bob@example.test", "tr0ub4dor&3")
 
 
+class Outbox:
+    """The bus port as the API tests see it: events the gateway published, in order. The
+    tests that follow mail all the way out run the real bus (`tests/integration/
+    test_sending.py`)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    async def publish(self, event: Event, subject: str | None = None) -> None:
+        self.events.append(event)
+
+
 @dataclass
 class World:
     client: TestClient[web.Request, web.Application]
@@ -35,6 +47,7 @@ class World:
     blobs: FsBlobStore
     alice: Account
     bob: Account
+    outbox: Outbox
 
     async def deliver(
         self,
@@ -111,11 +124,17 @@ async def running_gateway(
     try:
         alice = await mailbox.create_account(ALICE[0], await _hashed(ALICE[1]))
         bob = await mailbox.create_account(BOB[0], await _hashed(BOB[1]))
+        outbox = Outbox()
         app = create_app(
-            mailbox=mailbox, index=index, blobs=blobs, secret=secret, login_limiter=login_limiter
+            mailbox=mailbox,
+            index=index,
+            blobs=blobs,
+            publisher=outbox,
+            secret=secret,
+            login_limiter=login_limiter,
         )
         async with TestClient(TestServer(app)) as client:
-            yield World(client, mailbox, index, blobs, alice, bob)
+            yield World(client, mailbox, index, blobs, alice, bob, outbox)
     finally:
         await index.close()
         await mailbox.close()

@@ -124,7 +124,13 @@ async def test_tampered_and_expired_tokens_are_refused(world: World) -> None:
 
 async def test_a_token_works_on_every_replica_with_the_same_secret(world: World) -> None:
     token = await world.token()
-    replica = create_app(mailbox=world.mailbox, index=world.index, blobs=world.blobs, secret=SECRET)
+    replica = create_app(
+        mailbox=world.mailbox,
+        index=world.index,
+        blobs=world.blobs,
+        publisher=world.outbox,
+        secret=SECRET,
+    )
     async with TestClient(TestServer(replica)) as other:
         resp = await other.get(FOLDERS, headers={"Authorization": f"Bearer {token}"})
         assert resp.status == 200

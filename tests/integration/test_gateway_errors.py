@@ -87,6 +87,7 @@ async def test_unexpected_failure_is_a_generic_500_and_logged(
         mailbox=world.mailbox,
         index=BrokenIndex(),  # type: ignore[arg-type]
         blobs=world.blobs,
+        publisher=world.outbox,
         secret=SECRET,
     )
     headers = await world.auth()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,11 @@ from services.gateway.schemas import (
     MessageUpdate,
     TagUpdate,
 )
-from shared.model import FolderRole
+from services.gateway.schemas.compose import CompositionIn
+from services.gateway.schemas.senders import IdentityIn
+from shared.events import new_event_id
+from shared.mime import parse_message
+from shared.model import FolderRole, NewMessage, Upload
 from tests.factories import make_raw
 from tests.integration.gateway_support import BOB, World, running_gateway
 
@@ -32,6 +37,8 @@ BODIES: dict[type[BaseModel], Any] = {
     MessageUpdate: {"unread": False},
     TagUpdate: {"color": "#000000"},
     CommentIn: {"comment": "mine"},
+    IdentityIn: {"address": "bob@example.test"},
+    CompositionIn: {"text": "x"},
 }
 ID_ROUTES = [e for e in ENDPOINTS if "{id}" in e.path]
 
@@ -42,6 +49,10 @@ class Ids:
     message: str
     tag: str
     part: str
+    identity: str = "nope"
+    upload: str = "nope"
+    draft: str = "nope"
+    template: str = "nope"
 
 
 @pytest.fixture
@@ -57,12 +68,45 @@ async def owned(world: World, who: Any) -> Ids:
     folder = await world.mailbox.create_folder(who.id, "Private", None)
     tag = await world.mailbox.create_tag(who.id, "secret", "#123456")
     stored = await world.mailbox.message(who.id, message)
-    return Ids(folder.id, message, tag.id, stored.attachments[0].part)
+    identity = (await world.mailbox.identities(who.id))[0].id
+    upload = await world.mailbox.add_upload(
+        Upload(
+            id=new_event_id(), account_id=who.id, blob_id=await world.blobs.put(b"up"),
+            filename="up.txt", content_type="text/plain", size=2, created_at=stored.date,
+        )
+    )  # fmt: skip
+    draft, template = [
+        await saved(world, who, role, raw) for role in (FolderRole.DRAFTS, FolderRole.TEMPLATES)
+    ]
+    return Ids(
+        folder.id, message, tag.id, stored.attachments[0].part,
+        identity, upload.id, draft, template,
+    )  # fmt: skip
+
+
+async def saved(world: World, who: Any, role: FolderRole, raw: bytes) -> str:
+    folder = await world.mailbox.folder_by_role(who.id, role)
+    delivery = await world.mailbox.deliver(
+        NewMessage(
+            event_id=new_event_id(), account_id=who.id, folder_id=folder.id,
+            blob_id=await world.blobs.put(raw), size=len(raw),
+            received_at=datetime.now(UTC), parsed=parse_message(raw),
+        )
+    )  # fmt: skip
+    return delivery.message_id
 
 
 def fill(path: str, ids: Ids, *, tag_id: str) -> str:
     kind = path.split("/")[3]  # /api/v1/<kind>/{id}...
-    first = {"folders": ids.folder, "messages": ids.message, "tags": ids.tag}[kind]
+    first = {
+        "folders": ids.folder,
+        "messages": ids.message,
+        "tags": ids.tag,
+        "identities": ids.identity,
+        "uploads": ids.upload,
+        "drafts": ids.draft,
+        "templates": ids.template,
+    }[kind]
     return path.replace("{id}", first).replace("{tag_id}", tag_id).replace("{part}", ids.part)
 
 
@@ -90,11 +134,18 @@ async def test_every_id_route_hides_other_accounts(world: World, endpoint: Any) 
     folder = await world.mailbox.folder(world.alice.id, alice.folder)
     assert (folder.name, folder.parent_id) == ("Private", None)
     assert [t.color for t in await world.mailbox.tags(world.alice.id)] == ["#123456"]
+    (identity,) = await world.mailbox.identities(world.alice.id)
+    assert identity.id == alice.identity and identity.name == ""
+    for kept in (alice.draft, alice.template):
+        assert (await world.mailbox.message(world.alice.id, kept)).id == kept
+    assert world.outbox.events == []
 
 
 def test_every_id_route_is_covered() -> None:
     kinds = {e.path.split("/")[3] for e in ID_ROUTES}
-    assert kinds == {"folders", "messages", "tags"}
+    assert kinds == {
+        "folders", "messages", "tags", "identities", "uploads", "drafts", "templates"
+    }  # fmt: skip
     assert all(e.request is None or e.request in BODIES for e in ID_ROUTES)
 
 

@@ -123,6 +123,8 @@ async def test_preferences_defaults_and_partial_update(world: World) -> None:
         "thread_view": False,
         "display_mode": "filtered",
         "trash_retention_days": 30,
+        "default_identity_id": None,
+        "always_request_receipt": False,
     }
 
     changed = await call(

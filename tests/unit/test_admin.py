@@ -70,3 +70,89 @@ def test_short_password_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("BUREAU_DATA_DIR", str(tmp_path))
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["account", "create", "alice@example.test", "--password-stdin"]) == 2
+
+
+async def _open_store(tmp_path: Path) -> SqliteMailboxStore:
+    return await SqliteMailboxStore.open(tmp_path / "mailboxes.sqlite3")
+
+
+def test_alias_and_external_sender_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BUREAU_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\nanother password\n"))
+    assert main(["account", "create", "alice@example.test", "--password-stdin"]) == 0
+    assert main(["account", "create", "bob@example.test", "--password-stdin"]) == 0
+    capsys.readouterr()
+    assert main(["account", "alias", "list", "alice@example.test"]) == 0
+    assert capsys.readouterr().out.strip() == "alice@example.test has no aliases."
+    assert main(["account", "alias", "add", "alice@example.test", "Sales@Example.ORG"]) == 0
+    assert "sales@example.org now reaches alice@example.test" in capsys.readouterr().out
+    assert main(["account", "alias", "add", "alice@example.test", "info@example.test"]) == 0
+    assert main(["account", "alias", "add", "bob@example.test", "sales@example.org"]) == 1
+    assert "already an account or an alias" in capsys.readouterr().err
+    assert main(["account", "alias", "add", "alice@example.test", "bob@example.test"]) == 1
+    assert main(["account", "alias", "add", "alice@example.test", "not an address"]) == 2
+    assert main(["account", "alias", "add", "nobody@example.test", "x@example.test"]) == 1
+    assert "no account nobody@example.test" in capsys.readouterr().err
+    # An alias reaches the account, but does not name it for administration.
+    assert main(["account", "alias", "list", "sales@example.org"]) == 1
+    capsys.readouterr()
+    assert main(["account", "alias", "list", "alice@example.test"]) == 0
+    assert capsys.readouterr().out.split() == ["info@example.test", "sales@example.org"]
+    assert main(["account", "alias", "remove", "alice@example.test", "info@example.test"]) == 0
+    assert main(["account", "alias", "remove", "bob@example.test", "sales@example.org"]) == 1
+    assert "not an alias of bob@example.test" in capsys.readouterr().err
+    assert main(["account", "external-senders", "alice@example.test", "on"]) == 0
+    assert "may now send" in capsys.readouterr().out
+
+    async def state() -> tuple[list[str], bool]:
+        store = await _open_store(tmp_path)
+        try:
+            account = await store.account_by_address("sales@example.org")
+            assert account is not None and account.address == "alice@example.test"
+            return await store.aliases(account.id), account.external_senders
+        finally:
+            await store.close()
+
+    assert asyncio.run(state()) == (["sales@example.org"], True)
+    assert main(["account", "external-senders", "alice@example.test", "off"]) == 0
+    assert asyncio.run(state()) == (["sales@example.org"], False)
+    with pytest.raises(SystemExit):
+        main(["account", "external-senders", "alice@example.test", "maybe"])
+
+
+def test_plan_signature(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BUREAU_DATA_DIR", str(tmp_path))
+    assert (
+        main(["plan", "set", "free", "--messages-per-day", "50", "--signature", "Sent free"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "messages/day 50" in out and "signature of 9 characters" in out
+    signature = tmp_path / "signature.txt"
+    signature.write_text("-- \nSent with Bureau — free plan\n", encoding="utf-8")
+    assert (
+        main(["plan", "set", "basic", "--storage", "1GB", "--signature-file", str(signature)]) == 0
+    )
+    assert main(["plan", "set", "big", "--signature", "x" * 4001]) == 2
+    assert "invalid plan" in capsys.readouterr().err
+    assert main(["plan", "set", "big", "--signature-file", str(tmp_path / "missing.txt")]) == 2
+    assert "cannot read the signature" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # one or the other
+        main(["plan", "set", "big", "--signature", "a", "--signature-file", str(signature)])
+
+    async def plans() -> dict[str, str]:
+        store = await _open_store(tmp_path)
+        try:
+            return {p.name: p.signature for p in await store.plans()}
+        finally:
+            await store.close()
+
+    assert asyncio.run(plans()) == {
+        "basic": "-- \nSent with Bureau — free plan",
+        "free": "Sent free",
+    }
+    assert main(["plan", "set", "free", "--messages-per-day", "50"]) == 0  # replaced whole
+    assert asyncio.run(plans())["free"] == ""

@@ -11,7 +11,8 @@ import pytest
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
 from services.store.housekeeping import Housekeeping
-from shared.model import FolderRole, Selection
+from shared.model import FolderRole, Selection, Upload
+from shared.ports.mailbox import NotFound
 from tests.factories import make_raw, new_message
 
 
@@ -95,3 +96,36 @@ async def test_a_blob_brought_back_by_new_mail_is_kept(
     assert await keeper.collect_blobs() == 0
     assert await blobs.exists(blob_id)
     assert await store.orphan_blobs() == []  # referenced again: no longer an orphan
+
+
+async def test_uploads_expire_after_their_lifetime_then_their_blobs_go(
+    parts: tuple[SqliteMailboxStore, FsBlobStore],
+) -> None:
+    store, blobs = parts
+    alice = await store.create_account("alice@example.test", "h")
+    clock = Clock()
+    blob_id = await blobs.put(b"an attachment being composed")
+    upload = Upload(
+        id="u1",
+        account_id=alice.id,
+        blob_id=blob_id,
+        filename="a.txt",
+        content_type="text/plain",
+        size=28,
+        created_at=clock.now,
+    )
+    await store.add_upload(upload)
+    keeper = Housekeeping(
+        store, blobs, interval=60, blob_grace=3600, upload_lifetime=86400, clock=clock
+    )
+    clock.now += timedelta(hours=23)
+    await keeper.run_once()
+    assert await store.upload(alice.id, "u1") == upload
+    clock.now += timedelta(hours=2)
+    assert await keeper.expire_uploads() == 1
+    with pytest.raises(NotFound):
+        await store.upload(alice.id, "u1")
+    assert [b for b, _ in await store.orphan_blobs()] == [blob_id]
+    await keeper.run_once()
+    assert not await blobs.exists(blob_id)
+    assert await store.orphan_blobs() == []

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from services.gateway.bodies import describe, json_response, read_json
 from services.gateway.errors import ApiError
+from services.gateway.handlers.identities import own_identity
 from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.present import quota_out
 from services.gateway.schemas import PreferencesPatch
@@ -18,9 +19,12 @@ async def get_preferences(request: web.Request, account: Account) -> web.StreamR
 
 
 async def update_preferences(request: web.Request, account: Account) -> web.StreamResponse:
-    """The fields given, merged over the current preferences and checked as a whole."""
+    """The fields given, merged over the current preferences and checked as a whole;
+    `default_identity_id` must name one of the account's identities."""
     patch = await read_json(request, PreferencesPatch)
     mailbox = mailbox_of(request)
+    if patch.default_identity_id is not None:  # another account's looks like a missing one
+        await own_identity(mailbox, account, patch.default_identity_id)
     current = await mailbox.preferences(account.id)
     try:
         merged = Preferences.model_validate(

@@ -16,6 +16,10 @@ class PreferencesPatch(Request):
     thread_view: bool | None = None
     display_mode: DisplayModeName | None = None
     trash_retention_days: int | None = None
+    default_identity_id: str | None = Field(
+        default=None, description="one of the account's identities (else 404); null: none chosen"
+    )
+    always_request_receipt: bool | None = None
 
 
 class QuotaOut(Schema):

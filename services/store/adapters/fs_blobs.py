@@ -2,19 +2,23 @@
 
 A blob is written to a temporary file, fsynced, renamed into place and its directory
 fsynced, so `put` returns only once the bytes survive a crash (ingest answers 250
-after it). Identical bytes map to one file.
+after it). Identical bytes map to one file. A streamed blob is hashed while it is written
+to a temporary file in the root (`.incoming-…`), then renamed the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import re
 import tempfile
+from collections.abc import AsyncIterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
-from shared.ports.blobs import BlobNotFound, blob_id_for
+from shared.ports.blobs import BlobNotFound, BlobTooLarge, blob_id_for
 
 _BLOB_ID = re.compile(r"^sha256-[0-9a-f]{64}$")
 
@@ -40,8 +44,7 @@ class FsBlobStore:
         if path.exists():
             os.utime(path)  # refresh: the blob collector spares recently written blobs
             return
-        new_dirs = [d for d in (path.parent.parent, path.parent) if not d.exists()]
-        path.parent.mkdir(parents=True, exist_ok=True)
+        new_dirs = _make_parents(path)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as out:
@@ -52,9 +55,41 @@ class FsBlobStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        # The new name, and any directory made for it, must reach the disk too.
-        for directory in [path.parent, *(d.parent for d in reversed(new_dirs))]:
-            _fsync_dir(directory)
+        _sync_new_name(path, new_dirs)
+
+    async def put_stream(
+        self, chunks: AsyncIterable[bytes], *, max_size: int | None = None
+    ) -> tuple[str, int]:
+        fd, name = await asyncio.to_thread(tempfile.mkstemp, dir=self._root, prefix=".incoming-")
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                digest, size = hashlib.sha256(), 0
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if max_size is not None and size > max_size:
+                        raise BlobTooLarge(max_size)
+                    digest.update(chunk)
+                    await asyncio.to_thread(out.write, chunk)
+                await asyncio.to_thread(_sync, out)
+            blob_id = "sha256-" + digest.hexdigest()
+            await asyncio.to_thread(self._place, tmp, self._path(blob_id))
+        except BaseException:
+            _discard(tmp)  # at once, even when cancelled: nothing is left behind
+            raise
+        return blob_id, size
+
+    @staticmethod
+    def _place(tmp: Path, path: Path) -> None:
+        """Move a synced temporary file to its content address (or drop it, refreshing the
+        blob that has these bytes already)."""
+        if path.exists():
+            os.utime(path)
+            tmp.unlink()
+            return
+        new_dirs = _make_parents(path)
+        os.replace(tmp, path)
+        _sync_new_name(path, new_dirs)
 
     async def last_written(self, blob_id: str) -> datetime | None:
         try:
@@ -85,6 +120,28 @@ class FsBlobStore:
 
     async def close(self) -> None:
         return None
+
+
+def _discard(tmp: Path) -> None:
+    tmp.unlink(missing_ok=True)
+
+
+def _sync(out: IO[bytes]) -> None:
+    out.flush()
+    os.fsync(out.fileno())
+
+
+def _make_parents(path: Path) -> list[Path]:
+    """Create the directories `path` goes in; returns those that were new."""
+    new_dirs = [d for d in (path.parent.parent, path.parent) if not d.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return new_dirs
+
+
+def _sync_new_name(path: Path, new_dirs: list[Path]) -> None:
+    """The new name, and any directory made for it, must reach the disk too."""
+    for directory in [path.parent, *(d.parent for d in reversed(new_dirs))]:
+        _fsync_dir(directory)
 
 
 def _fsync_dir(directory: Path) -> None:

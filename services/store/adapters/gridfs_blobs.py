@@ -3,11 +3,18 @@
 The content address is the file's `_id` and its filename, so a second `put` of the same
 bytes finds the first, and a concurrent one meets the unique index instead of storing a
 second copy.
+
+A streamed blob (`put_stream`) is hashed while it is written under a temporary id; then
+its chunks take the content id (or are dropped when a blob has these bytes already) and
+its files document is written, the last step as in `put`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import uuid
+from collections.abc import AsyncIterable
 from datetime import UTC, datetime
 from typing import cast
 
@@ -16,9 +23,10 @@ from gridfs import AsyncGridFSBucket
 from gridfs.errors import FileExists, NoFile
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 from pymongo.write_concern import WriteConcern
 
-from shared.ports.blobs import BlobNotFound, blob_id_for
+from shared.ports.blobs import BlobNotFound, BlobTooLarge, blob_id_for
 
 Doc = dict[str, object]
 
@@ -26,6 +34,7 @@ Doc = dict[str, object]
 # written to its journal.
 _DURABLE = WriteConcern(w="majority", j=True)
 CHUNK_SIZE = 255 * 1024  # GridFS's default; fixed, since `_complete` rebuilds chunks by number
+INCOMING = ".incoming"  # the filename of a streamed blob not yet under its content id
 
 
 class GridFsBlobStore:
@@ -95,19 +104,66 @@ class GridFsBlobStore:
                 ],
                 ordered=False,
             )
+        await self._seal(blob_id, len(data))
+
+    async def _seal(self, blob_id: str, length: int) -> None:
+        """Once every chunk is in: drop any past the end, and insert the files document."""
+        count = -(-length // CHUNK_SIZE)
         await self._chunks.delete_many({"files_id": blob_id, "n": {"$gte": count}})
         await self._files.update_one(
             {"_id": blob_id},
             {
                 "$setOnInsert": {
                     "filename": blob_id,
-                    "length": Int64(len(data)),
+                    "length": Int64(length),
                     "chunkSize": CHUNK_SIZE,
                     "uploadDate": datetime.now(UTC),
                 }
             },
             upsert=True,
         )
+
+    async def put_stream(
+        self, chunks: AsyncIterable[bytes], *, max_size: int | None = None
+    ) -> tuple[str, int]:
+        temporary = f"incoming-{uuid.uuid4().hex}"
+        stream = self._bucket.open_upload_stream_with_id(temporary, INCOMING)
+        digest, size = hashlib.sha256(), 0
+        try:
+            async for chunk in chunks:
+                size += len(chunk)
+                if max_size is not None and size > max_size:
+                    raise BlobTooLarge(max_size)
+                digest.update(chunk)
+                await stream.write(chunk)
+            await stream.close()
+        except BaseException:
+            await stream.abort()  # removes the chunks written so far
+            raise
+        blob_id = "sha256-" + digest.hexdigest()
+        try:
+            if not await self._refresh(blob_id):
+                await self._adopt(temporary, blob_id, size)
+        finally:
+            await self._files.delete_one({"_id": temporary})
+            await self._chunks.delete_many({"files_id": temporary})
+        return blob_id, size
+
+    async def _adopt(self, temporary: str, blob_id: str, size: int) -> None:
+        """Give the temporary chunks the content id, then write the files document."""
+        try:
+            await self._chunks.update_many({"files_id": temporary}, {"$set": {"files_id": blob_id}})
+        except DuplicateKeyError:
+            # Some chunks of these bytes are there already (a concurrent put, or one that
+            # died before its files document): chunk n is the same whoever writes it, so
+            # the rest are copied over them one by one.
+            async for chunk in self._chunks.find({"files_id": temporary}):
+                await self._chunks.replace_one(
+                    {"files_id": blob_id, "n": chunk["n"]},
+                    {"files_id": blob_id, "n": chunk["n"], "data": chunk["data"]},
+                    upsert=True,
+                )
+        await self._seal(blob_id, size)
 
     async def _refresh(self, blob_id: str) -> bool:
         """Mark an existing blob as written now (the collector spares it); False if absent."""

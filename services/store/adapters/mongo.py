@@ -24,7 +24,9 @@ from services.store.adapters import (
     mongo_folders,
     mongo_listing,
     mongo_searches,
+    mongo_senders,
     mongo_trash,
+    mongo_uploads,
 )
 from services.store.adapters.mongo_documents import (
     SUMMARY_ONLY,
@@ -37,7 +39,6 @@ from services.store.adapters.mongo_journal import (
     allocate_modseqs,
     allocate_uids,
     heal,
-    is_referenced,
     settle_messages,
 )
 from services.store.adapters.mongo_migrations import migrate
@@ -49,11 +50,14 @@ from shared.model import (
     FlagChange,
     Folder,
     FolderRole,
+    Identity,
+    IdentityFields,
     MessageSummary,
     NewMessage,
     Page,
     Plan,
     Preferences,
+    Profile,
     Quota,
     Removal,
     Selection,
@@ -61,6 +65,7 @@ from shared.model import (
     StoredMessage,
     Tag,
     ThreadKey,
+    Upload,
 )
 from shared.ports.mailbox import Conflict, NotFound, Refused
 
@@ -101,8 +106,7 @@ class MongoMailboxStore:
         return await mongo_accounts.create(self._db, address, password_hash)
 
     async def account_by_address(self, address: str) -> Account | None:
-        doc = await self._db.accounts.find_one({"address": address.strip().lower()})
-        return account_of(doc) if doc else None
+        return await mongo_senders.by_address(self._db, address)
 
     async def account(self, account_id: str) -> Account | None:
         doc = await self._db.accounts.find_one({"_id": account_id})
@@ -114,6 +118,61 @@ class MongoMailboxStore:
 
     async def accounts(self, *, after: str | None = None, limit: int = 500) -> list[Account]:
         return await mongo_accounts.page(self._db, after, limit)
+
+    # --- aliases and sending rights ---------------------------------------------------
+    async def add_alias(self, account_id: str, address: str) -> None:
+        await mongo_senders.add_alias(self._db, account_id, address)
+
+    async def remove_alias(self, account_id: str, address: str) -> None:
+        await mongo_senders.remove_alias(self._db, account_id, address)
+
+    async def aliases(self, account_id: str) -> list[str]:
+        return await mongo_senders.aliases(self._db, account_id)
+
+    async def set_external_senders(self, account_id: str, allowed: bool) -> None:
+        await mongo_senders.set_external_senders(self._db, account_id, allowed)
+
+    async def account_plan(self, account_id: str) -> Plan | None:
+        return await mongo_accounts.account_plan(self._db, account_id)
+
+    # --- profile and identities -------------------------------------------------------
+    async def profile(self, account_id: str) -> Profile:
+        return await mongo_senders.profile(self._db, account_id)
+
+    async def set_profile(self, account_id: str, profile: Profile) -> Profile:
+        return await mongo_senders.set_profile(self._db, account_id, profile)
+
+    async def identities(self, account_id: str) -> list[Identity]:
+        return await mongo_senders.identities(self._db, account_id)
+
+    async def identity(self, account_id: str, identity_id: str) -> Identity:
+        return await mongo_senders.identity(self._db, account_id, identity_id)
+
+    async def create_identity(self, account_id: str, fields: IdentityFields) -> Identity:
+        return await mongo_senders.create_identity(self._db, account_id, fields)
+
+    async def update_identity(
+        self, account_id: str, identity_id: str, fields: IdentityFields
+    ) -> Identity:
+        return await mongo_senders.update_identity(self._db, account_id, identity_id, fields)
+
+    async def delete_identity(self, account_id: str, identity_id: str) -> None:
+        await mongo_senders.delete_identity(self._db, account_id, identity_id)
+
+    # --- sending limits and uploads ---------------------------------------------------
+    async def admit_submission(
+        self, account_id: str, event_id: str, at: datetime, *, since: datetime, limit: int | None
+    ) -> bool:
+        return await mongo_uploads.admit(self._db, account_id, event_id, at, since, limit)
+
+    async def add_upload(self, upload: Upload) -> Upload:
+        return await mongo_uploads.add_upload(self._db, upload)
+
+    async def upload(self, account_id: str, upload_id: str) -> Upload:
+        return await mongo_uploads.upload(self._db, account_id, upload_id)
+
+    async def expire_uploads(self, created_before: datetime, limit: int = 500) -> int:
+        return await mongo_uploads.expire_uploads(self._db, created_before, limit)
 
     # --- folders --------------------------------------------------------------------
     async def folders(self, account_id: str) -> list[Folder]:
@@ -357,7 +416,7 @@ class MongoMailboxStore:
     async def settle_orphan(self, blob_id: str) -> bool:
         # Off the list first: a removal that orphans the blob again after this re-records it.
         await self._db.orphan_blobs.delete_one({"_id": blob_id})
-        return not await is_referenced(self._db, blob_id)
+        return not await mongo_uploads.blob_in_use(self._db, blob_id)
 
     # --- change journal -------------------------------------------------------------
     async def unpublished_changes(self, limit: int = 256) -> list[MailboxChanged]:

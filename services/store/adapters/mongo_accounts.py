@@ -19,6 +19,7 @@ from services.store.adapters.mongo_documents import (
 )
 from services.store.adapters.mongo_folders import Tree
 from services.store.adapters.mongo_schema import SORT_INDEXES, Collections
+from services.store.adapters.mongo_senders import primary_identity_doc, reaching
 from shared.addresses import split
 from shared.events import derived_id
 from shared.model import SYSTEM_FOLDERS, Account, Plan, Preferences, Quota
@@ -28,8 +29,8 @@ from shared.ports.mailbox import AccountExists, NotFound
 async def create(db: Collections, address: str, password_hash: str) -> Account:
     local, domain = split(address)
     normalized = f"{local}@{domain}"
-    if await db.accounts.find_one({"address": normalized}, {"_id": True}) is not None:
-        raise AccountExists(normalized)
+    if await db.accounts.find_one(reaching(normalized), {"_id": True}) is not None:
+        raise AccountExists(normalized)  # an account or an alias has the address
     account = Account(
         id=uuid.uuid4().hex, address=normalized, password_hash=password_hash, created_at=now_ms()
     )
@@ -37,7 +38,7 @@ async def create(db: Collections, address: str, password_hash: str) -> Account:
         await db.domains.update_one(
             {"_id": domain}, {"$setOnInsert": {"created_at": account.created_at}}, upsert=True
         )
-    # Folders first, account last: the account becomes visible complete or not at all.
+    # Folders and identity first, account last: it becomes visible complete or not at all.
     uidvalidity = int(account.created_at.timestamp())
     await db.folders.insert_many(
         [
@@ -47,11 +48,13 @@ async def create(db: Collections, address: str, password_hash: str) -> Account:
             for role, name in SYSTEM_FOLDERS.items()
         ]
     )
+    await db.identities.insert_one(primary_identity_doc(account))
     try:
         await db.accounts.insert_one(
             {
                 "_id": account.id,
                 "address": normalized,
+                "addresses": [normalized],  # with its aliases, unique across accounts
                 "domain": domain,
                 "password_hash": password_hash,
                 "created_at": account.created_at,
@@ -61,6 +64,7 @@ async def create(db: Collections, address: str, password_hash: str) -> Account:
         )
     except DuplicateKeyError:
         await db.folders.delete_many({"account_id": account.id})
+        await db.identities.delete_many({"account_id": account.id})
         raise AccountExists(normalized) from None
     return account
 
@@ -100,6 +104,10 @@ async def set_plan(db: Collections, plan: Plan) -> Plan:
 
 async def plans(db: Collections) -> list[Plan]:
     return [plan_of(d) async for d in db.plans.find().sort("_id", ASCENDING)]
+
+
+async def account_plan(db: Collections, account_id: str) -> Plan | None:
+    return await _plan(db, await _account(db, account_id))
 
 
 async def assign_plan(db: Collections, account_id: str, plan_name: str | None) -> None:

@@ -12,12 +12,15 @@ from shared.model import (
     Address,
     Folder,
     FolderRole,
+    Identity,
+    IdentityFields,
     MessageSummary,
     NewMessage,
     Plan,
     StoredMessage,
     Tag,
     ThreadKey,
+    Upload,
 )
 
 Doc = dict[str, Any]
@@ -163,6 +166,7 @@ def account_of(doc: Doc) -> Account:
         address=doc["address"],
         password_hash=doc["password_hash"],
         created_at=doc["created_at"],
+        external_senders=bool(doc.get("external_senders", False)),
     )
 
 
@@ -271,6 +275,50 @@ def plan_doc(plan: Plan) -> Doc:
 
 def plan_of(doc: Doc) -> Plan:
     return Plan(name=doc["_id"], **{k: v for k, v in doc.items() if k != "_id"})
+
+
+# --- sending: identities and uploads ------------------------------------------------
+
+
+def identity_doc(
+    identity_id: str, account_id: str, fields: IdentityFields, created_at: datetime
+) -> Doc:
+    """`created_at` orders an account's identities, oldest first."""
+    return {
+        "_id": identity_id,
+        "account_id": account_id,
+        **fields.model_dump(),
+        **time_fields("created_at", created_at),
+    }
+
+
+def identity_of(doc: Doc) -> Identity:
+    fields = {name: doc[name] for name in IdentityFields.model_fields if name in doc}
+    return Identity(id=doc["_id"], account_id=doc["account_id"], **fields)
+
+
+def upload_doc(upload: Upload) -> Doc:
+    return {
+        "_id": upload.id,
+        "account_id": upload.account_id,
+        "blob_id": upload.blob_id,
+        "filename": upload.filename,
+        "content_type": upload.content_type,
+        "size": upload.size,
+        **time_fields("created_at", upload.created_at),
+    }
+
+
+def upload_of(doc: Doc) -> Upload:
+    return Upload(
+        id=doc["_id"],
+        account_id=doc["account_id"],
+        blob_id=doc["blob_id"],
+        filename=doc["filename"],
+        content_type=doc["content_type"],
+        size=doc["size"],
+        created_at=read_time(doc, "created_at"),
+    )
 
 
 # --- the change journal ---------------------------------------------------------------

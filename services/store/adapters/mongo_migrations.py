@@ -5,30 +5,52 @@ and messages `uid` (numbered by arrival, as the SQLite migration does) and the s
 of the listing. Every write is guarded by the absence of what it adds and computed from
 the documents alone, so replicas migrating at once write the same values, and a run cut
 short is finished by the next start. The version is recorded last, in `meta`.
+
+Version 3 (composing and sending) gives accounts `addresses` (their address, aliases to
+come) and each account that has none its first sender identity, its own address.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Awaitable, Callable
 
 from pymongo import ASCENDING, UpdateOne
+from pymongo.errors import DuplicateKeyError
 
-from services.store.adapters.mongo_documents import Doc, sender_sort
+from services.store.adapters.mongo_documents import Doc, account_of, sender_sort
 from services.store.adapters.mongo_schema import Collections
+from services.store.adapters.mongo_senders import primary_identity_doc
 from shared.model import Address
 
-VERSION = 2
 _BATCH = 1000
 
 
 async def migrate(db: Collections) -> None:
     meta = db.accounts.database["meta"]
     found = await meta.find_one({"_id": "schema"})
-    if found is not None and found.get("version", 1) >= VERSION:
-        return
+    current = 1 if found is None else int(found.get("version", 1))
+    for version, step in sorted(_STEPS.items()):
+        if version <= current:
+            continue
+        await step(db)
+        await meta.update_one({"_id": "schema"}, {"$max": {"version": version}}, upsert=True)
+
+
+async def _version_2(db: Collections) -> None:
     await _folders(db)
     await _sort_keys(db)
-    await meta.update_one({"_id": "schema"}, {"$max": {"version": VERSION}}, upsert=True)
+
+
+async def _version_3(db: Collections) -> None:
+    await db.accounts.update_many(
+        {"addresses": {"$exists": False}}, [{"$set": {"addresses": ["$address"]}}]
+    )
+    async for doc in db.accounts.find():
+        if await db.identities.find_one({"account_id": doc["_id"]}, {"_id": True}) is None:
+            with contextlib.suppress(DuplicateKeyError):  # a replica migrating beside
+                await db.identities.insert_one(primary_identity_doc(account_of(doc)))
 
 
 async def _folders(db: Collections) -> None:
@@ -78,3 +100,8 @@ async def _sort_keys(db: Collections) -> None:
             updates = []
     if updates:
         await db.messages.bulk_write(updates, ordered=False)
+
+
+# Each layout version and the step that brings documents to it from the one before.
+_STEPS: dict[int, Callable[[Collections], Awaitable[None]]] = {2: _version_2, 3: _version_3}
+VERSION = max(_STEPS)

@@ -30,7 +30,17 @@ def _listing(name: str, *fields: str) -> IndexModel:
 
 
 INDEXES: dict[str, list[IndexModel]] = {
-    "accounts": [IndexModel([("address", ASCENDING)], unique=True, name="address")],
+    "accounts": [
+        IndexModel([("address", ASCENDING)], unique=True, name="address"),
+        # The account's address and its aliases: one address reaches one account. Partial,
+        # since documents of earlier releases get the field from the migration.
+        IndexModel(
+            [("addresses", ASCENDING)],
+            unique=True,
+            name="addresses",
+            partialFilterExpression={"addresses": {"$exists": True}},
+        ),
+    ],
     "folders": [
         IndexModel([("account_id", ASCENDING), ("role", ASCENDING)], name="account_role"),
         # Sibling names are unique (case-insensitively, by `name_key`); the check before a
@@ -98,6 +108,26 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("account_id", ASCENDING), ("name", ASCENDING)], unique=True, name="name")
     ],
     "orphan_blobs": [IndexModel([("since", ASCENDING), ("_id", ASCENDING)], name="since")],
+    "identities": [
+        IndexModel(
+            [("account_id", ASCENDING), ("address", ASCENDING)], unique=True, name="account_address"
+        ),
+        IndexModel(
+            [
+                ("account_id", ASCENDING),
+                ("created_at", ASCENDING),
+                ("created_at_us", ASCENDING),
+                ("_id", ASCENDING),
+            ],
+            name="account_created",
+        ),
+    ],
+    "submissions": [IndexModel([("account_id", ASCENDING), ("at", ASCENDING)], name="account_at")],
+    "uploads": [
+        IndexModel([("created_at", ASCENDING), ("created_at_us", ASCENDING)], name="created"),
+        # Whether any upload still refers to a blob.
+        IndexModel([("blob_id", ASCENDING)], name="blob"),
+    ],
 }
 
 
@@ -115,6 +145,10 @@ class Collections:
     journal: AsyncCollection[Doc]
     orphan_blobs: AsyncCollection[Doc]  # `_id` = blob id
     searches: AsyncCollection[Doc]  # recent searches, `_id` = account id
+    identities: AsyncCollection[Doc]  # sender identities
+    profiles: AsyncCollection[Doc]  # one document per account, `_id` = account id
+    submissions: AsyncCollection[Doc]  # messages sent, `_id` derived from (account, event)
+    uploads: AsyncCollection[Doc]  # `_id` = upload id
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -129,6 +163,10 @@ class Collections:
             journal=db["journal"],
             orphan_blobs=db["orphan_blobs"],
             searches=db["searches"],
+            identities=db["identities"],
+            profiles=db["profiles"],
+            submissions=db["submissions"],
+            uploads=db["uploads"],
         )
 
     async def create_indexes(self) -> None:

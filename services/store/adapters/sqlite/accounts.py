@@ -6,7 +6,7 @@ import sqlite3
 import uuid
 from datetime import UTC, datetime
 
-from services.store.adapters.sqlite import rows
+from services.store.adapters.sqlite import rows, senders
 from services.store.adapters.sqlite.folders import Tree
 from shared.addresses import split
 from shared.events import derived_id
@@ -32,8 +32,9 @@ def create(conn: sqlite3.Connection, address: str, password_hash: str) -> Accoun
             " VALUES (?, ?, ?, ?, ?)",
             (account.id, account.address, domain, password_hash, rows.ts(account.created_at)),
         )
-    except sqlite3.IntegrityError as exc:
+    except sqlite3.IntegrityError as exc:  # the address, or a trigger: an alias has it
         raise AccountExists(account.address) from exc
+    senders.add_primary_identity(conn, account)
     uidvalidity = int(account.created_at.timestamp())
     conn.executemany(
         "INSERT INTO folders(id, account_id, name, role, uidvalidity, uidnext)"
@@ -84,6 +85,11 @@ def plans(conn: sqlite3.Connection) -> list[Plan]:
 def plan(conn: sqlite3.Connection, name: str) -> Plan | None:
     row = conn.execute("SELECT limits FROM plans WHERE name = ?", (name,)).fetchone()
     return Plan.model_validate_json(row["limits"]) if row else None
+
+
+def account_plan(conn: sqlite3.Connection, account_id: str) -> Plan | None:
+    name = _row(conn, account_id)["plan"]
+    return plan(conn, name) if name else None
 
 
 def assign_plan(conn: sqlite3.Connection, account_id: str, plan_name: str | None) -> None:

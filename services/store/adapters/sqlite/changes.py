@@ -162,16 +162,24 @@ def destroy(conn: sqlite3.Connection, account_id: str, ids: list[str]) -> Remova
             (current.size, account_id),
         )
         journal.message_removed(conn, account_id, message_id, current.folder_id)
-        _orphan_check(conn, current.blob_id)
+        orphan_check(conn, current.blob_id)
         removal.message_ids.append(message_id)
         removal.freed_bytes += current.size
     return removal
 
 
-def _orphan_check(conn: sqlite3.Connection, blob_id: str) -> None:
-    if conn.execute("SELECT 1 FROM messages WHERE blob_id = ? LIMIT 1", (blob_id,)).fetchone():
+def orphan_check(conn: sqlite3.Connection, blob_id: str) -> None:
+    """Put the blob on the orphan list if no message or upload refers to it any more."""
+    if blob_in_use(conn, blob_id):
         return
     conn.execute(
         "INSERT OR IGNORE INTO orphan_blobs(blob_id, since) VALUES (?, ?)",
         (blob_id, rows.ts(datetime.now(UTC))),
+    )
+
+
+def blob_in_use(conn: sqlite3.Connection, blob_id: str) -> bool:
+    return any(
+        conn.execute(f"SELECT 1 FROM {table} WHERE blob_id = ? LIMIT 1", (blob_id,)).fetchone()
+        for table in ("messages", "uploads")
     )

@@ -6,7 +6,17 @@ import json
 import sqlite3
 from datetime import UTC, datetime
 
-from shared.model import Account, Address, Folder, FolderRole, MessageSummary, Tag
+from shared.model import (
+    Account,
+    Address,
+    Folder,
+    FolderRole,
+    Identity,
+    IdentityFields,
+    MessageSummary,
+    Tag,
+    Upload,
+)
 
 SUMMARY_COLUMNS = (
     "id, account_id, folder_id, blob_id, size, received_at, date, subject, sender, recipients,"
@@ -29,6 +39,7 @@ def account(row: sqlite3.Row) -> Account:
         address=row["address"],
         password_hash=row["password_hash"],
         created_at=dt(row["created_at"]),
+        external_senders=bool(row["external_senders"]),
     )
 
 
@@ -76,3 +87,20 @@ def summary(row: sqlite3.Row) -> MessageSummary:
 
 def tag(row: sqlite3.Row) -> Tag:
     return Tag(id=row["id"], account_id=row["account_id"], name=row["name"], color=row["color"])
+
+
+def identity(row: sqlite3.Row) -> Identity:
+    fields = IdentityFields.model_validate_json(row["fields"])
+    return Identity(id=row["id"], account_id=row["account_id"], **fields.model_dump())
+
+
+def upload(row: sqlite3.Row) -> Upload:
+    return Upload(
+        id=row["id"],
+        account_id=row["account_id"],
+        blob_id=row["blob_id"],
+        filename=row["filename"],
+        content_type=row["content_type"],
+        size=row["size"],
+        created_at=dt(row["created_at"]),
+    )

@@ -8,10 +8,12 @@ from __future__ import annotations
 import sqlite3
 from importlib.resources import files
 
+from shared.events import derived_id
+
 _PACKAGE = files("services.store.adapters.sqlite")
 MIGRATIONS: tuple[str, ...] = tuple(
     _PACKAGE.joinpath(name).read_text()
-    for name in ("schema_v1.sql", "schema_v2.sql", "schema_v3.sql")
+    for name in ("schema_v1.sql", "schema_v2.sql", "schema_v3.sql", "schema_v4.sql")
 )
 
 
@@ -20,8 +22,9 @@ def migrate(conn: sqlite3.Connection) -> None:
 
     Several processes open the same file at start-up (the embedded run's services), so
     each step reads the version under the write lock: the first applies it, the others
-    find it done.
+    find it done. Migrations may call `bureau_derived_id(part, …)`, `shared.events.derived_id`.
     """
+    conn.create_function("bureau_derived_id", -1, derived_id, deterministic=True)
     while True:
         conn.execute("BEGIN IMMEDIATE")
         try:

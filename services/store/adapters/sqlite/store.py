@@ -18,6 +18,8 @@ from services.store.adapters.sqlite import (
     folders,
     listing,
     rows,
+    senders,
+    submissions,
     tags,
     trash,
 )
@@ -29,11 +31,14 @@ from shared.model import (
     FlagChange,
     Folder,
     FolderRole,
+    Identity,
+    IdentityFields,
     MessageSummary,
     NewMessage,
     Page,
     Plan,
     Preferences,
+    Profile,
     Quota,
     Removal,
     Selection,
@@ -41,6 +46,7 @@ from shared.model import (
     StoredMessage,
     Tag,
     ThreadKey,
+    Upload,
 )
 from shared.ports.mailbox import NotFound, Refused
 from shared.sqlite import SqliteDatabase
@@ -64,12 +70,7 @@ class SqliteMailboxStore:
         return await self._db.transaction(lambda c: accounts.create(c, address, password_hash))
 
     async def account_by_address(self, address: str) -> Account | None:
-        row = await self._db.run(
-            lambda c: c.execute(
-                "SELECT * FROM accounts WHERE address = ?", (address.strip().lower(),)
-            ).fetchone()
-        )
-        return rows.account(row) if row else None
+        return await self._db.run(lambda c: senders.by_address(c, address))
 
     async def account(self, account_id: str) -> Account | None:
         row = await self._db.run(
@@ -87,6 +88,67 @@ class SqliteMailboxStore:
 
     async def accounts(self, *, after: str | None = None, limit: int = 500) -> list[Account]:
         return await self._db.run(lambda c: accounts.page(c, after, limit))
+
+    # --- aliases and sending rights ---------------------------------------------------
+    async def add_alias(self, account_id: str, address: str) -> None:
+        await self._db.transaction(lambda c: senders.add_alias(c, account_id, address))
+
+    async def remove_alias(self, account_id: str, address: str) -> None:
+        await self._db.transaction(lambda c: senders.remove_alias(c, account_id, address))
+
+    async def aliases(self, account_id: str) -> list[str]:
+        return await self._db.run(lambda c: senders.aliases(c, account_id))
+
+    async def set_external_senders(self, account_id: str, allowed: bool) -> None:
+        await self._db.transaction(lambda c: senders.set_external_senders(c, account_id, allowed))
+
+    async def account_plan(self, account_id: str) -> Plan | None:
+        return await self._db.run(lambda c: accounts.account_plan(c, account_id))
+
+    # --- profile and identities -------------------------------------------------------
+    async def profile(self, account_id: str) -> Profile:
+        return await self._db.run(lambda c: senders.profile(c, account_id))
+
+    async def set_profile(self, account_id: str, profile: Profile) -> Profile:
+        return await self._db.transaction(lambda c: senders.set_profile(c, account_id, profile))
+
+    async def identities(self, account_id: str) -> list[Identity]:
+        return await self._db.run(lambda c: senders.identities(c, account_id))
+
+    async def identity(self, account_id: str, identity_id: str) -> Identity:
+        return await self._db.run(lambda c: senders.identity(c, account_id, identity_id))
+
+    async def create_identity(self, account_id: str, fields: IdentityFields) -> Identity:
+        return await self._db.transaction(lambda c: senders.create_identity(c, account_id, fields))
+
+    async def update_identity(
+        self, account_id: str, identity_id: str, fields: IdentityFields
+    ) -> Identity:
+        return await self._db.transaction(
+            lambda c: senders.update_identity(c, account_id, identity_id, fields)
+        )
+
+    async def delete_identity(self, account_id: str, identity_id: str) -> None:
+        await self._db.transaction(lambda c: senders.delete_identity(c, account_id, identity_id))
+
+    # --- sending limits and uploads ---------------------------------------------------
+    async def admit_submission(
+        self, account_id: str, event_id: str, at: datetime, *, since: datetime, limit: int | None
+    ) -> bool:
+        return await self._db.transaction(
+            lambda c: submissions.admit(c, account_id, event_id, at, since, limit)
+        )
+
+    async def add_upload(self, upload: Upload) -> Upload:
+        return await self._db.transaction(lambda c: submissions.add_upload(c, upload))
+
+    async def upload(self, account_id: str, upload_id: str) -> Upload:
+        return await self._db.run(lambda c: submissions.upload(c, account_id, upload_id))
+
+    async def expire_uploads(self, created_before: datetime, limit: int = 500) -> int:
+        return await self._db.transaction(
+            lambda c: submissions.expire_uploads(c, created_before, limit)
+        )
 
     # --- folders --------------------------------------------------------------------
     async def folders(self, account_id: str) -> list[Folder]:
@@ -324,7 +386,6 @@ class SqliteMailboxStore:
     async def settle_orphan(self, blob_id: str) -> bool:
         def settle(c: sqlite3.Connection) -> bool:
             c.execute("DELETE FROM orphan_blobs WHERE blob_id = ?", (blob_id,))
-            used = c.execute("SELECT 1 FROM messages WHERE blob_id = ? LIMIT 1", (blob_id,))
-            return used.fetchone() is None
+            return not changes.blob_in_use(c, blob_id)
 
         return await self._db.transaction(settle)
