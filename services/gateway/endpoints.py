@@ -33,6 +33,7 @@ class Endpoint:
     tag: str = "mail"
     operation_id: str = ""
     status: int = 200  # of the success answer; 204 has no body
+    files_field: str | None = None  # a multipart/form-data body of files in this field
 
 
 def public(
@@ -75,6 +76,7 @@ def private(
     errors: tuple[int, ...] = (),
     tag: str = "mail",
     status: int = 200,
+    files_field: str | None = None,
 ) -> Endpoint:
     """An endpoint for a signed-in account: the handler also gets the caller's `Account`."""
 
@@ -96,4 +98,5 @@ def private(
         tag=tag,
         operation_id=handler.__name__,
         status=status,
+        files_field=files_field,
     )

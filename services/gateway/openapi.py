@@ -71,6 +71,20 @@ def _operation(e: Endpoint) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": _ref(e.request)}},
         }
+    if e.files_field is not None:
+        files = {"type": "array", "items": {"type": "string", "format": "binary"}}
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {e.files_field: files},
+                        "required": [e.files_field],
+                    }
+                }
+            },
+        }
     op["security"] = [{"bearer": []}, {"basic": []}] if e.auth else []
     op["responses"] = {str(e.status): _success(e)} | {
         str(status): _error(status) for status in sorted(_error_statuses(e))

@@ -224,6 +224,9 @@ async def test_openapi_document_lists_every_route(world: World) -> None:
     assert refs and all(ref.removeprefix("#/components/schemas/") in schemas for ref in refs)
     folders_op = doc["paths"]["/api/v1/folders"]["get"]
     assert "401" in folders_op["responses"] and folders_op["security"]
+    upload = doc["paths"]["/api/v1/uploads"]["post"]["requestBody"]["content"]
+    assert upload["multipart/form-data"]["schema"]["required"] == ["file"]
+    assert "SendRequest" in schemas and "from" in schemas["CompositionOut"]["properties"]
 
 
 def _refs(node: Any) -> list[str]:

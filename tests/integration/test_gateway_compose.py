@@ -265,3 +265,18 @@ async def test_other_accounts_things_cannot_be_sent_or_resumed(world: World) -> 
     own = await world.deliver(world.alice, make_raw(subject="inbox mail"))
     await call(world, "GET", f"/drafts/{own}", status=404)
     assert world.outbox.events == []
+
+
+async def test_receipts_always_requested_by_preference_and_priority_normal_by_default(
+    world: World,
+) -> None:
+    body = {"to": ["bob@remote.test"], "text": "x"}
+    await call(world, "POST", "/send", json=body, status=202)
+    await call(world, "PATCH", "/preferences", json={"always_request_receipt": True})
+    assert (await call(world, "GET", "/compose"))["request_receipt"] is True
+    await call(world, "POST", "/send", json=body, status=202)
+    await call(world, "POST", "/send", json={**body, "request_receipt": False}, status=202)
+    raws = [await world.blobs.get(e.blob_id) for e in world.outbox.events]  # type: ignore[attr-defined]
+    receipts = [read_back(raw).receipt_to for raw in raws]
+    assert [r.address if r else None for r in receipts] == [None, "alice@example.test", None]
+    assert all(b"X-Priority" not in raw and b"Importance" not in raw for raw in raws)

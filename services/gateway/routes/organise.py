@@ -115,9 +115,10 @@ ORGANISE: tuple[Endpoint, ...] = (
         "PATCH",
         f"{API}/preferences",
         account.update_preferences,
-        "Change some preferences",
+        "Change some preferences (404: a default identity that is not the account's)",
         Preferences,
         request=PreferencesPatch,
+        errors=(404,),
         tag="account",
     ),
     private(

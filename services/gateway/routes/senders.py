@@ -119,6 +119,7 @@ SENDERS: tuple[Endpoint, ...] = (
         errors=(400, 413, 415),
         tag=_TAG,
         status=201,
+        files_field="file",
     ),
     private("GET", _UPLOAD, uploads.get_upload, "An upload", UploadOut, errors=(404,), tag=_TAG),
     private(
