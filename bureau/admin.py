@@ -71,6 +71,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     external.add_argument("address")
     external.add_argument("allowed", choices=["on", "off"])
+    block = account.add_parser(
+        "block-submission", help="stop an account sending mail (SMTP submission and HTTP)"
+    )
+    block.add_argument("address")
+    block.add_argument("--unblock", action="store_true", help="let the account send again")
     plan = commands.add_parser("plan", help="manage plans (limits)").add_subparsers(
         dest="action", required=True
     )
@@ -105,6 +110,7 @@ async def run(settings: CommonSettings, args: argparse.Namespace) -> int:
         ("account", "set-plan"): _account_set_plan,
         ("account", "alias"): _account_alias,
         ("account", "external-senders"): _account_external_senders,
+        ("account", "block-submission"): _account_block_submission,
         ("plan", "set"): _plan_set,
         ("plan", "list"): _plan_list,
         ("search", "reindex"): _search_reindex,
@@ -204,6 +210,15 @@ async def _account_external_senders(adapters: Adapters, args: argparse.Namespace
     if allowed:
         return f"{account.address} may now send as addresses Bureau does not host."
     return f"{account.address} may send only as addresses Bureau hosts."
+
+
+async def _account_block_submission(adapters: Adapters, args: argparse.Namespace) -> str:
+    mailbox = await adapters.mailbox()
+    account = await _account_of(mailbox, args.address)
+    await mailbox.set_submission_blocked(account.id, not args.unblock)
+    if args.unblock:
+        return f"{account.address} may send mail again."
+    return f"{account.address} may no longer send mail."
 
 
 def _signature(args: argparse.Namespace) -> str:

@@ -94,7 +94,11 @@ def listeners() -> list[str]:
     from services.gateway.settings import GatewaySettings
     from services.ingest.settings import IngestSettings
 
+    ingest, gateway = IngestSettings(), GatewaySettings()
     return [
-        f"SMTP  {IngestSettings().smtp_listen}",
-        f"HTTP  http://{GatewaySettings().http_listen}/api/v1/",
+        f"SMTP        {ingest.smtp_listen}",
+        f"Submission  {ingest.submission_listen} (STARTTLS), {ingest.submissions_listen} (TLS)",
+        f"IMAP        {gateway.imap_listen} (STARTTLS), {gateway.imaps_listen} (TLS)",
+        f"POP3        {gateway.pop3_listen} (STLS), {gateway.pop3s_listen} (TLS)",
+        f"HTTP        http://{gateway.http_listen}/api/v1/",
     ]

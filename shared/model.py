@@ -37,6 +37,9 @@ class Account(BaseModel):
     created_at: datetime
     # The administrator lets this account send as addresses Bureau does not host (F5).
     external_senders: bool = False
+    # The administrator stopped this account from sending (abuse): SMTP submission and
+    # the HTTP API refuse its messages.
+    submission_blocked: bool = False
 
 
 # Folders under which no subfolder may be created (FEATURES F37).

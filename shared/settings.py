@@ -57,6 +57,18 @@ class CommonSettings(BaseSettings):
         default=None, description="host:port for /healthz and /readyz"
     )
     log_level: str = "INFO"
+    tls_cert: Path | None = Field(
+        default=None,
+        description="PEM certificate chain for IMAP, POP3 and submission TLS; unset: a"
+        " self-signed one is made in data_dir/tls",
+    )
+    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert")
+    login_max_failures: int = Field(
+        default=10, ge=1, description="failed logins per address and client before a lockout"
+    )
+    login_window: float = Field(
+        default=300.0, gt=0, description="seconds over which failed logins count (the lockout)"
+    )
 
     @property
     def mailbox_db(self) -> Path:

@@ -19,10 +19,10 @@ from services.gateway.context import (
 )
 from services.gateway.errors import error_middleware
 from services.gateway.openapi import build_openapi
-from services.gateway.ratelimit import LoginLimiter
 from services.gateway.routes import ENDPOINTS
 from services.gateway.tokens import SessionTokens
 from shared.ports import BlobStore, EventPublisher, MailboxStore, SearchIndex
+from shared.ratelimit import LoginLimiter
 
 # Request bodies are small JSON documents (the largest: a 10,000-character comment, or a
 # selection of a few thousand message ids); aiohttp answers 413 past this.

@@ -1,30 +1,26 @@
 """Who is calling: login with address and password, then a bearer token (or HTTP Basic).
 
-Wrong address and wrong password get the same answer after comparable work: an unknown
-address is checked against a dummy Argon2 hash. Secrets are never logged.
+Passwords are checked and failures throttled by `shared.login`, as for the mail
+protocols. Secrets are never logged.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-import secrets
 
 from aiohttp import BasicAuth, web
 
 from services.gateway.errors import ApiError
-from services.gateway.ratelimit import LoginLimiter
 from services.gateway.tokens import SessionTokens
+from shared.login import LoginFailed, LoginThrottled, PasswordLogin
 from shared.model import Account
-from shared.passwords import check_password_async, hash_password_async
 from shared.ports import MailboxStore
+from shared.ratelimit import LoginLimiter
 
 log = logging.getLogger("bureau.gateway.auth")
 
 _BAD_LOGIN = "wrong address or password"
-# A hash of a random, forgotten password: checked when the address is unknown, so both
-# failures cost one Argon2 verification. Not a secret; made once per process.
-_dummy_hash: str | None = None
 
 
 def unauthorized(message: str, challenge: str = "Bearer") -> ApiError:
@@ -35,28 +31,21 @@ class Authenticator:
     def __init__(self, mailbox: MailboxStore, tokens: SessionTokens, limiter: LoginLimiter) -> None:
         self.tokens = tokens
         self._mailbox = mailbox
-        self._limiter = limiter
+        self._passwords = PasswordLogin(mailbox, limiter)
 
     async def login(self, address: str, password: str, client: str) -> Account:
         """The account these credentials open; 401 if none, 429 after too many failures."""
-        key = (address.strip().lower(), client)
-        wait = self._limiter.retry_after(key)
-        if wait is not None:
+        try:
+            return await self._passwords.login(address, password, client, "HTTP")
+        except LoginThrottled as exc:
             raise ApiError(
                 429,
                 "rate_limited",
                 "too many failed logins; try again later",
-                {"Retry-After": str(wait)},
-            )
-        account = await self._mailbox.account_by_address(address.strip())
-        if account is None:
-            await check_password_async(await _dummy(), password)
-        elif await check_password_async(account.password_hash, password):
-            self._limiter.succeeded(key)
-            return account
-        self._limiter.failed(key)
-        log.info("failed login for %r from %s", key[0], client)
-        raise unauthorized(_BAD_LOGIN)
+                {"Retry-After": str(exc.retry_after)},
+            ) from None
+        except LoginFailed:
+            raise unauthorized(_BAD_LOGIN) from None
 
     async def authenticate(self, request: web.Request) -> Account:
         """The account of a request's `Authorization` header (Bearer or Basic)."""
@@ -84,15 +73,7 @@ class Authenticator:
         return account
 
     async def prepare(self) -> None:
-        """Make the dummy hash now, so the first unknown address costs no extra hashing."""
-        await _dummy()
-
-
-async def _dummy() -> str:
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = await hash_password_async(secrets.token_urlsafe(16))
-    return _dummy_hash
+        await self._passwords.prepare()
 
 
 def client_of(request: web.Request) -> str:

@@ -29,6 +29,7 @@ from shared.mime import parse_message
 from shared.model import Account, Address, FolderRole, Identity, NewMessage, Selection
 from shared.model import StoredMessage as Stored
 from shared.ports import MailboxStore
+from shared.sending import Refusal, make_room
 
 
 async def own_saved(
@@ -60,7 +61,10 @@ async def save(
     seed = new_event_id()
     composed = await compose(request, account, body, seed=seed, now=now)
     raw = build_message(composed.outgoing, include_bcc=True)
-    await make_room(mailbox, account, len(raw))
+    try:
+        await make_room(mailbox, account, len(raw))
+    except Refusal as refusal:
+        raise ApiError(507, refusal.code, refusal.message) from None
     folder = await mailbox.folder_by_role(account.id, role)
     delivery = await mailbox.deliver(
         NewMessage(
@@ -78,16 +82,6 @@ async def save(
         await mailbox.destroy_messages(account.id, Selection.of(replaces.id))
     stored = await mailbox.message(account.id, delivery.message_id)
     return await saved_message(mailbox, account, stored, raw)
-
-
-async def make_room(mailbox: MailboxStore, account: Account, size: int) -> None:
-    """Room for `size` more bytes in the account's storage, emptying Trash oldest first if
-    that is what it takes (F40); 507 when even that is not enough."""
-    quota = await mailbox.quota(account.id)
-    if not quota.admits(size):
-        raise ApiError(507, "mailbox_full", "the mailbox is full: delete messages first")
-    if quota.limit_bytes is not None and quota.used_bytes + size > quota.limit_bytes:
-        await mailbox.make_room(account.id, size)
 
 
 async def saved_message(

@@ -1,6 +1,6 @@
-"""Sending a composed message: the plan's limits (F58: recipients per message, messages per
-day), its imposed signature (F23), the copy in Sent, and the request to the outbound
-service. Answered once both the Sent copy and the request are durable.
+"""Sending a composed message: the plan's imposed signature (F23) goes in, then
+`shared.sending` checks the limits, keeps the copy in Sent and queues the message for
+the outbound service; answered once both are durable.
 
 A client that repeats a send with the same `Idempotency-Key` header gets the same message
 sent once: the event id, the Message-ID, the Sent copy and the count against the daily
@@ -9,7 +9,7 @@ limit all derive from the key.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -17,15 +17,13 @@ from services.gateway.context import BLOBS, PUBLISHER
 from services.gateway.errors import ApiError
 from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.outgoing import Composed, compose
-from services.gateway.saved import make_room
 from services.gateway.schemas.compose import CompositionIn, SentOut
 from shared.compose.build import build_message
 from shared.compose.signature import append_footer
-from shared.events import OutboundRequest, derived_id, new_event_id
-from shared.mime import parse_message
-from shared.model import Account, FolderRole, NewMessage, Selection, StoredMessage
+from shared.events import derived_id, new_event_id
+from shared.model import Account, Selection, StoredMessage
+from shared.sending import Refusal, Sender
 
-DAY = timedelta(days=1)
 _MAX_KEY = 200
 
 
@@ -53,6 +51,20 @@ async def send(
     return await dispatch(request, account, composed, event_id=event_id, now=now, draft=draft)
 
 
+# How the gateway answers each refusal of `shared.sending`.
+_STATUS = {
+    "submission_blocked": 403,
+    "no_recipients": 400,
+    "recipients_per_message": 422,
+    "messages_per_day": 429,
+    "mailbox_full": 507,
+}
+
+
+def refused(refusal: Refusal) -> ApiError:
+    return ApiError(_STATUS[refusal.code], refusal.code, refusal.message)
+
+
 async def dispatch(
     request: web.Request,
     account: Account,
@@ -62,66 +74,33 @@ async def dispatch(
     now: datetime,
     draft: StoredMessage | None = None,
 ) -> SentOut:
-    mailbox = mailbox_of(request)
-    blobs = request.app[BLOBS]
-    recipients = composed.recipients
-    if not recipients:
-        raise ApiError(400, "no_recipients", "give at least one recipient in to, cc or bcc")
-    plan = await mailbox.account_plan(account.id)
-    most = plan.recipients_per_message if plan else None
-    if most is not None and len(recipients) > most:
-        raise ApiError(
-            422,
-            "recipients_per_message",
-            f"your plan allows {most} recipients per message; this message has {len(recipients)}",
-        )
-    outgoing = composed.outgoing
-    if plan is not None and plan.signature:
-        text, html = append_footer(outgoing.text, outgoing.html, plan.signature)
-        if text is None and html is None:  # an empty message still carries the footer
-            text = plan.signature
-        outgoing = outgoing.model_copy(update={"text": text, "html": html})
-    kept = build_message(outgoing, include_bcc=True)  # the Sent copy shows the Bcc
-    wire = build_message(outgoing, include_bcc=False)
-    await make_room(mailbox, account, len(kept))
-    per_day = plan.messages_per_day if plan else None
-    if not await mailbox.admit_submission(
-        account.id, event_id, now, since=now - DAY, limit=per_day
-    ):
-        raise ApiError(
-            429,
-            "messages_per_day",
-            f"your plan allows {per_day} messages a day: the limit is reached, try later",
-        )
-    wire_blob = await blobs.put(wire)
-    sent_folder = await mailbox.folder_by_role(account.id, FolderRole.SENT)
-    delivery = await mailbox.deliver(
-        NewMessage(
-            event_id=derived_id(event_id, "sent"),
-            account_id=account.id,
-            folder_id=sent_folder.id,
-            blob_id=await blobs.put(kept),
-            size=len(kept),
-            received_at=now,
-            unread=False,
-            parsed=parse_message(kept),
-        )
+    sender = Sender(
+        mailbox=mailbox_of(request), blobs=request.app[BLOBS], publisher=request.app[PUBLISHER]
     )
-    await request.app[PUBLISHER].publish(
-        OutboundRequest(
-            event_id=event_id,
-            account_id=account.id,
+    recipients = composed.recipients
+    outgoing = composed.outgoing
+    try:
+        plan = await sender.check(account, len(recipients))
+        if plan is not None and plan.signature:
+            text, html = append_footer(outgoing.text, outgoing.html, plan.signature)
+            if text is None and html is None:  # an empty message still carries the footer
+                text = plan.signature
+            outgoing = outgoing.model_copy(update={"text": text, "html": html})
+        sent = await sender.submit(
+            account,
             mail_from=composed.identity.address,
             recipients=recipients,
-            blob_id=wire_blob,
-            size=len(wire),
-            queued_at=now,
+            kept=build_message(outgoing, include_bcc=True),  # the Sent copy shows the Bcc
+            wire=build_message(outgoing, include_bcc=False),
+            event_id=event_id,
+            now=now,
         )
-    )
+    except Refusal as refusal:
+        raise refused(refusal) from None
     if draft is not None:
-        await mailbox.destroy_messages(account.id, Selection.of(draft.id))
+        await mailbox_of(request).destroy_messages(account.id, Selection.of(draft.id))
     return SentOut(
-        id=delivery.message_id,
+        id=sent.message_id,
         message_id=outgoing.message_id,
         recipients=recipients,
         queued_at=now,

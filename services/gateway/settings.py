@@ -21,6 +21,17 @@ class GatewaySettings(CommonSettings):
         description="signing key of session tokens; every replica needs the same one",
     )
     token_ttl: int = Field(default=86400, ge=60, description="session token lifetime, seconds")
+    imap_listen: Listen = Field(default="127.0.0.1:2143", description="IMAP (STARTTLS) host:port")
+    imaps_listen: Listen = Field(
+        default="127.0.0.1:2993", description="IMAP over implicit TLS host:port"
+    )
+    pop3_listen: Listen = Field(default="127.0.0.1:2110", description="POP3 (STLS) host:port")
+    pop3s_listen: Listen = Field(
+        default="127.0.0.1:2995", description="POP3 over implicit TLS host:port"
+    )
+    mail_hostname: str = Field(
+        default="localhost", description="name the IMAP and POP3 servers greet with"
+    )
 
     @field_validator("secret_key")
     @classmethod

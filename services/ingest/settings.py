@@ -14,3 +14,9 @@ class IngestSettings(CommonSettings):
     smtp_hostname: str = Field(default_factory=socket.getfqdn)
     max_message_size: int = Field(default=MAX_MESSAGE_SIZE, ge=1024)
     max_recipients: int = Field(default=100, ge=1, description="RCPT TO per transaction")
+    submission_listen: Listen = Field(
+        default="127.0.0.1:2587", description="SMTP submission (STARTTLS) host:port"
+    )
+    submissions_listen: Listen = Field(
+        default="127.0.0.1:2465", description="SMTP submission over implicit TLS host:port"
+    )

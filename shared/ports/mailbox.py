@@ -92,6 +92,10 @@ class MailboxStore(Protocol):
         """Whether the account may send as addresses Bureau does not host (`NotFound`)."""
         ...
 
+    async def set_submission_blocked(self, account_id: str, blocked: bool) -> None:
+        """Stop (or let again) the account sending mail (`NotFound`)."""
+        ...
+
     async def account_plan(self, account_id: str) -> Plan | None:
         """The plan the account is on, None without one (`NotFound` for a bad account)."""
         ...

@@ -91,6 +91,18 @@ class SendersContract:
         with pytest.raises(NotFound):
             await store.aliases("no-such-account")
 
+    async def test_submission_blocked(self, store: MailboxStore) -> None:
+        alice = await store.create_account("alice@example.test", "hash")
+        assert alice.submission_blocked is False
+        await store.set_submission_blocked(alice.id, True)
+        found = await store.account_by_address("alice@example.test")
+        assert found is not None and found.submission_blocked
+        await store.set_submission_blocked(alice.id, False)
+        found = await store.account(alice.id)
+        assert found is not None and not found.submission_blocked
+        with pytest.raises(NotFound):
+            await store.set_submission_blocked("no-such-account", True)
+
     async def test_external_senders(self, store: MailboxStore) -> None:
         alice = await store.create_account("alice@example.test", "hash")
         assert alice.external_senders is False

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.gateway.app import create_app
-from services.gateway.ratelimit import LoginLimiter
+from shared.ratelimit import LoginLimiter
 from services.search.adapters.fts5 import Fts5Index
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.gateway.app import create_app
-from services.gateway.ratelimit import LoginLimiter
+from shared.ratelimit import LoginLimiter
 from services.gateway.tokens import SessionTokens
 from tests.integration.gateway_support import ALICE, SECRET, World, running_gateway
 

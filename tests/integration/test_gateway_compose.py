@@ -280,3 +280,12 @@ async def test_receipts_always_requested_by_preference_and_priority_normal_by_de
     receipts = [read_back(raw).receipt_to for raw in raws]
     assert [r.address if r else None for r in receipts] == [None, "alice@example.test", None]
     assert all(b"X-Priority" not in raw and b"Importance" not in raw for raw in raws)
+
+
+async def test_an_account_blocked_by_the_administrator_cannot_send(world: World) -> None:
+    await world.mailbox.set_submission_blocked(world.alice.id, True)
+    refused = await call(world, "POST", "/send", json={"to": ["b@remote.test"]}, status=403)
+    assert refused["error"]["code"] == "submission_blocked"
+    assert world.outbox.events == []
+    await world.mailbox.set_submission_blocked(world.alice.id, False)
+    await call(world, "POST", "/send", json={"to": ["b@remote.test"]}, status=202)

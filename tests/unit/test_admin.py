@@ -121,6 +121,21 @@ def test_alias_and_external_sender_commands(
     with pytest.raises(SystemExit):
         main(["account", "external-senders", "alice@example.test", "maybe"])
 
+    async def blocked() -> bool:
+        store = await _open_store(tmp_path)
+        try:
+            account = await store.account_by_address("alice@example.test")
+            assert account is not None
+            return account.submission_blocked
+        finally:
+            await store.close()
+
+    assert main(["account", "block-submission", "alice@example.test"]) == 0
+    assert "may no longer send" in capsys.readouterr().out
+    assert asyncio.run(blocked()) is True
+    assert main(["account", "block-submission", "alice@example.test", "--unblock"]) == 0
+    assert asyncio.run(blocked()) is False
+
 
 def test_plan_signature(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

@@ -434,18 +434,20 @@ def service_port(service: Doc, port: int) -> int:
     raise AssertionError(f"Service {name_of(service)} has no port {port}")
 
 
-def service_for(service_name: str) -> Doc:
+def service_for(service_name: str, kind: str = "ClusterIP") -> Doc:
+    """The one Service of that type in front of a service's pods."""
     matches = [
         s
         for s in base_objects("Service")
         if service_of(deployment_selected_by(s["spec"]["selector"])) == service_name
+        and s["spec"].get("type", "ClusterIP") == kind
     ]
-    assert len(matches) == 1, f"one Service expected for {service_name}"
+    assert len(matches) == 1, f"one {kind} Service expected for {service_name}"
     return matches[0]
 
 
 def test_smtp_is_a_load_balancer_on_port_25() -> None:
-    smtp = service_for("ingest")
+    smtp = service_for("ingest", "LoadBalancer")
     assert smtp["spec"]["type"] == "LoadBalancer"
     ingest = the_container(deployment_named("bureau-ingest"))
     assert service_port(smtp, 25) == listen_ports(ingest)["BUREAU_SMTP_LISTEN"]
@@ -456,6 +458,19 @@ def test_gateway_is_a_cluster_ip_on_port_80() -> None:
     assert http["spec"].get("type", "ClusterIP") == "ClusterIP"
     gateway = the_container(deployment_named("bureau-gateway"))
     assert service_port(http, 80) == listen_ports(gateway)["BUREAU_HTTP_LISTEN"]
+
+
+def test_mail_clients_reach_imap_and_pop3_on_their_standard_ports() -> None:
+    access = service_for("gateway", "LoadBalancer")
+    gateway = the_container(deployment_named("bureau-gateway"))
+    ports = listen_ports(gateway)
+    for port, var in ((143, "BUREAU_IMAP_LISTEN"), (993, "BUREAU_IMAPS_LISTEN"),
+                      (110, "BUREAU_POP3_LISTEN"), (995, "BUREAU_POP3S_LISTEN")):  # fmt: skip
+        assert service_port(access, port) == ports[var]
+    submission = service_for("ingest", "LoadBalancer")
+    ingest = the_container(deployment_named("bureau-ingest"))
+    assert service_port(submission, 587) == listen_ports(ingest)["BUREAU_SUBMISSION_LISTEN"]
+    assert service_port(submission, 465) == listen_ports(ingest)["BUREAU_SUBMISSIONS_LISTEN"]
 
 
 def test_ingress_backends_exist() -> None:

@@ -132,6 +132,9 @@ class MongoMailboxStore:
     async def set_external_senders(self, account_id: str, allowed: bool) -> None:
         await mongo_senders.set_external_senders(self._db, account_id, allowed)
 
+    async def set_submission_blocked(self, account_id: str, blocked: bool) -> None:
+        await mongo_senders.set_submission_blocked(self._db, account_id, blocked)
+
     async def account_plan(self, account_id: str) -> Plan | None:
         return await mongo_accounts.account_plan(self._db, account_id)
 

@@ -167,6 +167,7 @@ def account_of(doc: Doc) -> Account:
         password_hash=doc["password_hash"],
         created_at=doc["created_at"],
         external_senders=bool(doc.get("external_senders", False)),
+        submission_blocked=bool(doc.get("submission_blocked", False)),
     )
 
 

@@ -86,6 +86,14 @@ async def aliases(db: Collections, account_id: str) -> list[str]:
     return sorted(a for a in doc.get("addresses", []) if a != doc["address"])
 
 
+async def set_submission_blocked(db: Collections, account_id: str, blocked: bool) -> None:
+    result = await db.accounts.update_one(
+        {"_id": account_id}, {"$set": {"submission_blocked": blocked}}
+    )
+    if result.matched_count == 0:
+        raise NotFound(f"account {account_id}")
+
+
 async def set_external_senders(db: Collections, account_id: str, allowed: bool) -> None:
     result = await db.accounts.update_one(
         {"_id": account_id}, {"$set": {"external_senders": allowed}}

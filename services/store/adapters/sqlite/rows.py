@@ -40,6 +40,7 @@ def account(row: sqlite3.Row) -> Account:
         password_hash=row["password_hash"],
         created_at=dt(row["created_at"]),
         external_senders=bool(row["external_senders"]),
+        submission_blocked=bool(row["submission_blocked"]),
     )
 
 

@@ -13,7 +13,13 @@ from shared.events import derived_id
 _PACKAGE = files("services.store.adapters.sqlite")
 MIGRATIONS: tuple[str, ...] = tuple(
     _PACKAGE.joinpath(name).read_text()
-    for name in ("schema_v1.sql", "schema_v2.sql", "schema_v3.sql", "schema_v4.sql")
+    for name in (
+        "schema_v1.sql",
+        "schema_v2.sql",
+        "schema_v3.sql",
+        "schema_v4.sql",
+        "schema_v5.sql",
+    )
 )
 
 

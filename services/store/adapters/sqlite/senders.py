@@ -80,6 +80,13 @@ def set_external_senders(conn: sqlite3.Connection, account_id: str, allowed: boo
     )
 
 
+def set_submission_blocked(conn: sqlite3.Connection, account_id: str, blocked: bool) -> None:
+    _require_account(conn, account_id)
+    conn.execute(
+        "UPDATE accounts SET submission_blocked = ? WHERE id = ?", (int(blocked), account_id)
+    )
+
+
 # --- profile -------------------------------------------------------------------------
 
 

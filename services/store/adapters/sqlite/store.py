@@ -102,6 +102,9 @@ class SqliteMailboxStore:
     async def set_external_senders(self, account_id: str, allowed: bool) -> None:
         await self._db.transaction(lambda c: senders.set_external_senders(c, account_id, allowed))
 
+    async def set_submission_blocked(self, account_id: str, blocked: bool) -> None:
+        await self._db.transaction(lambda c: senders.set_submission_blocked(c, account_id, blocked))
+
     async def account_plan(self, account_id: str) -> Plan | None:
         return await self._db.run(lambda c: accounts.account_plan(c, account_id))
 

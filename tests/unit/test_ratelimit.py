@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.gateway.ratelimit import LoginLimiter
+from shared.ratelimit import LoginLimiter
 
 KEY = ("alice@example.test", "192.0.2.1")
 
