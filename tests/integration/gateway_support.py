@@ -12,7 +12,6 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.gateway.app import create_app
-from shared.ratelimit import LoginLimiter
 from services.search.adapters.fts5 import Fts5Index
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
@@ -21,6 +20,7 @@ from shared.mime import parse_message
 from shared.model import Account, FolderRole, NewMessage
 from shared.passwords import hash_password_async
 from shared.ports import IndexDocument
+from shared.ratelimit import LoginLimiter
 
 SECRET = b"test-secret-0123456789abcdef0123"
 ALICE = ("alice@example.test", "correct horse battery staple")

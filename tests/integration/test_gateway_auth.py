@@ -11,8 +11,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.gateway.app import create_app
-from shared.ratelimit import LoginLimiter
 from services.gateway.tokens import SessionTokens
+from shared.ratelimit import LoginLimiter
 from tests.integration.gateway_support import ALICE, SECRET, World, running_gateway
 
 FOLDERS = "/api/v1/folders"
