@@ -113,6 +113,10 @@ class NewMessage(BaseModel):
     received_at: datetime
     unread: bool = True
     flagged: bool = False
+    # IMAP flags a client may give with APPEND (RFC 3501 §2.3.2).
+    answered: bool = False
+    draft: bool = False
+    deleted: bool = False
     parsed: ParsedMessage
 
 
@@ -140,6 +144,8 @@ class MessageSummary(BaseModel):
     has_comment: bool = False
     deleted: bool = False  # IMAP \Deleted, not yet expunged
     trashed_from: str | None = None  # folder a message in Trash came from
+    answered: bool = False  # IMAP \Answered
+    draft: bool = False  # IMAP \Draft
 
 
 class StoredMessage(MessageSummary):
@@ -204,6 +210,8 @@ class FlagChange(BaseModel):
     unread: bool | None = None
     flagged: bool | None = None
     deleted: bool | None = None
+    answered: bool | None = None
+    draft: bool | None = None
 
 
 class Removal(BaseModel):
@@ -352,3 +360,20 @@ class Upload(BaseModel):
     content_type: str
     size: int
     created_at: datetime
+
+
+class UidEntry(BaseModel):
+    """What IMAP keeps per message of a selected folder (RFC 3501 §2.3): its UID, flags,
+    keywords (the tag names), size and internal date."""
+
+    uid: int
+    id: str
+    unread: bool
+    flagged: bool
+    deleted: bool
+    answered: bool
+    draft: bool
+    tags: list[str] = Field(default_factory=list)
+    size: int
+    received_at: datetime
+    modseq: int

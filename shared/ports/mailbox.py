@@ -32,6 +32,7 @@ from shared.model import (
     StoredMessage,
     Tag,
     ThreadKey,
+    UidEntry,
     Upload,
 )
 
@@ -203,6 +204,11 @@ class MailboxStore(Protocol):
         """Raises `NotFound`."""
         ...
 
+    async def folder_uids(self, account_id: str, folder_id: str) -> list[UidEntry]:
+        """Every message of a folder by ascending UID, with its flags and keywords (what
+        IMAP SELECT needs; cheap for tens of thousands). `NotFound` for a bad folder."""
+        ...
+
     async def thread_keys(self, account_id: str, folder_id: str) -> list[ThreadKey]:
         """What threading needs of every message of a folder (see `shared.threads`)."""
         ...
@@ -235,7 +241,8 @@ class MailboxStore(Protocol):
     async def set_flags(
         self, account_id: str, selection: Selection, change: FlagChange
     ) -> list[str]:
-        """Set or clear unread/flagged/deleted; returns the ids that changed."""
+        """Set or clear unread/flagged/deleted/answered/draft; returns the ids that
+        changed."""
         ...
 
     async def move_messages(
@@ -319,6 +326,16 @@ class MailboxStore(Protocol):
 
     async def accounts(self, *, after: str | None = None, limit: int = 500) -> list[Account]:
         """Every account, by id, a page at a time (for periodic jobs)."""
+        ...
+
+    # --- IMAP subscriptions (RFC 3501 §6.3.6) -------------------------------------------
+    async def subscriptions(self, account_id: str) -> list[str]:
+        """Mailbox names the account subscribed to, sorted (they need not exist)."""
+        ...
+
+    async def set_subscribed(self, account_id: str, name: str, subscribed: bool) -> None:
+        """Subscribe to or unsubscribe from a name; idempotent (`NotFound` for a bad
+        account)."""
         ...
 
     # --- recent searches (F32) ---------------------------------------------------------

@@ -1,0 +1,38 @@
+"""What the gateway's mail front ends (IMAP, POP3) are given, and what they give back:
+listeners the gateway service starts and stops with the HTTP API."""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from typing import Protocol
+
+from services.gateway.changes import ChangeFeed
+from services.gateway.settings import GatewaySettings
+from shared.login import PasswordLogin
+from shared.ports import BlobStore, MailboxStore, SearchIndex
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    settings: GatewaySettings
+    mailbox: MailboxStore
+    blobs: BlobStore
+    index: SearchIndex
+    login: PasswordLogin  # shared with the HTTP API: one lockout across protocols
+    tls: ssl.SSLContext
+    changes: ChangeFeed
+
+
+class Listener(Protocol):
+    async def start(self) -> None:
+        """Bind and serve; return once listening."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop accepting, close sessions (with the protocol's goodbye), return when done."""
+        ...
+
+    def describe(self) -> str:
+        """One line for `bureau run`, e.g. "IMAP  127.0.0.1:2143 (STARTTLS)"."""
+        ...
