@@ -65,6 +65,7 @@ from shared.model import (
     StoredMessage,
     Tag,
     ThreadKey,
+    UidEntry,
     Upload,
 )
 from shared.ports.mailbox import Conflict, NotFound, Refused
@@ -287,6 +288,9 @@ class MongoMailboxStore:
     async def thread_keys(self, account_id: str, folder_id: str) -> list[ThreadKey]:
         return await mongo_listing.thread_keys(self._db, account_id, folder_id)
 
+    async def folder_uids(self, account_id: str, folder_id: str) -> list[UidEntry]:
+        return await mongo_listing.folder_uids(self._db, account_id, folder_id)
+
     # --- message changes ------------------------------------------------------------
     async def select(self, account_id: str, selection: Selection) -> list[str]:
         return await mongo_changes.select(self._db, account_id, selection)
@@ -404,6 +408,12 @@ class MongoMailboxStore:
 
     async def recent_searches(self, account_id: str) -> list[str]:
         return await mongo_searches.recent(self._db, account_id)
+
+    async def subscriptions(self, account_id: str) -> list[str]:
+        return await mongo_searches.subscriptions(self._db, account_id)
+
+    async def set_subscribed(self, account_id: str, name: str, subscribed: bool) -> None:
+        await mongo_searches.set_subscribed(self._db, account_id, name, subscribed)
 
     # --- blobs no message refers to ---------------------------------------------------
     async def orphan_blobs(self, limit: int = 500) -> list[tuple[str, datetime]]:

@@ -124,7 +124,9 @@ def message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: in
         "cc": [a.model_dump() for a in parsed.cc],
         "unread": message.unread,
         "flagged": message.flagged,
-        "deleted": False,
+        "deleted": message.deleted,
+        "answered": message.answered,
+        "draft": message.draft,
         "tags": [],
         "comment": None,
         "trashed_from": None,
@@ -237,6 +239,8 @@ def summary_of(doc: Doc) -> MessageSummary:
         has_comment=bool(doc.get("comment")),
         deleted=doc.get("deleted", False),
         trashed_from=doc.get("trashed_from"),
+        answered=doc.get("answered", False),
+        draft=doc.get("draft", False),
     )
 
 

@@ -10,6 +10,7 @@ from services.store.adapters.mongo_changes import require_folder
 from services.store.adapters.mongo_documents import (
     SUMMARY_ONLY,
     Doc,
+    read_time,
     stored_of,
     summary_of,
     tag_of,
@@ -22,7 +23,15 @@ from services.store.adapters.mongo_schema import (
     TAGGED_INDEX,
     Collections,
 )
-from shared.model import MessageSummary, Page, SortKey, StoredMessage, Tag, ThreadKey
+from shared.model import (
+    MessageSummary,
+    Page,
+    SortKey,
+    StoredMessage,
+    Tag,
+    ThreadKey,
+    UidEntry,
+)
 from shared.ports.mailbox import NotFound
 
 # Each order, its fields and the index that gives it (read backwards when descending).
@@ -117,3 +126,32 @@ async def thread_keys(db: Collections, account_id: str, folder_id: str) -> list[
         {"account_id": account_id, "folder_id": folder_id}, dict.fromkeys(fields, True)
     )
     return [thread_key_of(d) async for d in cursor]
+
+
+_UID_FIELDS = (
+    "uid", "unread", "flagged", "deleted", "answered", "draft", "tags", "size",
+    "received_at", "received_at_us", "modseq",
+)  # fmt: skip
+
+
+async def folder_uids(db: Collections, account_id: str, folder_id: str) -> list[UidEntry]:
+    await require_folder(db, account_id, folder_id)
+    cursor = db.messages.find(
+        {"account_id": account_id, "folder_id": folder_id}, dict.fromkeys(_UID_FIELDS, True)
+    ).sort("uid", 1)
+    return [
+        UidEntry(
+            uid=d.get("uid", 0),
+            id=d["_id"],
+            unread=d["unread"],
+            flagged=d["flagged"],
+            deleted=d.get("deleted", False),
+            answered=d.get("answered", False),
+            draft=d.get("draft", False),
+            tags=d.get("tags", []),
+            size=d["size"],
+            received_at=read_time(d, "received_at"),
+            modseq=d["modseq"],
+        )
+        async for d in cursor
+    ]

@@ -91,6 +91,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("account_id", ASCENDING), ("message_id_header", ASCENDING)], name="account_msgid"
         ),
+        # IMAP: a folder's messages by UID (SELECT, UID FETCH ranges).
+        IndexModel([("folder_id", ASCENDING), ("uid", ASCENDING)], name="folder_uid"),
         # Whether any message of any account still refers to a blob.
         IndexModel([("blob_id", ASCENDING)], name="blob"),
         IndexModel(

@@ -42,3 +42,16 @@ async def remember(db: Collections, account_id: str, query: str, keep: int) -> N
 async def recent(db: Collections, account_id: str) -> list[str]:
     doc = await db.searches.find_one({"_id": account_id}, {"queries": True})
     return list(doc.get("queries", [])) if doc else []
+
+
+async def subscriptions(db: Collections, account_id: str) -> list[str]:
+    """IMAP subscriptions: the `subscriptions` array of the account's document."""
+    doc = await db.accounts.find_one({"_id": account_id}, {"subscriptions": True})
+    return sorted(doc.get("subscriptions", [])) if doc else []
+
+
+async def set_subscribed(db: Collections, account_id: str, name: str, subscribed: bool) -> None:
+    update = {"$addToSet" if subscribed else "$pull": {"subscriptions": name}}
+    result = await db.accounts.update_one({"_id": account_id}, update)
+    if result.matched_count == 0:
+        raise NotFound(f"account {account_id}")

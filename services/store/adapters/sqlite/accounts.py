@@ -147,3 +147,25 @@ def recent_searches(conn: sqlite3.Connection, account_id: str) -> list[str]:
             (account_id,),
         )
     ]
+
+
+def subscriptions(conn: sqlite3.Connection, account_id: str) -> list[str]:
+    return [
+        r["name"]
+        for r in conn.execute(
+            "SELECT name FROM subscriptions WHERE account_id = ? ORDER BY name", (account_id,)
+        )
+    ]
+
+
+def set_subscribed(conn: sqlite3.Connection, account_id: str, name: str, subscribed: bool) -> None:
+    _row(conn, account_id)
+    if subscribed:
+        conn.execute(
+            "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES (?, ?)",
+            (account_id, name),
+        )
+    else:
+        conn.execute(
+            "DELETE FROM subscriptions WHERE account_id = ? AND name = ?", (account_id, name)
+        )

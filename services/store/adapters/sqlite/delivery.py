@@ -33,8 +33,8 @@ def deliver(conn: sqlite3.Connection, message: NewMessage) -> Delivery:
     conn.execute(
         "INSERT INTO messages(id, account_id, folder_id, event_id, blob_id, size, received_at,"
         " date, subject, sender, recipients, unread, flagged, has_attachments, thread_id, modseq,"
-        " message_id_hdr, parsed, uid, sender_sort, refs)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " message_id_hdr, parsed, uid, sender_sort, refs, answered, draft, deleted)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             message_id,
             message.account_id,
@@ -63,6 +63,9 @@ def deliver(conn: sqlite3.Connection, message: NewMessage) -> Delivery:
             folders.next_uid(conn, message.folder_id),
             ((sender.name or sender.address) if sender else "").lower(),
             json.dumps({"in_reply_to": parsed.in_reply_to, "references": parsed.references}),
+            int(message.answered),
+            int(message.draft),
+            int(message.deleted),
         ),
     )
     _added(conn, message_id)
@@ -77,10 +80,10 @@ def copy(conn: sqlite3.Connection, source_id: str, folder_id: str) -> str:
     conn.execute(
         "INSERT INTO messages(id, account_id, folder_id, event_id, blob_id, size, received_at,"
         " date, subject, sender, recipients, unread, flagged, has_attachments, thread_id, modseq,"
-        " message_id_hdr, parsed, uid, tags, comment, deleted, sender_sort, refs)"
+        " message_id_hdr, parsed, uid, tags, comment, deleted, sender_sort, refs, answered, draft)"
         " SELECT ?, account_id, ?, ?, blob_id, size, received_at, date, subject, sender,"
         " recipients, unread, flagged, has_attachments, thread_id, ?, message_id_hdr, parsed, ?,"
-        " tags, comment, deleted, sender_sort, refs FROM messages WHERE id = ?",
+        " tags, comment, deleted, sender_sort, refs, answered, draft FROM messages WHERE id = ?",
         (copy_id, folder_id, copy_id, modseq, folders.next_uid(conn, folder_id), source_id),
     )
     _added(conn, copy_id)

@@ -7,7 +7,15 @@ import sqlite3
 
 from services.store.adapters.sqlite import rows
 from services.store.adapters.sqlite.rows import SUMMARY_COLUMNS
-from shared.model import Attachment, MessageSummary, Page, SortKey, StoredMessage, ThreadKey
+from shared.model import (
+    Attachment,
+    MessageSummary,
+    Page,
+    SortKey,
+    StoredMessage,
+    ThreadKey,
+    UidEntry,
+)
 from shared.ports.mailbox import NotFound
 
 _ORDER = {
@@ -110,3 +118,33 @@ def thread_keys(conn: sqlite3.Connection, account_id: str, folder_id: str) -> li
             )
         )
     return out
+
+
+def folder_uids(conn: sqlite3.Connection, account_id: str, folder_id: str) -> list[UidEntry]:
+    if (
+        conn.execute(
+            "SELECT 1 FROM folders WHERE account_id = ? AND id = ?", (account_id, folder_id)
+        ).fetchone()
+        is None
+    ):
+        raise NotFound(f"folder {folder_id}")
+    return [
+        UidEntry(
+            uid=row["uid"],
+            id=row["id"],
+            unread=bool(row["unread"]),
+            flagged=bool(row["flagged"]),
+            deleted=bool(row["deleted"]),
+            answered=bool(row["answered"]),
+            draft=bool(row["draft"]),
+            tags=json.loads(row["tags"]),
+            size=row["size"],
+            received_at=rows.dt(row["received_at"]),
+            modseq=row["modseq"],
+        )
+        for row in conn.execute(
+            "SELECT uid, id, unread, flagged, deleted, answered, draft, tags, size, received_at,"
+            " modseq FROM messages WHERE folder_id = ? ORDER BY uid",
+            (folder_id,),
+        )
+    ]

@@ -19,6 +19,7 @@ MIGRATIONS: tuple[str, ...] = tuple(
         "schema_v3.sql",
         "schema_v4.sql",
         "schema_v5.sql",
+        "schema_v6.sql",
     )
 )
 

@@ -46,6 +46,7 @@ from shared.model import (
     StoredMessage,
     Tag,
     ThreadKey,
+    UidEntry,
     Upload,
 )
 from shared.ports.mailbox import NotFound, Refused
@@ -228,6 +229,9 @@ class SqliteMailboxStore:
     async def message(self, account_id: str, message_id: str) -> StoredMessage:
         return await self._db.run(lambda c: listing.message(c, account_id, message_id))
 
+    async def folder_uids(self, account_id: str, folder_id: str) -> list[UidEntry]:
+        return await self._db.run(lambda c: listing.folder_uids(c, account_id, folder_id))
+
     async def thread_keys(self, account_id: str, folder_id: str) -> list[ThreadKey]:
         return await self._db.run(lambda c: listing.thread_keys(c, account_id, folder_id))
 
@@ -342,6 +346,14 @@ class SqliteMailboxStore:
         return await self._db.run(lambda c: accounts.quota(c, account_id))
 
     # --- recent searches -------------------------------------------------------------
+    async def subscriptions(self, account_id: str) -> list[str]:
+        return await self._db.run(lambda c: accounts.subscriptions(c, account_id))
+
+    async def set_subscribed(self, account_id: str, name: str, subscribed: bool) -> None:
+        await self._db.transaction(
+            lambda c: accounts.set_subscribed(c, account_id, name, subscribed)
+        )
+
     async def remember_search(self, account_id: str, query: str, *, keep: int = 5) -> None:
         await self._db.transaction(lambda c: accounts.remember_search(c, account_id, query, keep))
 
