@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 
-.PHONY: run test test-slow lint bench bench-ingest bench-search clean
+.PHONY: run test test-slow lint bench bench-ingest bench-search bench-imap clean
 
 $(RUNTIME_STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: bench-ingest
 
 bench-ingest: $(RUNTIME_STAMP)
 	$(BIN)/python -m bench.ingest $(BENCH_ARGS)
+
+# Dovecot, the baseline of the IMAP benchmark, comes from Debian (dovecot-imapd).
+bench-imap: $(RUNTIME_STAMP)
+	$(BIN)/python -m bench.imap $(BENCH_ARGS)
 
 # tantivy, the baseline of the search benchmark, comes with the development tools.
 bench-search: $(DEV_STAMP)

@@ -46,6 +46,15 @@ class EmbeddedStack:
             BUREAU_HTTP_LISTEN=f"127.0.0.1:{self.http_port}",
             BUREAU_LOG_LEVEL="WARNING",
         )
+        # Every other listener on a free port too, so runs never collide with a server
+        # already on a default port.
+        self.imap_port = free_port()
+        for var in (
+            "IMAPS_LISTEN", "POP3_LISTEN", "POP3S_LISTEN", "SUBMISSION_LISTEN",
+            "SUBMISSIONS_LISTEN",
+        ):  # fmt: skip
+            self.env[f"BUREAU_{var}"] = f"127.0.0.1:{free_port()}"
+        self.env["BUREAU_IMAP_LISTEN"] = f"127.0.0.1:{self.imap_port}"
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
