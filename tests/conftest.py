@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from bureau.process import free_port
 from bureau.runtime import run_services
 from bureau.services import SERVICE_NAMES
 from shared.settings import CommonSettings
+from tests.integration.processes import free_listeners
 
 # MongoDB and OpenSearch fixtures: real servers when configured, else a skip with the reason.
 pytest_plugins = ["tests.remote"]
@@ -49,6 +51,10 @@ def stack_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> tuple[int, int
     # Housekeeping often and without a blob grace period, so tests see its effects at once.
     monkeypatch.setenv("BUREAU_HOUSEKEEPING_INTERVAL", "0.2")
     monkeypatch.setenv("BUREAU_BLOB_GRACE", "0")
+    # Listeners a test did not place itself go on free ports (never on a default one).
+    for var, value in free_listeners().items():
+        if var not in os.environ:
+            monkeypatch.setenv(var, value)
     return smtp_port, http_port
 
 

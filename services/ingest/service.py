@@ -1,4 +1,5 @@
-"""The ingest service: an SMTP listener that accepts mail for existing accounts."""
+"""The ingest service: an SMTP listener that accepts mail for existing accounts, and the
+submission listeners (STARTTLS and implicit TLS) where users send mail."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from faststream.nats import NatsBroker
 
 from services.ingest.settings import IngestSettings
 from services.ingest.smtp import InboundHandler
+from services.ingest.submission import SubmissionHandler
+from services.ingest.submission_server import SubmissionServer
 from shared.bus import Consumer
 from shared.directory import resolve_recipient
+from shared.login import PasswordLogin
 from shared.metrics import Sample
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.mailbox import MailboxStore
+from shared.ratelimit import LoginLimiter
+from shared.sending import Sender
 from shared.settings import parse_listen
 
 
@@ -39,6 +45,19 @@ class IngestService:
             publisher=publisher,
             max_recipients=settings.max_recipients,
         )
+        self._login = PasswordLogin(
+            mailbox,
+            LoginLimiter(max_failures=settings.login_max_failures, window=settings.login_window),
+        )
+        self._submission = SubmissionServer(
+            settings,
+            SubmissionHandler(
+                mailbox=mailbox,
+                sender=Sender(mailbox=mailbox, blobs=blobs, publisher=publisher),
+                login=self._login,
+                max_recipients=settings.max_recipients,
+            ),
+        )
         self._server: asyncio.Server | None = None
 
     def subscribe(self, broker: NatsBroker) -> list[Consumer]:
@@ -59,8 +78,11 @@ class IngestService:
         host, port = parse_listen(self._settings.smtp_listen)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(self._protocol, host, port)
+        await self._login.prepare()  # so the first unknown address costs no extra hashing
+        await self._submission.start()
 
     async def stop(self) -> None:
+        await self._submission.stop()
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(TimeoutError):
@@ -68,7 +90,7 @@ class IngestService:
             self._server = None
 
     def listeners(self) -> list[str]:
-        return [f"SMTP  {self._settings.smtp_listen}"]
+        return [f"SMTP  {self._settings.smtp_listen}", *self._submission.listeners()]
 
     def metrics(self) -> list[Sample]:
         return []

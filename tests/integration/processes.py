@@ -15,6 +15,21 @@ from bureau.process import free_port
 
 BUREAU = [sys.executable, "-m", "bureau"]
 
+# The listeners a test rarely talks to but every run opens: each on a free port, so that
+# test runs side by side never collide on a default port.
+MAIL_LISTENERS = (
+    "BUREAU_SUBMISSION_LISTEN",
+    "BUREAU_SUBMISSIONS_LISTEN",
+    "BUREAU_IMAP_LISTEN",
+    "BUREAU_IMAPS_LISTEN",
+    "BUREAU_POP3_LISTEN",
+    "BUREAU_POP3S_LISTEN",
+)
+
+
+def free_listeners() -> dict[str, str]:
+    return {var: f"127.0.0.1:{free_port()}" for var in MAIL_LISTENERS}
+
 
 class ServiceProcess:
     def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
@@ -76,5 +91,6 @@ def service_env(data_dir: Path, nats_url: str) -> dict[str, str]:
         BUREAU_NATS_URL=nats_url,
         BUREAU_LOG_LEVEL="WARNING",
         BUREAU_ACK_WAIT="3",
+        **free_listeners(),
     )
     return env

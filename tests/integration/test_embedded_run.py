@@ -14,7 +14,7 @@ import aiohttp
 
 from bureau.process import free_port
 from tests.factories import make_raw
-from tests.integration.processes import BUREAU, wait_http
+from tests.integration.processes import BUREAU, free_listeners, wait_http
 
 
 class EmbeddedRun:
@@ -25,6 +25,7 @@ class EmbeddedRun:
             BUREAU_DATA_DIR=str(tmp_path / "var"),
             BUREAU_SMTP_LISTEN=f"127.0.0.1:{self.smtp_port}",
             BUREAU_HTTP_LISTEN=f"127.0.0.1:{self.http_port}",
+            **free_listeners(),
         )
         self.log = tmp_path / "run.log"
         self.process: subprocess.Popen[bytes] | None = None
