@@ -1,19 +1,14 @@
-"""Which addresses an account may send as (F5), and the identity a message goes out from.
-
-An account may send as its own address and its aliases; with `external_senders` set (by an
-administrator) also as addresses of domains Bureau does not host — never as another
-account's address. The rule is checked when an identity is saved and again when it is
-used, so an alias removed since stops the identity it was given to.
-"""
+"""The identity a message goes out from (F5), under the rule of `shared.senders` on which
+addresses an account may send as."""
 
 from __future__ import annotations
 
 from services.gateway.errors import ApiError, not_found
 from services.gateway.text_html import render_text
-from shared.addresses import InvalidAddress, normalize
 from shared.html_text import html_to_text
 from shared.model import Account, Identity, Preferences
 from shared.ports import MailboxStore, NotFound
+from shared.senders import may_send_as
 
 # The largest message Bureau sends, attachments included (ingest announces the same SIZE
 # for mail received); also what one upload request may carry in all, as its files could
@@ -23,29 +18,6 @@ MAX_MESSAGE = 50 * 1024 * 1024
 
 def sender_not_allowed(address: str) -> ApiError:
     return ApiError(403, "sender_not_allowed", f"this account may not send as {address}")
-
-
-async def sendable_addresses(mailbox: MailboxStore, account: Account) -> list[str]:
-    """The account's own address, then its aliases: what it may always send as."""
-    own = account.address.lower()
-    return [own] + [a for a in await mailbox.aliases(account.id) if a != own]
-
-
-async def may_send_as(mailbox: MailboxStore, account: Account, address: str) -> bool:
-    """Whether `account` may put `address` in From (case-insensitive; False if it is not
-    an address at all)."""
-    try:
-        address = normalize(address)
-    except InvalidAddress:
-        return False
-    domain = address.rpartition("@")[2]
-    if address in await sendable_addresses(mailbox, account):
-        return True
-    if not account.external_senders or await mailbox.hosts_domain(domain):
-        return False
-    # Not hosted means no account has it; asked anyway, as the rule is about accounts.
-    holder = await mailbox.account_by_address(address)
-    return holder is None or holder.id == account.id
 
 
 def default_identity(

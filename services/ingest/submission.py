@@ -27,7 +27,6 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from services.gateway.senders import may_send_as
 from services.ingest import fixups
 from services.ingest.submission_auth import PasswordAuth, peer_ip
 from services.ingest.trace import submission_received
@@ -39,6 +38,7 @@ from shared.events import new_event_id
 from shared.login import PasswordLogin
 from shared.model import Account, Plan
 from shared.ports import MailboxStore
+from shared.senders import may_send_as
 from shared.sending import Refusal, Sender
 
 log = logging.getLogger(__name__)

@@ -10,14 +10,10 @@ from services.gateway.errors import ApiError, not_found
 from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.html import sanitise_composed_html
 from services.gateway.schemas import IdentityIn, IdentityList, IdentityOut, SendableAddresses
-from services.gateway.senders import (
-    default_identity,
-    may_send_as,
-    sendable_addresses,
-    sender_not_allowed,
-)
+from services.gateway.senders import default_identity, sender_not_allowed
 from shared.model import Account, Identity, IdentityFields
 from shared.ports import MailboxStore, NotFound
+from shared.senders import may_send_as, sendable_addresses
 
 
 async def own_identity(mailbox: MailboxStore, account: Account, identity_id: str) -> Identity:
