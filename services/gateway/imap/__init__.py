@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from services.gateway.frontends import FrontEnd, Listener
+from services.gateway.imap.server import listeners_for
 
 
 def listeners(front: FrontEnd) -> list[Listener]:
     """The IMAP listeners: STARTTLS on `imap_listen`, implicit TLS on `imaps_listen`."""
-    return []
+    return list(listeners_for(front))
