@@ -368,6 +368,7 @@ class UidEntry(BaseModel):
 
     uid: int
     id: str
+    blob_id: str
     unread: bool
     flagged: bool
     deleted: bool

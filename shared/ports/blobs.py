@@ -50,6 +50,11 @@ class BlobStore(Protocol):
         """The bytes stored under `blob_id`; raises `BlobNotFound`."""
         ...
 
+    async def get_many(self, blob_ids: list[str]) -> list[bytes | None]:
+        """The bytes of each blob, in order; None for one that does not exist. One round
+        trip where the store allows it (IMAP FETCH reads thousands)."""
+        ...
+
     async def exists(self, blob_id: str) -> bool: ...
 
     async def delete(self, blob_id: str) -> None:

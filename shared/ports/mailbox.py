@@ -365,6 +365,11 @@ class MailboxStore(Protocol):
 
     async def mark_published(self, change_ids: list[str]) -> None: ...
 
+    async def highest_modseq(self, account_id: str) -> int:
+        """The modseq of the account's latest journal entry (0 before any change): a reader
+        that has seen every entry up to it is up to date. `NotFound` for a bad account."""
+        ...
+
     async def changes_since(
         self, account_id: str, modseq: int, limit: int = 1000
     ) -> list[MailboxChanged]:

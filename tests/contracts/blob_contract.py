@@ -18,6 +18,14 @@ class BlobStoreContract:
         assert await blobs.put(data) == blob_id
         assert await blobs.exists(blob_id)
 
+    async def test_get_many_in_order_with_the_missing_as_none(self, blobs: BlobStore) -> None:
+        first, second = await blobs.put(b"first\r\n"), await blobs.put(b"second\r\n")
+        missing = blob_id_for(b"never stored")
+        assert await blobs.get_many([second, missing, first, second]) == [
+            b"second\r\n", None, b"first\r\n", b"second\r\n",
+        ]  # fmt: skip
+        assert await blobs.get_many([]) == []
+
     async def test_large_binary_blob(self, blobs: BlobStore) -> None:
         data = bytes(range(256)) * 40_000  # ~10 MB
         blob_id = await blobs.put(data)

@@ -59,6 +59,9 @@ class ImapContract:
         await store.set_flags(account.id, Selection.of(ids[2]), FlagChange(deleted=True))
         entries = await store.folder_uids(account.id, inbox.id)
         assert [e.id for e in entries] == ids
+        assert [e.blob_id for e in entries] == [
+            (await store.message(account.id, i)).blob_id for i in ids
+        ]
         assert [e.uid for e in entries] == sorted(e.uid for e in entries)
         assert len({e.uid for e in entries}) == 3
         assert entries[1].tags == ["$Label1"] and entries[0].tags == []
@@ -81,6 +84,24 @@ class ImapContract:
         bob = await store.create_account("bob@example.test", "hash")
         with pytest.raises(NotFound):
             await store.folder_uids(bob.id, inbox.id)
+
+    async def test_highest_modseq_follows_the_journal(self, store: MailboxStore) -> None:
+        account = await store.create_account("alice@example.test", "hash")
+        start = await store.highest_modseq(account.id)
+        assert await store.changes_since(account.id, start) == []
+        await account_with_mail(store, 2, "bob@example.test")  # another account's changes
+        assert await store.highest_modseq(account.id) == start
+        inbox = await role(store, account, FolderRole.INBOX)
+        delivery = await store.deliver(new_message(account.id, inbox.id, make_raw()))
+        await store.set_flags(
+            account.id, Selection.of(delivery.message_id), FlagChange(unread=False)
+        )
+        latest = await store.highest_modseq(account.id)
+        changes = await store.changes_since(account.id, start)
+        assert len(changes) == 2 and changes[-1].modseq == latest
+        assert await store.changes_since(account.id, latest) == []
+        with pytest.raises(NotFound):
+            await store.highest_modseq("no-such-account")
 
     async def test_subscriptions(self, store: MailboxStore) -> None:
         alice = await store.create_account("alice@example.test", "hash")

@@ -62,27 +62,6 @@ def _message(summary: MessageSummary) -> Message:
     )
 
 
-async def highest_modseq(mailbox: MailboxStore, account_id: str, floor: int = 0) -> int:
-    """The account's highest journal modseq (at least `floor`), found with a few one-row
-    reads of the journal: galloping up from `floor`, then halving."""
-    if not await mailbox.changes_since(account_id, floor, limit=1):
-        return floor
-    low, step = floor, 1  # the highest is above low
-    while True:
-        probe = low + step
-        if not await mailbox.changes_since(account_id, probe, limit=1):
-            high = probe  # the highest is at most high
-            break
-        low, step = probe, step * 2
-    while high - low > 1:
-        middle = (low + high) // 2
-        if await mailbox.changes_since(account_id, middle, limit=1):
-            low = middle
-        else:
-            high = middle
-    return high
-
-
 class Selected:
     def __init__(
         self,
@@ -119,10 +98,10 @@ class Selected:
         read_only: bool,
         floor: int = 0,
     ) -> Selected:
-        cursor = await highest_modseq(mailbox, account_id, floor)
+        # The journal position first: a change that lands while the listing is read is
+        # seen again afterwards rather than missed.
+        cursor = max(floor, await mailbox.highest_modseq(account_id))
         entries = await mailbox.folder_uids(account_id, folder.id)
-        # The listing may come to hold blob ids (read once: absent attributes are slow).
-        with_blobs = "blob_id" in type(entries[0]).model_fields if entries else False
         messages = [
             Message(
                 uid=e.uid,
@@ -131,7 +110,7 @@ class Selected:
                 size=e.size,
                 internaldate=e.received_at,
                 modseq=e.modseq,
-                blob_id=getattr(e, "blob_id", None) if with_blobs else None,
+                blob_id=e.blob_id,
             )
             for e in entries
         ]

@@ -105,6 +105,18 @@ class FsBlobStore:
         except FileNotFoundError as exc:
             raise BlobNotFound(blob_id) from exc
 
+    async def get_many(self, blob_ids: list[str]) -> list[bytes | None]:
+        def read_all() -> list[bytes | None]:
+            out: list[bytes | None] = []
+            for blob_id in blob_ids:
+                try:
+                    out.append(self._path(blob_id).read_bytes())
+                except (FileNotFoundError, BlobNotFound):
+                    out.append(None)
+            return out
+
+        return await asyncio.to_thread(read_all)
+
     async def exists(self, blob_id: str) -> bool:
         try:
             return self._path(blob_id).exists()

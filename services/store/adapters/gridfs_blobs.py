@@ -187,6 +187,15 @@ class GridFsBlobStore:
         except NoFile:
             raise BlobNotFound(blob_id) from None
 
+    async def get_many(self, blob_ids: list[str]) -> list[bytes | None]:
+        out: list[bytes | None] = []
+        for blob_id in blob_ids:
+            try:
+                out.append(await self.get(blob_id))
+            except BlobNotFound:
+                out.append(None)
+        return out
+
     async def exists(self, blob_id: str) -> bool:
         return await self._files.find_one({"_id": blob_id}, {"_id": True}) is not None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from pymongo import ASCENDING, AsyncMongoClient
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 from pymongo.write_concern import WriteConcern
 
@@ -448,6 +448,16 @@ class MongoMailboxStore:
             await self._db.journal.update_many(
                 {"id": {"$in": change_ids}}, {"$set": {"published": True}}
             )
+
+    async def highest_modseq(self, account_id: str) -> int:
+        # The journal's, not the account's counter: a modseq is reserved before its entry
+        # is written, and a reader must not skip an entry still to come.
+        if await self._db.accounts.find_one({"_id": account_id}, {"_id": True}) is None:
+            raise NotFound(f"account {account_id}")
+        latest = await self._db.journal.find_one(
+            {"account_id": account_id}, {"modseq": True}, sort=[("modseq", DESCENDING)]
+        )
+        return int(latest["modseq"]) if latest else 0
 
     async def changes_since(
         self, account_id: str, modseq: int, limit: int = 1000

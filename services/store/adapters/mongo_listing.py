@@ -129,7 +129,8 @@ async def thread_keys(db: Collections, account_id: str, folder_id: str) -> list[
 
 
 _UID_FIELDS = (
-    "uid", "unread", "flagged", "deleted", "answered", "draft", "tags", "size",
+    "uid",
+    "blob_id", "unread", "flagged", "deleted", "answered", "draft", "tags", "size",
     "received_at", "received_at_us", "modseq",
 )  # fmt: skip
 
@@ -140,9 +141,10 @@ async def folder_uids(db: Collections, account_id: str, folder_id: str) -> list[
         {"account_id": account_id, "folder_id": folder_id}, dict.fromkeys(_UID_FIELDS, True)
     ).sort("uid", 1)
     return [
-        UidEntry(
+        UidEntry.model_construct(
             uid=d.get("uid", 0),
             id=d["_id"],
+            blob_id=d["blob_id"],
             unread=d["unread"],
             flagged=d["flagged"],
             deleted=d.get("deleted", False),

@@ -13,13 +13,12 @@ from services.gateway.imap.selected import Message
 from services.gateway.imap.seqset import SequenceSet, parse_sequence_set
 from services.gateway.imap.tokens import Atom, Token
 from shared.ports import BlobStore
-from shared.ports.blobs import BlobNotFound
 from shared.ports.mailbox import Conflict, NotFound, Refused
 
 if TYPE_CHECKING:
     from services.gateway.imap.session import Session
 
-_AHEAD = 32  # message bytes read ahead of the one being answered
+_BATCH = 64  # messages whose bytes are read in one go
 
 
 @contextmanager
@@ -74,28 +73,26 @@ async def destination(session: Session, token: Token) -> tuple[MailboxTree, Mail
 async def with_bytes(
     blobs: BlobStore, picked: list[tuple[int, Message]], needs_raw: bool
 ) -> AsyncIterator[tuple[int, Message, bytes | None]]:
-    """The messages with their bytes (None when not needed or gone), reading ahead."""
+    """The messages with their bytes (None when not needed or gone), read a batch at a
+    time, the next batch while the current one is answered."""
     if not needs_raw:
         for seq, message in picked:
             yield seq, message, None
         return
 
-    async def load(message: Message) -> bytes | None:
-        if message.blob_id is None:
-            return None
-        try:
-            return await blobs.get(message.blob_id)
-        except BlobNotFound:
-            return None
+    def load(batch: list[tuple[int, Message]]) -> asyncio.Task[list[bytes | None]]:
+        ids = [m.blob_id or "" for _, m in batch]
+        return asyncio.create_task(blobs.get_many(ids))
 
-    pending: list[asyncio.Task[bytes | None]] = []
+    batches = [picked[i : i + _BATCH] for i in range(0, len(picked), _BATCH)]
+    pending = load(batches[0]) if batches else None
     try:
-        for index, (seq, message) in enumerate(picked):
-            while len(pending) <= min(_AHEAD, len(picked) - index - 1):
-                ahead = index + len(pending)
-                pending.append(asyncio.create_task(load(picked[ahead][1])))
-            raw = await pending.pop(0)
-            yield seq, message, raw
+        for index, batch in enumerate(batches):
+            assert pending is not None
+            raws = await pending
+            pending = load(batches[index + 1]) if index + 1 < len(batches) else None
+            for (seq, message), raw in zip(batch, raws, strict=True):
+                yield seq, message, raw if message.blob_id else None
     finally:
-        for task in pending:
-            task.cancel()
+        if pending is not None:
+            pending.cancel()

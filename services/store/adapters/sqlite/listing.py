@@ -128,10 +128,13 @@ def folder_uids(conn: sqlite3.Connection, account_id: str, folder_id: str) -> li
         is None
     ):
         raise NotFound(f"folder {folder_id}")
+    # Built without validation: the rows are the store's own, and a folder may hold tens of
+    # thousands.
     return [
-        UidEntry(
+        UidEntry.model_construct(
             uid=row["uid"],
             id=row["id"],
+            blob_id=row["blob_id"],
             unread=bool(row["unread"]),
             flagged=bool(row["flagged"]),
             deleted=bool(row["deleted"]),
@@ -143,8 +146,8 @@ def folder_uids(conn: sqlite3.Connection, account_id: str, folder_id: str) -> li
             modseq=row["modseq"],
         )
         for row in conn.execute(
-            "SELECT uid, id, unread, flagged, deleted, answered, draft, tags, size, received_at,"
-            " modseq FROM messages WHERE folder_id = ? ORDER BY uid",
+            "SELECT uid, id, blob_id, unread, flagged, deleted, answered, draft, tags, size,"
+            " received_at, modseq FROM messages WHERE folder_id = ? ORDER BY uid",
             (folder_id,),
         )
     ]

@@ -377,6 +377,16 @@ class SqliteMailboxStore:
                 )
             )
 
+    async def highest_modseq(self, account_id: str) -> int:
+        def read(c: sqlite3.Connection) -> int:
+            # The counter moves in the transaction that writes the journal entry.
+            row = c.execute("SELECT modseq FROM accounts WHERE id = ?", (account_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"account {account_id}")
+            return int(row["modseq"])
+
+        return await self._db.run(read)
+
     async def changes_since(
         self, account_id: str, modseq: int, limit: int = 1000
     ) -> list[MailboxChanged]:
