@@ -26,7 +26,15 @@ from shared.compose.build import build_message
 from shared.compose.readback import ReadBack, read_back
 from shared.events import new_event_id
 from shared.mime import parse_message
-from shared.model import Account, Address, FolderRole, Identity, NewMessage, Selection
+from shared.model import (
+    Account,
+    Address,
+    Attachment,
+    FolderRole,
+    Identity,
+    NewMessage,
+    Selection,
+)
 from shared.model import StoredMessage as Stored
 from shared.ports import MailboxStore
 from shared.sending import Refusal, make_room
@@ -108,23 +116,28 @@ def composition_of(back: ReadBack, message: Stored, identities: list[Identity]) 
         subject=back.subject,
         text=back.text,
         html=back.html,
-        attachments=[
-            AttachmentRefOut(
-                message_id=message.id,
-                part=a.part,
-                filename=a.filename,
-                content_type=a.content_type,
-                size=a.size,
-                inline=a.inline,
-                content_id=a.content_id,
-            )
-            for a in back.attachments
-        ],
+        attachments=attachment_refs(message.id, back.attachments),
         priority=back.priority,
         request_receipt=back.receipt_to is not None,
         in_reply_to=back.in_reply_to,
         references=back.references,
     )
+
+
+def attachment_refs(message_id: str, attachments: list[Attachment]) -> list[AttachmentRefOut]:
+    """Attachments of a stored message, named as its parts (to send them on)."""
+    return [
+        AttachmentRefOut(
+            message_id=message_id,
+            part=a.part,
+            filename=a.filename,
+            content_type=a.content_type,
+            size=a.size,
+            inline=a.inline,
+            content_id=a.content_id,
+        )
+        for a in attachments
+    ]
 
 
 def composition_in(out: CompositionOut) -> CompositionIn:

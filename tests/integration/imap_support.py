@@ -17,10 +17,10 @@ import contextlib
 import re
 import ssl
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 import pytest
@@ -32,7 +32,8 @@ from bureau.runtime import run_services
 from bureau.services import SERVICE_NAMES
 from services.gateway.changes import ChangeFeed
 from services.gateway.frontends import FrontEnd
-from services.gateway.imap.server import ImapListener
+from services.gateway.imap.server import imap_listener
+from services.gateway.listening import SessionListener
 from services.gateway.settings import GatewaySettings
 from services.search.adapters.fts5 import Fts5Index
 from services.store.adapters.fs_blobs import FsBlobStore
@@ -45,7 +46,6 @@ from shared.settings import CommonSettings
 from shared.tls import server_context
 from tests.conftest import Stack, stack_env
 
-T = TypeVar("T")
 PASSWORD = "correct horse battery"
 
 
@@ -91,7 +91,7 @@ class ImapStack:
 @contextlib.asynccontextmanager
 async def own_listener(
     imap: ImapStack, *, implicit_tls: bool = False, plaintext_on_loopback: bool = True
-) -> AsyncIterator[ImapListener]:
+) -> AsyncIterator[SessionListener]:
     """A listener of its own on the stack's data (for what the stack's listeners cannot
     show: a client that is not on loopback, stopping the server)."""
     settings = GatewaySettings()
@@ -105,7 +105,7 @@ async def own_listener(
         tls=server_context(settings, settings.mail_hostname),
         changes=ChangeFeed(),
     )
-    listener = ImapListener(
+    listener = imap_listener(
         front,
         f"127.0.0.1:{free_port()}",
         implicit_tls=implicit_tls,
@@ -191,18 +191,6 @@ async def http_as(imap: ImapStack, account: Account) -> AsyncIterator[aiohttp.Cl
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(imap.stack.http, headers=headers) as session:
         yield session
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
-    """Poll `probe` until it returns something truthy (a wait, not a timing test)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 # --- a scripted IMAP client --------------------------------------------------------------

@@ -14,12 +14,11 @@ from shared.model import FolderRole
 from tests.factories import make_raw
 from tests.integration.imap_support import (  # noqa: F401 - imap_stack_fixture: a fixture
     ImapStack,
-    eventually,
     http_as,
     imap_stack_fixture,
     uids_of,
 )
-from tests.integration.test_pipeline import send
+from tests.integration.test_pipeline import eventually, send
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -13,9 +13,8 @@ from services.gateway.context import BLOBS
 from services.gateway.handlers.lookup import mailbox_of, own_message
 from services.gateway.html import sanitise_html
 from services.gateway.present import address_out
-from services.gateway.saved import composition_of, identity_for, own_saved
+from services.gateway.saved import attachment_refs, composition_of, identity_for, own_saved
 from services.gateway.schemas.compose import (
-    AttachmentRefOut,
     CompositionOut,
     NewQuery,
     ReplyQuery,
@@ -113,18 +112,7 @@ async def forward(request: web.Request, account: Account) -> web.StreamResponse:
         receipt=await _receipt(request, account),
     )
     composition.subject = forward_subject(original.subject)
-    composition.attachments = [
-        AttachmentRefOut(
-            message_id=original.id,
-            part=a.part,
-            filename=a.filename,
-            content_type=a.content_type,
-            size=a.size,
-            inline=a.inline,
-            content_id=a.content_id,
-        )
-        for a in original.attachments
-    ]
+    composition.attachments = attachment_refs(original.id, original.attachments)
     return json_response(composition)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from services.gateway.frontends import FrontEnd, Listener
 from services.gateway.pop3.maildrop import MaildropLocks
-from services.gateway.pop3.server import Pop3Listener
+from services.gateway.pop3.server import pop3_listener
 
 
 def listeners(front: FrontEnd) -> list[Listener]:
@@ -17,6 +17,6 @@ def listeners(front: FrontEnd) -> list[Listener]:
     share one maildrop lock: a session on either port keeps out sessions on both."""
     locks = MaildropLocks()
     return [
-        Pop3Listener(front, front.settings.pop3_listen, implicit_tls=False, locks=locks),
-        Pop3Listener(front, front.settings.pop3s_listen, implicit_tls=True, locks=locks),
+        pop3_listener(front, front.settings.pop3_listen, implicit_tls=False, locks=locks),
+        pop3_listener(front, front.settings.pop3s_listen, implicit_tls=True, locks=locks),
     ]

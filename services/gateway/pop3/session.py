@@ -106,7 +106,7 @@ class Session:
                 self._locks.release(self._account.id)
             await self._conn.closed()
 
-    def shutdown(self) -> None:
+    def stop(self) -> None:
         """The server stops: a session waiting for a command says goodbye now; one busy
         with a command finishes it first. Deletions are not applied (no QUIT)."""
         self._stopping = True

@@ -92,13 +92,7 @@ def message(conn: sqlite3.Connection, account_id: str, message_id: str) -> Store
 
 
 def thread_keys(conn: sqlite3.Connection, account_id: str, folder_id: str) -> list[ThreadKey]:
-    if (
-        conn.execute(
-            "SELECT 1 FROM folders WHERE account_id = ? AND id = ?", (account_id, folder_id)
-        ).fetchone()
-        is None
-    ):
-        raise NotFound(f"folder {folder_id}")
+    _require_folder(conn, account_id, folder_id)
     out = []
     for row in conn.execute(
         "SELECT id, message_id_hdr, refs, subject, date, unread FROM messages"
@@ -121,13 +115,7 @@ def thread_keys(conn: sqlite3.Connection, account_id: str, folder_id: str) -> li
 
 
 def folder_uids(conn: sqlite3.Connection, account_id: str, folder_id: str) -> list[UidEntry]:
-    if (
-        conn.execute(
-            "SELECT 1 FROM folders WHERE account_id = ? AND id = ?", (account_id, folder_id)
-        ).fetchone()
-        is None
-    ):
-        raise NotFound(f"folder {folder_id}")
+    _require_folder(conn, account_id, folder_id)
     # Built without validation: the rows are the store's own, and a folder may hold tens of
     # thousands.
     return [
@@ -151,3 +139,11 @@ def folder_uids(conn: sqlite3.Connection, account_id: str, folder_id: str) -> li
             (folder_id,),
         )
     ]
+
+
+def _require_folder(conn: sqlite3.Connection, account_id: str, folder_id: str) -> None:
+    found = conn.execute(
+        "SELECT 1 FROM folders WHERE account_id = ? AND id = ?", (account_id, folder_id)
+    ).fetchone()
+    if found is None:
+        raise NotFound(f"folder {folder_id}")
