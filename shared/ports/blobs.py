@@ -50,9 +50,10 @@ class BlobStore(Protocol):
         """The bytes stored under `blob_id`; raises `BlobNotFound`."""
         ...
 
-    async def get_many(self, blob_ids: list[str]) -> list[bytes | None]:
-        """The bytes of each blob, in order; None for one that does not exist. One round
-        trip where the store allows it (IMAP FETCH reads thousands)."""
+    async def get_many(self, blob_ids: list[str], *, head: int | None = None) -> list[bytes | None]:
+        """The bytes of each blob, in order; None for one that does not exist. With `head`,
+        at most that many first bytes of each (a message's header, say). One round trip
+        where the store allows it (IMAP FETCH reads thousands)."""
         ...
 
     async def exists(self, blob_id: str) -> bool: ...

@@ -25,6 +25,8 @@ class BlobStoreContract:
             b"second\r\n", None, b"first\r\n", b"second\r\n",
         ]  # fmt: skip
         assert await blobs.get_many([]) == []
+        assert await blobs.get_many([first, missing, second], head=3) == [b"fir", None, b"sec"]
+        assert await blobs.get_many([first], head=100) == [b"first\r\n"]
 
     async def test_large_binary_blob(self, blobs: BlobStore) -> None:
         data = bytes(range(256)) * 40_000  # ~10 MB

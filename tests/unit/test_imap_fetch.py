@@ -863,3 +863,23 @@ def test_internaldate_in_utc() -> None:
 
 def test_base64_fixture_is_the_pdf() -> None:
     assert base64.b64decode(b"JVBERi0xLjQKAAEC/w==") == PDF
+
+
+@pytest.mark.parametrize(
+    ("items", "header_only"),
+    [
+        ("ENVELOPE", True),
+        ("RFC822.HEADER", True),
+        ("BODY.PEEK[HEADER]", True),
+        ("BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]", True),
+        ("BODY[HEADER.FIELDS.NOT (X-SPAM)]", True),
+        ("BODY[]", False),
+        ("BODY.PEEK[TEXT]", False),
+        ("BODY[1.HEADER]", False),
+        ("BODYSTRUCTURE", False),
+        ("RFC822", False),
+    ],
+)
+def test_which_items_the_header_alone_answers(items: str, header_only: bool) -> None:
+    (item,) = parse_fetch_items(Atom(items))
+    assert item.header_only is header_only

@@ -79,6 +79,20 @@ class FetchItem:
         """Whether answering it takes the message's bytes."""
         return self.kind not in _WITHOUT_RAW
 
+    @property
+    def header_only(self) -> bool:
+        """Whether the message's header alone answers it (ENVELOPE, RFC822.HEADER,
+        BODY[HEADER…]): a reader may stop at the blank line that ends the header."""
+        if self.kind in (FetchKind.ENVELOPE, FetchKind.RFC822_HEADER):
+            return True
+        section = self.section
+        return (
+            self.kind is FetchKind.SECTION
+            and section is not None
+            and not section.part
+            and section.text in ("HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT")
+        )
+
     def label(self) -> str:
         """The item's name in the FETCH response (RFC 3501 §7.4.2): the partial's origin
         only, `BODY[]` for BODY.PEEK[], `BINARY[1]<0>`…"""

@@ -105,12 +105,16 @@ class FsBlobStore:
         except FileNotFoundError as exc:
             raise BlobNotFound(blob_id) from exc
 
-    async def get_many(self, blob_ids: list[str]) -> list[bytes | None]:
+    async def get_many(self, blob_ids: list[str], *, head: int | None = None) -> list[bytes | None]:
+        def read(blob_id: str) -> bytes:
+            with self._path(blob_id).open("rb") as file:
+                return file.read() if head is None else file.read(head)
+
         def read_all() -> list[bytes | None]:
             out: list[bytes | None] = []
             for blob_id in blob_ids:
                 try:
-                    out.append(self._path(blob_id).read_bytes())
+                    out.append(read(blob_id))
                 except (FileNotFoundError, BlobNotFound):
                     out.append(None)
             return out

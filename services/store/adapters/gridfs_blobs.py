@@ -187,12 +187,13 @@ class GridFsBlobStore:
         except NoFile:
             raise BlobNotFound(blob_id) from None
 
-    async def get_many(self, blob_ids: list[str]) -> list[bytes | None]:
+    async def get_many(self, blob_ids: list[str], *, head: int | None = None) -> list[bytes | None]:
         out: list[bytes | None] = []
         for blob_id in blob_ids:
             try:
-                out.append(await self.get(blob_id))
-            except BlobNotFound:
+                async with await self._bucket.open_download_stream(blob_id) as stream:
+                    out.append(await stream.read(-1 if head is None else head))
+            except NoFile:
                 out.append(None)
         return out
 

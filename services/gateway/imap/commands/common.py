@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from services.gateway.imap.session import Session
 
 _BATCH = 64  # messages whose bytes are read in one go
+_HEAD = 32 * 1024  # what a header-only read takes first: nearly every header fits
 
 
 @contextmanager
@@ -71,18 +72,32 @@ async def destination(session: Session, token: Token) -> tuple[MailboxTree, Mail
 
 
 async def with_bytes(
-    blobs: BlobStore, picked: list[tuple[int, Message]], needs_raw: bool
+    blobs: BlobStore,
+    picked: list[tuple[int, Message]],
+    needs_raw: bool,
+    *,
+    header_only: bool = False,
 ) -> AsyncIterator[tuple[int, Message, bytes | None]]:
     """The messages with their bytes (None when not needed or gone), read a batch at a
-    time, the next batch while the current one is answered."""
+    time, the next batch while the current one is answered. With `header_only`, only as
+    much as holds the header (the whole message when the header is longer than that)."""
     if not needs_raw:
         for seq, message in picked:
             yield seq, message, None
         return
 
+    async def read(ids: list[str]) -> list[bytes | None]:
+        if not header_only:
+            return await blobs.get_many(ids)
+        heads = await blobs.get_many(ids, head=_HEAD)
+        short = [i for i, raw in enumerate(heads) if raw is not None and not _has_header(raw)]
+        if short:
+            for i, raw in zip(short, await blobs.get_many([ids[i] for i in short]), strict=True):
+                heads[i] = raw
+        return heads
+
     def load(batch: list[tuple[int, Message]]) -> asyncio.Task[list[bytes | None]]:
-        ids = [m.blob_id or "" for _, m in batch]
-        return asyncio.create_task(blobs.get_many(ids))
+        return asyncio.create_task(read([m.blob_id or "" for _, m in batch]))
 
     batches = [picked[i : i + _BATCH] for i in range(0, len(picked), _BATCH)]
     pending = load(batches[0]) if batches else None
@@ -96,3 +111,9 @@ async def with_bytes(
     finally:
         if pending is not None:
             pending.cancel()
+
+
+def _has_header(head: bytes) -> bool:
+    """Whether these first bytes of a message hold its whole header: the blank line that
+    ends it, or the message's end (a read shorter than asked)."""
+    return len(head) < _HEAD or b"\n\r\n" in head or b"\n\n" in head

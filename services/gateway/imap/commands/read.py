@@ -46,7 +46,10 @@ async def fetch(session: Session, command: Command, *, uid: bool = False) -> str
         await selected.fill_blob_ids([m for _, m in picked])
     missing = 0
     out = session.out
-    async for seq, message, raw in with_bytes(session.front.blobs, picked, needs_raw):
+    header_only = all(item.header_only or not item.needs_raw for item in items)
+    async for seq, message, raw in with_bytes(
+        session.front.blobs, picked, needs_raw, header_only=header_only
+    ):
         if needs_raw and raw is None:
             missing += 1
             continue
