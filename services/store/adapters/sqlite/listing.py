@@ -128,7 +128,7 @@ def folder_uids(conn: sqlite3.Connection, account_id: str, folder_id: str) -> li
             deleted=bool(row["deleted"]),
             answered=bool(row["answered"]),
             draft=bool(row["draft"]),
-            tags=json.loads(row["tags"]),
+            tags=json.loads(row["tags"]) if row["tags"] != "[]" else [],
             size=row["size"],
             received_at=rows.dt(row["received_at"]),
             modseq=row["modseq"],
