@@ -43,6 +43,8 @@ def message_item(summary: MessageSummary) -> MessageItem:
         unread=summary.unread,
         flagged=summary.flagged,
         deleted=summary.deleted,
+        answered=summary.answered,
+        draft=summary.draft,
         has_attachments=summary.has_attachments,
         has_comment=summary.has_comment,
         tags=summary.tags,

@@ -71,6 +71,8 @@ def message_detail(message: StoredMessage, mode: DisplayMode) -> MessageDetail:
         unread=message.unread,
         flagged=message.flagged,
         deleted=message.deleted,
+        answered=message.answered,
+        draft=message.draft,
         size=message.size,
         tags=message.tags,
         comment=message.comment,

@@ -135,7 +135,7 @@ async def test_imap_changes_show_in_the_http_api(imap_stack: ImapStack) -> None:
     client = await imap_stack.login(account)
     await client.append("INBOX", make_raw(subject="Seen on the web"))
     await client.ok("SELECT INBOX")
-    await client.ok("STORE 1 +FLAGS.SILENT (\\Seen \\Flagged \\Deleted)")
+    await client.ok("STORE 1 +FLAGS.SILENT (\\Seen \\Flagged \\Deleted \\Answered)")
     inbox = await imap_stack.store.folder_by_role(account.id, FolderRole.INBOX)
     (message,) = (await imap_stack.store.messages(account.id, inbox.id)).items
     async with http_as(imap_stack, account) as http:
@@ -143,6 +143,7 @@ async def test_imap_changes_show_in_the_http_api(imap_stack: ImapStack) -> None:
         assert resp.status == 200
         body = await resp.json()
         assert (body["unread"], body["flagged"], body["deleted"]) == (False, True, True)
+        assert (body["answered"], body["draft"]) == (True, False)
         await client.ok("EXPUNGE")
         assert (await http.get(f"/api/v1/messages/{message.id}")).status == 404
     await client.close()

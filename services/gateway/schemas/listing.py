@@ -41,6 +41,8 @@ class MessageItem(Schema):
     unread: bool
     flagged: bool
     deleted: bool = Field(description="IMAP \\Deleted, not yet expunged (shown struck through)")
+    answered: bool = Field(default=False, description="replied to (IMAP \\Answered)")
+    draft: bool = Field(default=False, description="IMAP \\Draft")
     has_attachments: bool
     has_comment: bool
     tags: list[str] = Field(description="tag names")

@@ -69,6 +69,8 @@ class MessageDetail(Schema):
     unread: bool
     flagged: bool
     deleted: bool
+    answered: bool = Field(default=False, description="replied to (IMAP \\Answered)")
+    draft: bool = Field(default=False, description="IMAP \\Draft")
     size: int
     tags: list[str]
     comment: str | None = Field(description="private note of the owner (F51)")
