@@ -1,0 +1,13 @@
+"""`to_cc`: the To and Cc headers' addresses; holds when it holds for any one of them."""
+
+from __future__ import annotations
+
+from services.filters.facts import MessageFacts
+from services.filters.matching import holds_for_addresses
+from services.filters.rules import rule
+from shared.filters import Condition, FieldName
+
+
+@rule(FieldName.TO_CC)
+def check(condition: Condition, facts: MessageFacts) -> bool:
+    return holds_for_addresses(condition, facts.to + facts.cc)
