@@ -48,7 +48,9 @@ class MailReceived(Event):
 
 
 class MailDeliver(Event):
-    """filters → store: put one received message into one account's folder."""
+    """filters → store: put one received message into one account's folder, with what the
+    user's filters decided (F25-F27): the folder (`folder_id`, else `folder_role`), flags,
+    tags (by name, created when missing), a comment, and the filters that matched."""
 
     SUBJECT: ClassVar[str] = "mail.deliver"
 
@@ -56,6 +58,12 @@ class MailDeliver(Event):
     account_id: str
     recipient: str  # the envelope recipient as given, plus-tag included
     folder_role: str = "inbox"
+    folder_id: str | None = None  # a filter's folder; the role's folder when absent or gone
+    unread: bool = True
+    flagged: bool = False
+    tags: list[str] = Field(default_factory=list)
+    comment: str | None = None
+    filters: list[str] = Field(default_factory=list)
     blob_id: str
     size: int
     received_at: datetime

@@ -117,6 +117,7 @@ class NewMessage(BaseModel):
     answered: bool = False
     draft: bool = False
     deleted: bool = False
+    filters: list[str] = Field(default_factory=list)  # ids of the user's filters that matched
     parsed: ParsedMessage
 
 
@@ -159,6 +160,7 @@ class StoredMessage(MessageSummary):
     html_body: str
     attachments: list[Attachment]
     comment: str | None = None
+    filters: list[str] = Field(default_factory=list)  # the filters that acted on arrival
 
 
 class Delivery(BaseModel):

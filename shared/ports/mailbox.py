@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.events import MailboxChanged
+from shared.filters import Filter, FilterFields
 from shared.model import (
     Account,
     Delivery,
@@ -326,6 +327,34 @@ class MailboxStore(Protocol):
 
     async def accounts(self, *, after: str | None = None, limit: int = 500) -> list[Account]:
         """Every account, by id, a page at a time (for periodic jobs)."""
+        ...
+
+    # --- filters (F25-F27), in the user's order ------------------------------------------
+    async def filters(self, account_id: str) -> list[Filter]:
+        """The account's filters by `position` (0 first)."""
+        ...
+
+    async def create_filter(
+        self, account_id: str, fields: FilterFields, position: int | None = None
+    ) -> Filter:
+        """Insert at `position` (clamped; None: last), moving the others down."""
+        ...
+
+    async def update_filter(self, account_id: str, filter_id: str, fields: FilterFields) -> Filter:
+        """Replace every field but the position. `NotFound`."""
+        ...
+
+    async def delete_filter(self, account_id: str, filter_id: str) -> None:
+        """`NotFound`; the positions after it close up."""
+        ...
+
+    async def reorder_filters(self, account_id: str, filter_ids: list[str]) -> list[Filter]:
+        """Put the filters in this order; `Refused` unless `filter_ids` names each of the
+        account's filters exactly once."""
+        ...
+
+    async def replace_filters(self, account_id: str, filters: list[FilterFields]) -> list[Filter]:
+        """Replace all the account's filters at once (a Sieve import), in this order."""
         ...
 
     # --- IMAP subscriptions (RFC 3501 §6.3.6) -------------------------------------------
