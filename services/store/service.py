@@ -1,6 +1,15 @@
-"""The store service: `mail.deliver` → a message in a mailbox, journaled and relayed."""
+"""The store service: `mail.deliver` → a message in a mailbox, journaled and relayed.
+
+A delivery carries what the account's filters decided (F25-F27): the folder (`folder_id`
+while it is still one of the account's folders, else the `folder_role` folder), flags,
+tags by name, a comment and the filters that matched. Every step is idempotent — the
+delivery by its event id, tagging and the comment by their current state — so a
+redelivered event, complete or cut off half-way, ends in the same one message.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from faststream.nats import NatsBroker
 
@@ -10,12 +19,16 @@ from services.store.settings import StoreSettings
 from shared import bus
 from shared.events import MailDeliver
 from shared.mime import parse_message
-from shared.model import FolderRole, NewMessage
+from shared.model import Folder, FolderRole, NewMessage, Selection, Tag
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
-from shared.ports.mailbox import MailboxStore
+from shared.ports.mailbox import Conflict, MailboxStore, NotFound, Refused
 from shared.service import ConsumerService
 from shared.streams import MAIL
+
+log = logging.getLogger(__name__)
+
+TAG_COLOR = "#808080"  # a tag a filter creates; the user may recolour it
 
 
 class StoreService(ConsumerService):
@@ -57,13 +70,13 @@ class StoreService(ConsumerService):
 
     async def handle(self, event: MailDeliver) -> None:
         raw = await self._blobs.get(event.blob_id)
-        folder = await self._mailbox.folder_by_role(event.account_id, FolderRole(event.folder_role))
+        folder = await self._folder(event)
         quota = await self._mailbox.quota(event.account_id)
         if quota.limit_bytes is not None and quota.used_bytes + event.size > quota.limit_bytes:
             # Accepted mail is never dropped: Trash makes room first (F40), and a message
             # that still does not fit is delivered anyway (SMTP refuses the next ones).
             await self._mailbox.make_room(event.account_id, event.size)
-        await self._mailbox.deliver(
+        delivery = await self._mailbox.deliver(
             NewMessage(
                 event_id=event.event_id,
                 account_id=event.account_id,
@@ -71,10 +84,57 @@ class StoreService(ConsumerService):
                 blob_id=event.blob_id,
                 size=event.size,
                 received_at=event.received_at,
+                unread=event.unread,
+                flagged=event.flagged,
+                filters=event.filters,
                 parsed=parse_message(raw),
             )
         )
+        # Also on a redelivery: the first attempt may have stopped before these.
+        for tag in await self._tags(event.account_id, event.tags):
+            await self._mailbox.tag_messages(
+                event.account_id, Selection.of(delivery.message_id), tag.id, add=True
+            )
+        if event.comment:
+            await self._mailbox.set_comment(event.account_id, delivery.message_id, event.comment)
         self.relay.wake()
+
+    async def _folder(self, event: MailDeliver) -> Folder:
+        """The filter's folder while it exists, else the role's folder."""
+        if event.folder_id is not None:
+            try:
+                return await self._mailbox.folder(event.account_id, event.folder_id)
+            except NotFound:
+                log.info(
+                    "deliver %s: folder %s is gone, to %s instead",
+                    event.event_id,
+                    event.folder_id,
+                    event.folder_role,
+                )
+        return await self._mailbox.folder_by_role(event.account_id, FolderRole(event.folder_role))
+
+    async def _tags(self, account_id: str, names: list[str]) -> list[Tag]:
+        """The account's tags of these names, created (grey) when missing."""
+        if not names:
+            return []
+        existing = {t.name: t for t in await self._mailbox.tags(account_id)}
+        found: dict[str, Tag] = {}
+        for name in names:
+            name = " ".join(name.split())  # as the store keeps tag names
+            if name in found:
+                continue
+            tag = existing.get(name)
+            if tag is None:
+                try:
+                    tag = await self._mailbox.create_tag(account_id, name, TAG_COLOR)
+                except Conflict:  # created meanwhile (a concurrent delivery, the user)
+                    again = {t.name: t for t in await self._mailbox.tags(account_id)}
+                    tag = again[name]
+                except Refused as exc:  # a name the store cannot keep: the mail still goes
+                    log.warning("tag %r of account %s not applied: %s", name, account_id, exc)
+                    continue
+            found[name] = tag
+        return list(found.values())
 
     async def start(self) -> None:
         self.relay.start()

@@ -18,6 +18,7 @@ from shared.events import ChangeKind
 from shared.model import FlagChange, FolderRole, Selection
 from shared.ports.mailbox import NotFound
 from tests.contracts.mailbox_contract import MailboxStoreContract
+from tests.contracts.mailbox_filters_contract import FiltersContract
 from tests.contracts.mailbox_imap_contract import ImapContract
 from tests.contracts.mailbox_senders_contract import SendersContract
 from tests.contracts.mailbox_support import account_with_mail
@@ -37,7 +38,7 @@ async def _cut_off(
     return modseq
 
 
-class TestMongoMailboxStore(MailboxStoreContract, SendersContract, ImapContract):
+class TestMongoMailboxStore(MailboxStoreContract, SendersContract, ImapContract, FiltersContract):
     @pytest.fixture
     async def store(self, mongodb_uri: str) -> AsyncIterator[MongoMailboxStore]:
         async with fresh_database(mongodb_uri) as database:

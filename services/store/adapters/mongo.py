@@ -21,6 +21,7 @@ from pymongo.write_concern import WriteConcern
 from services.store.adapters import (
     mongo_accounts,
     mongo_changes,
+    mongo_filters,
     mongo_folders,
     mongo_listing,
     mongo_searches,
@@ -44,6 +45,7 @@ from services.store.adapters.mongo_journal import (
 from services.store.adapters.mongo_migrations import migrate
 from services.store.adapters.mongo_schema import Collections
 from shared.events import MailboxChanged, derived_id
+from shared.filters import Filter, FilterFields
 from shared.model import (
     Account,
     Delivery,
@@ -401,6 +403,27 @@ class MongoMailboxStore:
 
     async def quota(self, account_id: str) -> Quota:
         return await mongo_accounts.quota(self._db, account_id)
+
+    # --- filters (F25-F27) -------------------------------------------------------------
+    async def filters(self, account_id: str) -> list[Filter]:
+        return await mongo_filters.listing(self._db, account_id)
+
+    async def create_filter(
+        self, account_id: str, fields: FilterFields, position: int | None = None
+    ) -> Filter:
+        return await mongo_filters.create(self._db, account_id, fields, position)
+
+    async def update_filter(self, account_id: str, filter_id: str, fields: FilterFields) -> Filter:
+        return await mongo_filters.update(self._db, account_id, filter_id, fields)
+
+    async def delete_filter(self, account_id: str, filter_id: str) -> None:
+        await mongo_filters.delete(self._db, account_id, filter_id)
+
+    async def reorder_filters(self, account_id: str, filter_ids: list[str]) -> list[Filter]:
+        return await mongo_filters.reorder(self._db, account_id, filter_ids)
+
+    async def replace_filters(self, account_id: str, filters: list[FilterFields]) -> list[Filter]:
+        return await mongo_filters.replace(self._db, account_id, filters)
 
     # --- recent searches (F32) ---------------------------------------------------------
     async def remember_search(self, account_id: str, query: str, *, keep: int = 5) -> None:

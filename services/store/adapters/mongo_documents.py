@@ -129,6 +129,7 @@ def message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: in
         "draft": message.draft,
         "tags": [],
         "comment": None,
+        "matched_filters": message.filters,
         "trashed_from": None,
         "trashed_at": None,
         "has_attachments": any(not a.inline for a in parsed.attachments),
@@ -255,6 +256,7 @@ def stored_of(doc: Doc) -> StoredMessage:
         html_body=doc["html_body"],
         attachments=doc["attachments"],
         comment=doc.get("comment"),
+        filters=doc.get("matched_filters", []),  # absent from documents of earlier releases
     )
 
 

@@ -151,6 +151,7 @@ class Collections:
     profiles: AsyncCollection[Doc]  # one document per account, `_id` = account id
     submissions: AsyncCollection[Doc]  # messages sent, `_id` derived from (account, event)
     uploads: AsyncCollection[Doc]  # `_id` = upload id
+    filters: AsyncCollection[Doc]  # one document per account, `_id` = account id (mongo_filters)
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -169,6 +170,7 @@ class Collections:
             profiles=db["profiles"],
             submissions=db["submissions"],
             uploads=db["uploads"],
+            filters=db["filters"],
         )
 
     async def create_indexes(self) -> None:

@@ -33,8 +33,8 @@ def deliver(conn: sqlite3.Connection, message: NewMessage) -> Delivery:
     conn.execute(
         "INSERT INTO messages(id, account_id, folder_id, event_id, blob_id, size, received_at,"
         " date, subject, sender, recipients, unread, flagged, has_attachments, thread_id, modseq,"
-        " message_id_hdr, parsed, uid, sender_sort, refs, answered, draft, deleted)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " message_id_hdr, parsed, uid, sender_sort, refs, answered, draft, deleted,"
+        " matched_filters) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             message_id,
             message.account_id,
@@ -66,6 +66,7 @@ def deliver(conn: sqlite3.Connection, message: NewMessage) -> Delivery:
             int(message.answered),
             int(message.draft),
             int(message.deleted),
+            json.dumps(message.filters),
         ),
     )
     _added(conn, message_id)
@@ -80,10 +81,12 @@ def copy(conn: sqlite3.Connection, source_id: str, folder_id: str) -> str:
     conn.execute(
         "INSERT INTO messages(id, account_id, folder_id, event_id, blob_id, size, received_at,"
         " date, subject, sender, recipients, unread, flagged, has_attachments, thread_id, modseq,"
-        " message_id_hdr, parsed, uid, tags, comment, deleted, sender_sort, refs, answered, draft)"
+        " message_id_hdr, parsed, uid, tags, comment, deleted, sender_sort, refs, answered, draft,"
+        " matched_filters)"
         " SELECT ?, account_id, ?, ?, blob_id, size, received_at, date, subject, sender,"
         " recipients, unread, flagged, has_attachments, thread_id, ?, message_id_hdr, parsed, ?,"
-        " tags, comment, deleted, sender_sort, refs, answered, draft FROM messages WHERE id = ?",
+        " tags, comment, deleted, sender_sort, refs, answered, draft, matched_filters"
+        " FROM messages WHERE id = ?",
         (copy_id, folder_id, copy_id, modseq, folders.next_uid(conn, folder_id), source_id),
     )
     _added(conn, copy_id)

@@ -71,7 +71,8 @@ def tag_page(
 
 def message(conn: sqlite3.Connection, account_id: str, message_id: str) -> StoredMessage:
     row = conn.execute(
-        f"SELECT {SUMMARY_COLUMNS}, message_id_hdr, parsed, refs, comment FROM messages"
+        f"SELECT {SUMMARY_COLUMNS}, message_id_hdr, parsed, refs, comment, matched_filters"
+        " FROM messages"
         " WHERE account_id = ? AND id = ?",
         (account_id, message_id),
     ).fetchone()
@@ -88,6 +89,7 @@ def message(conn: sqlite3.Connection, account_id: str, message_id: str) -> Store
         html_body=parsed["html_body"],
         attachments=[Attachment(**a) for a in parsed["attachments"]],
         comment=row["comment"],
+        filters=json.loads(row["matched_filters"]),
     )
 
 

@@ -20,6 +20,7 @@ MIGRATIONS: tuple[str, ...] = tuple(
         "schema_v4.sql",
         "schema_v5.sql",
         "schema_v6.sql",
+        "schema_v7.sql",
     )
 )
 

@@ -23,8 +23,10 @@ from services.store.adapters.sqlite import (
     tags,
     trash,
 )
+from services.store.adapters.sqlite import filters as filter_rows
 from services.store.adapters.sqlite.schema import migrate
 from shared.events import MailboxChanged
+from shared.filters import Filter, FilterFields
 from shared.model import (
     Account,
     Delivery,
@@ -344,6 +346,31 @@ class SqliteMailboxStore:
 
     async def quota(self, account_id: str) -> Quota:
         return await self._db.run(lambda c: accounts.quota(c, account_id))
+
+    # --- filters ---------------------------------------------------------------------
+    async def filters(self, account_id: str) -> list[Filter]:
+        return await self._db.run(lambda c: filter_rows.listing(c, account_id))
+
+    async def create_filter(
+        self, account_id: str, fields: FilterFields, position: int | None = None
+    ) -> Filter:
+        return await self._db.transaction(
+            lambda c: filter_rows.create(c, account_id, fields, position)
+        )
+
+    async def update_filter(self, account_id: str, filter_id: str, fields: FilterFields) -> Filter:
+        return await self._db.transaction(
+            lambda c: filter_rows.update(c, account_id, filter_id, fields)
+        )
+
+    async def delete_filter(self, account_id: str, filter_id: str) -> None:
+        await self._db.transaction(lambda c: filter_rows.delete(c, account_id, filter_id))
+
+    async def reorder_filters(self, account_id: str, filter_ids: list[str]) -> list[Filter]:
+        return await self._db.transaction(lambda c: filter_rows.reorder(c, account_id, filter_ids))
+
+    async def replace_filters(self, account_id: str, filters: list[FilterFields]) -> list[Filter]:
+        return await self._db.transaction(lambda c: filter_rows.replace(c, account_id, filters))
 
     # --- recent searches -------------------------------------------------------------
     async def subscriptions(self, account_id: str) -> list[str]:

@@ -1,0 +1,132 @@
+"""Filters (F25-F27) on MongoDB: one document per account in `filters` (`_id` = account
+id) whose `items` array holds the account's filters in order; a filter's position is its
+index in the array, so positions are 0..n-1 by construction.
+
+Without transactions, a list kept as one document per filter could be left with a gap or
+a duplicate position by a crash or a concurrent change between two writes. As one
+document, each change is one atomic write: it reads the list and its `version`, and
+writes the new list only if `version` is still the one it read (compare-and-set),
+retrying otherwise. No secondary index is needed: every read and write is by `_id`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
+from pymongo.errors import DuplicateKeyError
+
+from services.store.adapters.mongo_documents import Doc
+from services.store.adapters.mongo_schema import Collections
+from shared.filters import Filter, FilterFields
+from shared.ports.mailbox import NotFound, Refused
+
+T = TypeVar("T")
+_ATTEMPTS = 20  # compare-and-set rounds before giving up (only under heavy contention)
+
+
+async def listing(db: Collections, account_id: str) -> list[Filter]:
+    doc = await db.filters.find_one({"_id": account_id})
+    return _filters(account_id, doc.get("items", []) if doc else [])
+
+
+async def create(
+    db: Collections, account_id: str, fields: FilterFields, position: int | None
+) -> Filter:
+    await _require_account(db, account_id)
+    item = _item(fields)
+
+    def insert(items: list[Doc]) -> tuple[list[Doc], int]:
+        at = len(items) if position is None else max(0, min(position, len(items)))
+        return [*items[:at], item, *items[at:]], at
+
+    items, at = await _change(db, account_id, insert)
+    return _filters(account_id, items)[at]
+
+
+async def update(db: Collections, account_id: str, filter_id: str, fields: FilterFields) -> Filter:
+    def replace_one(items: list[Doc]) -> tuple[list[Doc], int]:
+        at = _index(items, filter_id)
+        return [*items[:at], _item(fields, filter_id), *items[at + 1 :]], at
+
+    items, at = await _change(db, account_id, replace_one)
+    return _filters(account_id, items)[at]
+
+
+async def delete(db: Collections, account_id: str, filter_id: str) -> None:
+    def remove(items: list[Doc]) -> tuple[list[Doc], None]:
+        at = _index(items, filter_id)
+        return [*items[:at], *items[at + 1 :]], None
+
+    await _change(db, account_id, remove)
+
+
+async def reorder(db: Collections, account_id: str, filter_ids: list[str]) -> list[Filter]:
+    def order(items: list[Doc]) -> tuple[list[Doc], None]:
+        by_id = {i["id"]: i for i in items}
+        if len(filter_ids) != len(items) or set(filter_ids) != set(by_id):
+            raise Refused("the new order names each of the account's filters exactly once")
+        return [by_id[i] for i in filter_ids], None
+
+    items, _ = await _change(db, account_id, order)
+    return _filters(account_id, items)
+
+
+async def replace(db: Collections, account_id: str, filters: list[FilterFields]) -> list[Filter]:
+    await _require_account(db, account_id)
+    new = [_item(f) for f in filters]
+    items, _ = await _change(db, account_id, lambda _old: (new, None))
+    return _filters(account_id, items)
+
+
+async def _change(
+    db: Collections, account_id: str, change: Callable[[list[Doc]], tuple[list[Doc], T]]
+) -> tuple[list[Doc], T]:
+    """Apply `change` to the account's list atomically (compare-and-set on `version`);
+    `change` may raise (NotFound, Refused) to leave the list as it is."""
+    for _ in range(_ATTEMPTS):
+        doc = await db.filters.find_one({"_id": account_id})
+        items: list[Doc] = list(doc.get("items", [])) if doc else []
+        new, result = change(items)
+        if doc is None:
+            try:
+                await db.filters.insert_one({"_id": account_id, "items": new, "version": 1})
+            except DuplicateKeyError:
+                continue  # created meanwhile: read it again
+            return new, result
+        written = await db.filters.update_one(
+            {"_id": account_id, "version": doc["version"]},
+            {"$set": {"items": new}, "$inc": {"version": 1}},
+        )
+        if written.matched_count == 1:
+            return new, result
+    raise RuntimeError(f"filters of {account_id}: too many concurrent changes")
+
+
+def _item(fields: FilterFields, filter_id: str | None = None) -> Doc:
+    return {"id": filter_id or uuid.uuid4().hex, "fields": fields.model_dump(mode="json")}
+
+
+def _index(items: list[Doc], filter_id: str) -> int:
+    for at, item in enumerate(items):
+        if item["id"] == filter_id:
+            return at
+    raise NotFound(f"filter {filter_id}")
+
+
+def _filters(account_id: str, items: list[Doc]) -> list[Filter]:
+    return [
+        Filter(
+            id=item["id"],
+            account_id=account_id,
+            position=position,
+            **FilterFields.model_validate(item["fields"]).model_dump(),
+        )
+        for position, item in enumerate(items)
+    ]
+
+
+async def _require_account(db: Collections, account_id: str) -> None:
+    if await db.accounts.find_one({"_id": account_id}, {"_id": True}) is None:
+        raise NotFound(f"account {account_id}")
