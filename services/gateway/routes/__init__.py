@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.gateway.endpoints import API, Endpoint
 from services.gateway.routes.basics import BASICS, META
 from services.gateway.routes.compose import COMPOSE
+from services.gateway.routes.filters import FILTERS
 from services.gateway.routes.folders import FOLDERS
 from services.gateway.routes.messages import MESSAGES
 from services.gateway.routes.organise import ORGANISE
@@ -12,7 +13,7 @@ from services.gateway.routes.search import SEARCH
 from services.gateway.routes.senders import SENDERS
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    BASICS + SEARCH + FOLDERS + MESSAGES + ORGANISE + SENDERS + COMPOSE + META
+    BASICS + SEARCH + FOLDERS + MESSAGES + ORGANISE + SENDERS + FILTERS + COMPOSE + META
 )
 
 __all__ = ["API", "ENDPOINTS"]
