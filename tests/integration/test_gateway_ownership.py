@@ -22,8 +22,10 @@ from services.gateway.schemas import (
     TagUpdate,
 )
 from services.gateway.schemas.compose import CompositionIn
+from services.gateway.schemas.filters import FilterIn
 from services.gateway.schemas.senders import IdentityIn
 from shared.events import new_event_id
+from shared.filters import Action, ActionKind, FilterFields
 from shared.mime import parse_message
 from shared.model import FolderRole, NewMessage, Upload
 from tests.factories import make_raw
@@ -39,6 +41,7 @@ BODIES: dict[type[BaseModel], Any] = {
     CommentIn: {"comment": "mine"},
     IdentityIn: {"address": "bob@example.test"},
     CompositionIn: {"text": "x"},
+    FilterIn: {"name": "x", "actions": [{"kind": "flag"}]},
 }
 ID_ROUTES = [e for e in ENDPOINTS if "{id}" in e.path]
 
@@ -53,6 +56,7 @@ class Ids:
     upload: str = "nope"
     draft: str = "nope"
     template: str = "nope"
+    filter: str = "nope"
 
 
 @pytest.fixture
@@ -78,9 +82,12 @@ async def owned(world: World, who: Any) -> Ids:
     draft, template = [
         await saved(world, who, role, raw) for role in (FolderRole.DRAFTS, FolderRole.TEMPLATES)
     ]
+    rule = await world.mailbox.create_filter(
+        who.id, FilterFields(name="mine", actions=[Action(kind=ActionKind.FLAG)])
+    )
     return Ids(
         folder.id, message, tag.id, stored.attachments[0].part,
-        identity, upload.id, draft, template,
+        identity, upload.id, draft, template, rule.id,
     )  # fmt: skip
 
 
@@ -106,6 +113,7 @@ def fill(path: str, ids: Ids, *, tag_id: str) -> str:
         "uploads": ids.upload,
         "drafts": ids.draft,
         "templates": ids.template,
+        "filters": ids.filter,
     }[kind]
     return path.replace("{id}", first).replace("{tag_id}", tag_id).replace("{part}", ids.part)
 
@@ -139,12 +147,14 @@ async def test_every_id_route_hides_other_accounts(world: World, endpoint: Any) 
     for kept in (alice.draft, alice.template):
         assert (await world.mailbox.message(world.alice.id, kept)).id == kept
     assert world.outbox.events == []
+    (rule,) = await world.mailbox.filters(world.alice.id)
+    assert (rule.id, rule.name) == (alice.filter, "mine")
 
 
 def test_every_id_route_is_covered() -> None:
     kinds = {e.path.split("/")[3] for e in ID_ROUTES}
     assert kinds == {
-        "folders", "messages", "tags", "identities", "uploads", "drafts", "templates"
+        "folders", "messages", "tags", "identities", "uploads", "drafts", "templates", "filters"
     }  # fmt: skip
     assert all(e.request is None or e.request in BODIES for e in ID_ROUTES)
 
