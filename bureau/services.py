@@ -29,7 +29,12 @@ async def _filters(
 ) -> Service:
     from services.filters.service import FiltersService
 
-    return FiltersService(common, mailbox=await adapters.mailbox(), publisher=publisher)
+    return FiltersService(
+        common,
+        mailbox=await adapters.mailbox(),
+        blobs=await adapters.blobs(),
+        publisher=publisher,
+    )
 
 
 async def _outbound(

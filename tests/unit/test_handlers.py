@@ -40,12 +40,17 @@ def received(rcpt: list[str], blob_id: str = "sha256-" + "1" * 64) -> MailReceiv
     )
 
 
-async def test_filters_delivers_once_per_account(mailbox: SqliteMailboxStore) -> None:
+async def test_filters_delivers_once_per_account(
+    mailbox: SqliteMailboxStore, tmp_path: Path
+) -> None:
     alice = await mailbox.create_account("alice@example.test", "h")
     await mailbox.create_account("carol@example.test", "h")
     broker = NatsBroker()
     FiltersService(
-        CommonSettings(), mailbox=mailbox, publisher=JetStreamPublisher(broker)
+        CommonSettings(),
+        mailbox=mailbox,
+        blobs=FsBlobStore(tmp_path / "blobs"),
+        publisher=JetStreamPublisher(broker),
     ).subscribe(broker)
     calls: list[MailDeliver] = []
 
