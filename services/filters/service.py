@@ -74,11 +74,12 @@ class FiltersService(ConsumerService):
             if filters:
                 raw, parsed = await message.read()
                 outcome = run(filters, MessageFacts.of(raw, recipient=recipient, parsed=parsed))
-                if outcome.forwards and already_forwarded(parsed.headers, account.address):
-                    # A loop: keep the message here instead of sending it round again.
-                    log.warning(
-                        "mail %s: not forwarded again by %s (loop)", event.event_id, account.id
-                    )
+                if outcome.forwards and (
+                    account.submission_blocked or already_forwarded(parsed.headers, account.address)
+                ):
+                    # A loop, or an account an administrator stopped sending: keep the
+                    # message here instead of sending it on.
+                    log.warning("mail %s: not forwarded by %s", event.event_id, account.id)
                     outcome.forwards.clear()
                     outcome.discard = False
                 elif outcome.forwards:

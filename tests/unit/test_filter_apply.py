@@ -225,3 +225,23 @@ async def test_service_applies_each_accounts_filters_reading_the_blob_once(
     (forward,) = forwarded
     assert forward.mail_from == "alice@example.test"
     assert forward.recipients == ["ops@remote.test"]
+
+
+async def test_an_account_blocked_from_sending_keeps_what_it_would_forward(
+    tmp_path: Path,
+) -> None:
+    blocked = ALICE.model_copy(update={"submission_blocked": True})
+    forward_only = _filter(
+        "fw",
+        "a1",
+        "[ci]",
+        Action(kind=ActionKind.FORWARD, addresses=["ops@remote.test"]),
+        Action(kind=ActionKind.DISCARD),
+    )
+    delivered, forwarded, _ = await _handle(
+        tmp_path, [blocked], {"a1": [forward_only]}, ["alice@example.test"]
+    )
+    assert forwarded == []
+    assert [(d.account_id, d.folder_role, d.filters) for d in delivered] == [
+        ("a1", "inbox", ["fw"])
+    ]
