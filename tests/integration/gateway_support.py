@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -139,3 +140,18 @@ async def running_gateway(
         await index.close()
         await mailbox.close()
         await blobs.close()
+
+
+async def call(
+    world: World,
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    status: int = 200,
+    who: tuple[str, str] = ALICE,
+) -> Any:
+    """One JSON request as `who`, checked for `status`; the JSON answer (None for 204)."""
+    resp = await world.client.request(method, path, json=body, headers=await world.auth(who))
+    assert resp.status == status, await resp.text()
+    return None if status == 204 else await resp.json()

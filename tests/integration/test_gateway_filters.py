@@ -11,7 +11,7 @@ import pytest
 
 from shared.model import FolderRole
 from tests.factories import make_raw
-from tests.integration.gateway_support import ALICE, BOB, World, running_gateway
+from tests.integration.gateway_support import BOB, World, call, running_gateway
 
 FILTERS = "/api/v1/filters"
 SIEVE = f"{FILTERS}/sieve"
@@ -22,20 +22,6 @@ NOT_FOUND = {"error": {"code": "not_found", "message": "no such resource"}}
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with running_gateway(tmp_path) as world:
         yield world
-
-
-async def call(
-    world: World,
-    method: str,
-    path: str,
-    *,
-    body: Any = None,
-    status: int = 200,
-    who: tuple[str, str] = ALICE,
-) -> Any:
-    resp = await world.client.request(method, path, json=body, headers=await world.auth(who))
-    assert resp.status == status, await resp.text()
-    return None if status == 204 else await resp.json()
 
 
 def rule(name: str, value: str = "invoice", **extra: Any) -> dict[str, Any]:

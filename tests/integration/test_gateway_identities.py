@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from shared.compose.signature import insert_signature
-from tests.integration.gateway_support import ALICE, BOB, World, running_gateway
+from tests.integration.gateway_support import ALICE, BOB, World, call, running_gateway
 
 IDENTITIES = "/api/v1/identities"
 PREFERENCES = "/api/v1/preferences"
@@ -22,20 +22,6 @@ NOT_FOUND = {"error": {"code": "not_found", "message": "no such resource"}}
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with running_gateway(tmp_path) as world:
         yield world
-
-
-async def call(
-    world: World,
-    method: str,
-    path: str,
-    *,
-    body: Any = None,
-    status: int = 200,
-    who: tuple[str, str] = ALICE,
-) -> Any:
-    resp = await world.client.request(method, path, json=body, headers=await world.auth(who))
-    assert resp.status == status, await resp.text()
-    return None if status == 204 else await resp.json()
 
 
 async def create(world: World, status: int = 201, **fields: Any) -> Any:

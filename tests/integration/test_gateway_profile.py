@@ -11,7 +11,7 @@ import pytest
 from services.gateway.attachments import content_disposition
 from shared.compose.vcard import vcard_filename
 from shared.model import Profile
-from tests.integration.gateway_support import ALICE, BOB, World, running_gateway
+from tests.integration.gateway_support import BOB, World, call, running_gateway
 
 PROFILE = "/api/v1/profile"
 EMPTY: dict[str, Any] = {
@@ -59,20 +59,6 @@ FULL: dict[str, Any] = {
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with running_gateway(tmp_path) as world:
         yield world
-
-
-async def call(
-    world: World,
-    method: str,
-    path: str,
-    *,
-    body: Any = None,
-    status: int = 200,
-    who: tuple[str, str] = ALICE,
-) -> Any:
-    resp = await world.client.request(method, path, json=body, headers=await world.auth(who))
-    assert resp.status == status, await resp.text()
-    return await resp.json()
 
 
 async def test_empty_until_set_then_replaced_whole(world: World) -> None:
