@@ -23,12 +23,8 @@ from services.gateway.imap.seqset import SequenceSet
 from shared.events import ChangeKind, MailboxChanged
 from shared.model import Folder, MessageSummary
 from shared.ports import MailboxStore
-from shared.ports.mailbox import NotFound
 
 _PAGE = 1000
-# A FETCH that needs the bytes of more messages than this reads the folder's listing once
-# for their blob ids, instead of one message at a time.
-_LISTING_THRESHOLD = 16
 
 
 @dataclass(slots=True)
@@ -39,7 +35,7 @@ class Message:
     size: int
     internaldate: datetime
     modseq: int
-    blob_id: str | None = None
+    blob_id: str
     told: MessageFlags | None = None  # the flags the client last heard of (None: these)
 
 
@@ -270,30 +266,3 @@ class Selected:
                 kept.append(uid)
         self.uids = kept
         self._expunged.clear()
-
-    # --- message bytes -----------------------------------------------------------------
-    async def fill_blob_ids(self, messages: list[Message]) -> None:
-        """Learn the blob ids of these messages (the UID listing does not hold them)."""
-        missing = [m for m in messages if m.blob_id is None]
-        if not missing:
-            return
-        if len(missing) <= _LISTING_THRESHOLD:
-            for message in missing:
-                try:
-                    stored = await self.mailbox.message(self.account_id, message.id)
-                except NotFound:
-                    continue
-                message.blob_id = stored.blob_id
-            return
-        offset = 0
-        while True:
-            page = await self.mailbox.messages(
-                self.account_id, self.folder.id, offset=offset, limit=5000
-            )
-            for summary in page.items:
-                known = self.by_id.get(summary.id)
-                if known is not None:
-                    known.blob_id = summary.blob_id
-            offset += len(page.items)
-            if not page.items or offset >= page.total:
-                return

@@ -97,7 +97,7 @@ async def with_bytes(
         return heads
 
     def load(batch: list[tuple[int, Message]]) -> asyncio.Task[list[bytes | None]]:
-        return asyncio.create_task(read([m.blob_id or "" for _, m in batch]))
+        return asyncio.create_task(read([m.blob_id for _, m in batch]))
 
     batches = [picked[i : i + _BATCH] for i in range(0, len(picked), _BATCH)]
     pending = load(batches[0]) if batches else None
@@ -107,7 +107,7 @@ async def with_bytes(
             raws = await pending
             pending = load(batches[index + 1]) if index + 1 < len(batches) else None
             for (seq, message), raw in zip(batch, raws, strict=True):
-                yield seq, message, raw if message.blob_id else None
+                yield seq, message, raw
     finally:
         if pending is not None:
             pending.cancel()

@@ -42,8 +42,6 @@ async def fetch(session: Session, command: Command, *, uid: bool = False) -> str
         seen_now = await _mark_seen(session, [m for _, m in picked])
     with_flags = items if _FLAGS in items else [*items, _FLAGS]
     needs_raw = any(item.needs_raw for item in items)
-    if needs_raw:
-        await selected.fill_blob_ids([m for _, m in picked])
     missing = 0
     out = session.out
     header_only = all(item.header_only or not item.needs_raw for item in items)

@@ -44,8 +44,6 @@ async def _matches(
     session: Session, selected: Selected, program: SearchProgram
 ) -> list[tuple[int, Message]]:
     picked = [(seq, selected.by_uid[u]) for seq, u in enumerate(selected.uids, start=1)]
-    if program.needs_raw:
-        await selected.fill_blob_ids([m for _, m in picked])
     largest_uid = selected.uids[-1] if selected.uids else 0
     matched: list[tuple[int, Message]] = []
     async for seq, message, raw in with_bytes(session.front.blobs, picked, program.needs_raw):
