@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -47,6 +47,14 @@ class MailReceived(Event):
     helo: str = ""
 
 
+class NotifyRequest(BaseModel):
+    """A filter's "notify" action (F27, F57): tell the user about this message by e-mail
+    or SMS. No addresses: the default address (e-mail) or the profile's mobile (SMS)."""
+
+    channel: Literal["email", "sms"]
+    addresses: list[str] = Field(default_factory=list)
+
+
 class MailDeliver(Event):
     """filters → store: put one received message into one account's folder, with what the
     user's filters decided (F25-F27): the folder (`folder_id`, else `folder_role`), flags,
@@ -64,10 +72,63 @@ class MailDeliver(Event):
     tags: list[str] = Field(default_factory=list)
     comment: str | None = None
     filters: list[str] = Field(default_factory=list)
+    notify: list[NotifyRequest] = Field(default_factory=list)  # filters' notify actions
     blob_id: str
     size: int
     received_at: datetime
     mail_from: str = ""
+
+
+class MailStored(Event):
+    """store → notify: a delivered message is durable in an account's folder (F57).
+
+    Published after every `mail.deliver` the store completed (again on a redelivery, with
+    the same `event_id`, derived from the delivery's). `folder_role` is the role of the
+    folder the message is in ("inbox", "trash", ...; None for a user folder).
+    `automatic` is true for mail that says it was sent by a program (Auto-Submitted
+    other than "no", Precedence bulk/list/junk, a list's List-Id), which never triggers
+    new-mail notifications (so a notification cannot notify about itself).
+    """
+
+    SUBJECT: ClassVar[str] = "mail.stored"
+
+    deliver_event_id: str
+    account_id: str
+    message_id: str
+    folder_id: str
+    folder_role: str | None = None
+    unread: bool = True
+    sender: str = ""  # the From header as displayed ("Name <addr>" or addr)
+    subject: str = ""
+    automatic: bool = False
+    notify: list[NotifyRequest] = Field(default_factory=list)
+    received_at: datetime
+
+
+class ChannelRequest(Event):
+    """outbound → notify: carry one message to one SMS or fax recipient (F3, F4).
+
+    `recipient` is the address as the sender gave it (`+32475123456@sms`); `number` its
+    E.164 number. SMS sends the text body (attachments are not sent); fax sends the body
+    as a cover page followed by the attachments, as one PDF. Temporary channel failures
+    are retried as new requests (derived id, `attempt` + 1, due at `not_before`); a
+    permanent one, or the end of the retry period from `queued_at`, bounces to
+    `mail_from` (nothing when it is "").
+    """
+
+    SUBJECT: ClassVar[str] = "channel.request"
+
+    kind: Literal["sms", "fax"]
+    reference: str  # stable across retries: the first request's event_id
+    account_id: str | None = None
+    mail_from: str
+    recipient: str
+    number: str
+    blob_id: str
+    size: int
+    queued_at: datetime
+    attempt: int = 0
+    not_before: datetime | None = None
 
 
 class OutboundRequest(Event):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Generic, Literal, TypeVar
 
@@ -46,6 +46,14 @@ class Account(BaseModel):
 NO_SUBFOLDERS: frozenset[FolderRole] = frozenset(
     {FolderRole.INBOX, FolderRole.SENT, FolderRole.SPAM}
 )
+
+
+# A read receipt asked for (RFC 8098): waiting for the user, sent, or dismissed.
+ReceiptState = Literal["pending", "sent", "dismissed"]
+# always: sent on opening; never: not sent; ask: listed as pending until sent or dismissed.
+ReceiptPolicy = Literal["always", "never", "ask"]
+# first: for the first unread message of the Inbox only; each: for every new message.
+NotifyMode = Literal["off", "first", "each"]
 
 
 class Folder(BaseModel):
@@ -118,6 +126,9 @@ class NewMessage(BaseModel):
     draft: bool = False
     deleted: bool = False
     filters: list[str] = Field(default_factory=list)  # ids of the user's filters that matched
+    # Incoming mail asking for a read receipt (RFC 8098 Disposition-Notification-To): the
+    # address the receipt goes to. The message starts with receipt "pending".
+    receipt_to: str | None = None
     parsed: ParsedMessage
 
 
@@ -147,6 +158,8 @@ class MessageSummary(BaseModel):
     trashed_from: str | None = None  # folder a message in Trash came from
     answered: bool = False  # IMAP \Answered
     draft: bool = False  # IMAP \Draft
+    # A read receipt the sender asked for (RFC 8098, F48): None when none was asked.
+    receipt: ReceiptState | None = None
 
 
 class StoredMessage(MessageSummary):
@@ -232,6 +245,56 @@ class Tag(BaseModel):
     color: str  # "#rrggbb"
 
 
+class Vacation(BaseModel):
+    """The vacation reply (F24). Replies follow RFC 3834: at most one per sender per
+    `days`, never to lists, bulk or automatic mail, nor when not a direct recipient."""
+
+    enabled: bool = False
+    start: date | None = None  # first day (UTC) replies go, inclusive; None: from now
+    end: date | None = None  # last day (UTC), inclusive; None: until switched off
+    subject: str = Field(default="Out of office", min_length=1, max_length=256)
+    text: str = Field(default="", max_length=10_000)
+    days: int = Field(default=7, ge=1, le=90)  # one reply per sender per `days`
+
+    def active(self, now: datetime) -> bool:
+        """Whether replies go at `now` (an aware datetime; its UTC date counts)."""
+        if not self.enabled:
+            return False
+        today = now.astimezone(UTC).date() if now.tzinfo else now.date()
+        return (self.start is None or self.start <= today) and (
+            self.end is None or today <= self.end
+        )
+
+
+class Forwarding(BaseModel):
+    """Automatic forwarding of incoming mail (F56). Forwarded mail is removed from the
+    account unless `keep`; mail that went through this account's forwarding before is
+    kept instead (loop protection) and the user warned once."""
+
+    address: str | None = Field(default=None, max_length=320)
+    keep: bool = False
+
+
+class Notifications(BaseModel):
+    """New-mail notifications (F57): by e-mail to the default address, by SMS to the
+    profile's mobile number (while the SMS credit lasts)."""
+
+    email: NotifyMode = "off"
+    sms: NotifyMode = "off"
+
+
+class ReceiptRequest(BaseModel):
+    """A received message asking for a read receipt the user has not yet sent or
+    dismissed (F48, preference "ask")."""
+
+    message_id: str
+    folder_id: str
+    to: str  # where the receipt goes (Disposition-Notification-To)
+    subject: str
+    sender: Address | None
+    received_at: datetime
+
+
 PagingMode = Literal["auto", "paginated", "full"]
 DisplayModeName = Literal["text", "filtered", "filtered_images", "original"]
 
@@ -249,6 +312,11 @@ class Preferences(BaseModel):
     # address), and whether every message asks for a read receipt.
     default_identity_id: str | None = None
     always_request_receipt: bool = False
+    # Receiving (F48): what to do when a message the user opens asks for a read receipt.
+    send_receipts: ReceiptPolicy = "ask"
+    vacation: Vacation = Field(default_factory=lambda: Vacation())
+    forwarding: Forwarding = Field(default_factory=lambda: Forwarding())
+    notifications: Notifications = Field(default_factory=lambda: Notifications())
 
 
 AUTO_PAGING_THRESHOLD = 200

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType
 
-from shared.events import DeadLetter, MailboxChanged, MailDeliver, MailReceived, OutboundRequest
+from shared.events import (
+    ChannelRequest,
+    DeadLetter,
+    MailboxChanged,
+    MailDeliver,
+    MailReceived,
+    MailStored,
+    OutboundRequest,
+)
 
 DAY = 24 * 3600.0
 
@@ -37,6 +45,15 @@ OUTBOUND = StreamSpec(
     max_age=0,
 )
 
+# What the notify service does: new-mail notifications for stored mail, and messages to
+# SMS and fax recipients handed over by outbound.
+NOTIFY = StreamSpec(
+    name="NOTIFY",
+    subjects=(MailStored.SUBJECT, ChannelRequest.SUBJECT),
+    retention=RetentionPolicy.WORK_QUEUE,
+    max_age=0,
+)
+
 # The change journal as seen on the bus; kept a week so that a consumer down for a
 # while catches up, and a new one can start from the journal in the store instead.
 MAILBOX = StreamSpec(
@@ -53,7 +70,7 @@ DEADLETTER = StreamSpec(
     max_age=30 * DAY,
 )
 
-ALL_STREAMS: tuple[StreamSpec, ...] = (MAIL, OUTBOUND, MAILBOX, DEADLETTER)
+ALL_STREAMS: tuple[StreamSpec, ...] = (MAIL, OUTBOUND, NOTIFY, MAILBOX, DEADLETTER)
 
 STORAGE = StorageType.FILE
 DISCARD = DiscardPolicy.OLD

@@ -22,13 +22,13 @@ from faststream.nats import NatsBroker
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
-from services.outbound.dsn import RecipientStatus, build_dsn
 from services.outbound.mx import LookupFailed, NoMailService, mail_hosts, make_resolver
 from services.outbound.settings import DAY, OutboundSettings
 from services.outbound.transport import Credentials, Reply, SmtpTransport
 from shared import bus
 from shared.addresses import InvalidAddress, split
 from shared.directory import resolve_recipient
+from shared.dsn import RecipientStatus, build_dsn
 from shared.events import MailReceived, OutboundRequest, derived_id
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
