@@ -5,6 +5,11 @@ while it is still one of the account's folders, else the `folder_role` folder), 
 tags by name, a comment and the filters that matched. Every step is idempotent — the
 delivery by its event id, tagging and the comment by their current state — so a
 redelivered event, complete or cut off half-way, ends in the same one message.
+
+Incoming mail that asks for a read receipt (Disposition-Notification-To, RFC 8098) is
+stored with its receipt pending. Once the message is complete, `mail.stored` tells the
+notify service (new-mail notifications, F57); a redelivery publishes it again under the
+same id, which JetStream deduplicates.
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ import logging
 
 from faststream.nats import NatsBroker
 
+from services.store import arrival
 from services.store.housekeeping import Housekeeping
 from services.store.relay import JournalRelay
 from services.store.settings import StoreSettings
 from shared import bus
 from shared.events import MailDeliver
 from shared.mime import parse_message
-from shared.model import Folder, FolderRole, NewMessage, Selection, Tag
+from shared.model import Folder, FolderRole, NewMessage, ParsedMessage, Selection, Tag
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.mailbox import Conflict, MailboxStore, NotFound, Refused
@@ -45,6 +51,7 @@ class StoreService(ConsumerService):
         self._settings = settings
         self._mailbox = mailbox
         self._blobs = blobs
+        self._publisher = publisher
         self.relay = JournalRelay(mailbox, publisher)
         self.housekeeping = Housekeeping(
             mailbox,
@@ -76,6 +83,7 @@ class StoreService(ConsumerService):
             # Accepted mail is never dropped: Trash makes room first (F40), and a message
             # that still does not fit is delivered anyway (SMTP refuses the next ones).
             await self._mailbox.make_room(event.account_id, event.size)
+        parsed = parse_message(raw)
         delivery = await self._mailbox.deliver(
             NewMessage(
                 event_id=event.event_id,
@@ -87,7 +95,8 @@ class StoreService(ConsumerService):
                 unread=event.unread,
                 flagged=event.flagged,
                 filters=event.filters,
-                parsed=parse_message(raw),
+                receipt_to=await self._receipt_to(event.account_id, parsed),
+                parsed=parsed,
             )
         )
         # Also on a redelivery: the first attempt may have stopped before these.
@@ -98,6 +107,18 @@ class StoreService(ConsumerService):
         if event.comment:
             await self._mailbox.set_comment(event.account_id, delivery.message_id, event.comment)
         self.relay.wake()
+        stored = arrival.stored_event(event, delivery.message_id, folder, parsed, event.unread)
+        await self._publisher.publish(stored)
+
+    async def _receipt_to(self, account_id: str, parsed: ParsedMessage) -> str | None:
+        """The read receipt address the message asks for, unless the account sent it."""
+        if arrival.header(parsed, "Disposition-Notification-To") is None:
+            return None
+        account = await self._mailbox.account(account_id)
+        own = {a.lower() for a in await self._mailbox.aliases(account_id)}
+        if account is not None:
+            own.add(account.address.lower())
+        return arrival.receipt_to(parsed, own)
 
     async def _folder(self, event: MailDeliver) -> Folder:
         """The filter's folder while it exists, else the role's folder."""

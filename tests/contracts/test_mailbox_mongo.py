@@ -17,6 +17,7 @@ from services.store.adapters.mongo_journal import allocate_modseqs, change_messa
 from shared.events import ChangeKind
 from shared.model import FlagChange, FolderRole, Selection
 from shared.ports.mailbox import NotFound
+from tests.contracts.mailbox_automation_contract import AutomationContract
 from tests.contracts.mailbox_contract import MailboxStoreContract
 from tests.contracts.mailbox_filters_contract import FiltersContract
 from tests.contracts.mailbox_imap_contract import ImapContract
@@ -38,7 +39,9 @@ async def _cut_off(
     return modseq
 
 
-class TestMongoMailboxStore(MailboxStoreContract, SendersContract, ImapContract, FiltersContract):
+class TestMongoMailboxStore(
+    MailboxStoreContract, SendersContract, ImapContract, FiltersContract, AutomationContract
+):
     @pytest.fixture
     async def store(self, mongodb_uri: str) -> AsyncIterator[MongoMailboxStore]:
         async with fresh_database(mongodb_uri) as database:

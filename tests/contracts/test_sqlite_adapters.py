@@ -18,13 +18,16 @@ from shared.ports.blobs import BlobTooLarge
 from shared.ports.mailbox import AccountExists
 from tests.contracts.blob_contract import BlobStoreContract
 from tests.contracts.index_contract import SearchIndexContract
+from tests.contracts.mailbox_automation_contract import AutomationContract
 from tests.contracts.mailbox_contract import MailboxStoreContract
 from tests.contracts.mailbox_filters_contract import FiltersContract
 from tests.contracts.mailbox_imap_contract import ImapContract
 from tests.contracts.mailbox_senders_contract import SendersContract
 
 
-class TestSqliteMailboxStore(MailboxStoreContract, SendersContract, ImapContract, FiltersContract):
+class TestSqliteMailboxStore(
+    MailboxStoreContract, SendersContract, ImapContract, FiltersContract, AutomationContract
+):
     @pytest.fixture
     async def store(self, tmp_path: Path) -> AsyncIterator[SqliteMailboxStore]:
         store = await SqliteMailboxStore.open(tmp_path / "mailboxes.sqlite3")

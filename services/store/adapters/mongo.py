@@ -12,7 +12,8 @@ one; this class only hands each call over.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
@@ -20,6 +21,7 @@ from pymongo.write_concern import WriteConcern
 
 from services.store.adapters import (
     mongo_accounts,
+    mongo_automation,
     mongo_changes,
     mongo_filters,
     mongo_folders,
@@ -61,6 +63,7 @@ from shared.model import (
     Preferences,
     Profile,
     Quota,
+    ReceiptRequest,
     Removal,
     Selection,
     SortKey,
@@ -424,6 +427,29 @@ class MongoMailboxStore:
 
     async def replace_filters(self, account_id: str, filters: list[FilterFields]) -> list[Filter]:
         return await mongo_filters.replace(self._db, account_id, filters)
+
+    # --- automation state (F24, F48, F56, F57) -------------------------------------------
+    async def claim_once(
+        self, account_id: str, key: str, now: datetime, *, every: timedelta | None = None
+    ) -> bool:
+        return await mongo_automation.claim_once(self._db, account_id, key, now, every)
+
+    async def release_once(self, account_id: str, prefix: str) -> int:
+        return await mongo_automation.release_once(self._db, account_id, prefix)
+
+    async def debit_sms(self, account_id: str, parts: int, now: datetime) -> bool:
+        return await mongo_automation.debit_sms(self._db, account_id, parts, now)
+
+    async def sms_used(self, account_id: str, now: datetime) -> int:
+        return await mongo_automation.sms_used(self._db, account_id, now)
+
+    async def receipt_requests(self, account_id: str) -> list[ReceiptRequest]:
+        return await mongo_automation.receipt_requests(self._db, account_id)
+
+    async def settle_receipt(
+        self, account_id: str, message_id: str, state: Literal["sent", "dismissed"]
+    ) -> str | None:
+        return await mongo_automation.settle_receipt(self._db, account_id, message_id, state)
 
     # --- recent searches (F32) ---------------------------------------------------------
     async def remember_search(self, account_id: str, query: str, *, keep: int = 5) -> None:

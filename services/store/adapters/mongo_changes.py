@@ -129,6 +129,11 @@ async def tag(
     return await _each(db, account_id, ids, {"tags": name}, {"$pull": {"tags": name}})
 
 
+async def set_receipt(db: Collections, account_id: str, ids: list[str], state: str) -> list[str]:
+    """Move pending read receipts to `state` (RFC 8098); one already settled is left."""
+    return await _each(db, account_id, ids, {"receipt": "pending"}, {"$set": {"receipt": state}})
+
+
 async def set_comment(
     db: Collections, account_id: str, message_id: str, comment: str | None
 ) -> None:

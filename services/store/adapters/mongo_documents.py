@@ -130,6 +130,9 @@ def message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: in
         "tags": [],
         "comment": None,
         "matched_filters": message.filters,
+        # Incoming mail asking for a read receipt (RFC 8098) starts pending.
+        "receipt_to": message.receipt_to,
+        "receipt": "pending" if message.receipt_to else None,
         "trashed_from": None,
         "trashed_at": None,
         "has_attachments": any(not a.inline for a in parsed.attachments),
@@ -148,7 +151,8 @@ def message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: in
 
 def copy_doc(source: Doc, copy_id: str, folder_id: str, uid: int, modseq: int) -> Doc:
     """A copy of a stored message in another folder: same blob, own id, UID and flags; it is
-    not in Trash by having been trashed, whatever the folder."""
+    not in Trash by having been trashed, whatever the folder, and asks for no read receipt
+    (the request stays the original's, settled once)."""
     return {
         **source,
         "_id": copy_id,
@@ -159,6 +163,8 @@ def copy_doc(source: Doc, copy_id: str, folder_id: str, uid: int, modseq: int) -
         "trashed_from": None,
         "trashed_at": None,
         "trashed_at_us": 0,
+        "receipt_to": None,
+        "receipt": None,
         "pending": pending(ChangeKind.MESSAGE_ADDED, modseq),
     }
 
@@ -242,6 +248,7 @@ def summary_of(doc: Doc) -> MessageSummary:
         trashed_from=doc.get("trashed_from"),
         answered=doc.get("answered", False),
         draft=doc.get("draft", False),
+        receipt=doc.get("receipt"),  # absent from documents of earlier releases
     )
 
 

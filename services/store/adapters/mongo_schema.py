@@ -91,6 +91,17 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("account_id", ASCENDING), ("message_id_header", ASCENDING)], name="account_msgid"
         ),
+        # Pending read receipts, oldest first (RFC 8098, F48): few messages ask for one.
+        IndexModel(
+            [
+                ("account_id", ASCENDING),
+                ("received_at", ASCENDING),
+                ("received_at_us", ASCENDING),
+                ("_id", ASCENDING),
+            ],
+            name="account_receipt_pending",
+            partialFilterExpression={"receipt": "pending"},
+        ),
         # IMAP: a folder's messages by UID (SELECT, UID FETCH ranges).
         IndexModel([("folder_id", ASCENDING), ("uid", ASCENDING)], name="folder_uid"),
         # Whether any message of any account still refers to a blob.
@@ -125,6 +136,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
     ],
     "submissions": [IndexModel([("account_id", ASCENDING), ("at", ASCENDING)], name="account_at")],
+    # Things done once per account (`_id` derived from account and key); released by a
+    # prefix of the key.
+    "once_marks": [
+        IndexModel([("account_id", ASCENDING), ("key", ASCENDING)], unique=True, name="account_key")
+    ],
     "uploads": [
         IndexModel([("created_at", ASCENDING), ("created_at_us", ASCENDING)], name="created"),
         # Whether any upload still refers to a blob.
@@ -152,6 +168,11 @@ class Collections:
     submissions: AsyncCollection[Doc]  # messages sent, `_id` derived from (account, event)
     uploads: AsyncCollection[Doc]  # `_id` = upload id
     filters: AsyncCollection[Doc]  # one document per account, `_id` = account id (mongo_filters)
+    # Automation (mongo_automation): claims done once, SMS parts used per account and month,
+    # and the settled read receipt of each received message (by Message-ID header).
+    once_marks: AsyncCollection[Doc]
+    sms_usage: AsyncCollection[Doc]
+    receipt_claims: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -171,6 +192,9 @@ class Collections:
             submissions=db["submissions"],
             uploads=db["uploads"],
             filters=db["filters"],
+            once_marks=db["once_marks"],
+            sms_usage=db["sms_usage"],
+            receipt_claims=db["receipt_claims"],
         )
 
     async def create_indexes(self) -> None:

@@ -42,7 +42,7 @@ def select(conn: sqlite3.Connection, account_id: str, selection: Selection) -> l
     return [r["id"] for r in conn.execute(query + " ORDER BY date, id", params)]
 
 
-def _update(
+def update(
     conn: sqlite3.Connection,
     message_id: str,
     assignments: Mapping[str, object],
@@ -72,7 +72,7 @@ def set_flags(conn: sqlite3.Connection, ids: list[str], change: FlagChange) -> l
             if value is not None and value != getattr(current, name)
         }
         if wanted:
-            _update(conn, message_id, wanted)
+            update(conn, message_id, wanted)
             changed.append(message_id)
     return changed
 
@@ -90,7 +90,7 @@ def move(
             "uid": folders.next_uid(conn, folder_id),
             **(extra or {}),
         }
-        _update(conn, message_id, assignments, previous_folder_id=current.folder_id)
+        update(conn, message_id, assignments, previous_folder_id=current.folder_id)
         moved.append(message_id)
     return moved
 
@@ -103,7 +103,7 @@ def retag(
         tags = delivery.load(conn, message_id).tags
         new = edit(list(tags))
         if new != tags:
-            _update(conn, message_id, {"tags": json.dumps(new)})
+            update(conn, message_id, {"tags": json.dumps(new)})
             changed.append(message_id)
     return changed
 
@@ -117,7 +117,7 @@ def set_comment(
     if row is None:
         raise NotFound(f"message {message_id}")
     if row["comment"] != (comment or None):
-        _update(conn, message_id, {"comment": comment or None})
+        update(conn, message_id, {"comment": comment or None})
 
 
 def trash(conn: sqlite3.Connection, account_id: str, ids: list[str]) -> tuple[list[str], Removal]:

@@ -1,4 +1,5 @@
-"""Adding messages: delivery (idempotent by event id) and copies."""
+"""Adding messages: delivery (idempotent by event id, with the read receipt the message
+asks for) and copies."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def deliver(conn: sqlite3.Connection, message: NewMessage) -> Delivery:
         "INSERT INTO messages(id, account_id, folder_id, event_id, blob_id, size, received_at,"
         " date, subject, sender, recipients, unread, flagged, has_attachments, thread_id, modseq,"
         " message_id_hdr, parsed, uid, sender_sort, refs, answered, draft, deleted,"
-        " matched_filters) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " matched_filters, receipt_to, receipt_state)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             message_id,
             message.account_id,
@@ -67,6 +69,8 @@ def deliver(conn: sqlite3.Connection, message: NewMessage) -> Delivery:
             int(message.draft),
             int(message.deleted),
             json.dumps(message.filters),
+            message.receipt_to,
+            "pending" if message.receipt_to else None,
         ),
     )
     _added(conn, message_id)
@@ -74,7 +78,8 @@ def deliver(conn: sqlite3.Connection, message: NewMessage) -> Delivery:
 
 
 def copy(conn: sqlite3.Connection, source_id: str, folder_id: str) -> str:
-    """A copy of a message in `folder_id`: same blob, new id and UID, its own flags."""
+    """A copy of a message in `folder_id`: same blob, new id and UID, its own flags. The
+    copy asks for no read receipt: the request stays the original's, settled once."""
     copy_id = uuid.uuid4().hex
     row = conn.execute("SELECT account_id FROM messages WHERE id = ?", (source_id,)).fetchone()
     modseq = journal.next_modseq(conn, row["account_id"])

@@ -21,7 +21,7 @@ from shared.model import (
 SUMMARY_COLUMNS = (
     "id, account_id, folder_id, blob_id, size, received_at, date, subject, sender, recipients,"
     " unread, flagged, has_attachments, thread_id, modseq, uid, tags, comment IS NOT NULL"
-    " AS has_comment, deleted, trashed_from, answered, draft"
+    " AS has_comment, deleted, trashed_from, answered, draft, receipt_state"
 )
 
 
@@ -85,6 +85,7 @@ def summary(row: sqlite3.Row) -> MessageSummary:
         trashed_from=row["trashed_from"],
         answered=bool(row["answered"]),
         draft=bool(row["draft"]),
+        receipt=row["receipt_state"],
     )
 
 

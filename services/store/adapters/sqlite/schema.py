@@ -21,6 +21,7 @@ MIGRATIONS: tuple[str, ...] = tuple(
         "schema_v5.sql",
         "schema_v6.sql",
         "schema_v7.sql",
+        "schema_v8.sql",
     )
 )
 

@@ -8,11 +8,13 @@ by concern; this class only opens transactions and hands them over.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from services.store.adapters.sqlite import (
     accounts,
+    automation,
     changes,
     delivery,
     folders,
@@ -42,6 +44,7 @@ from shared.model import (
     Preferences,
     Profile,
     Quota,
+    ReceiptRequest,
     Removal,
     Selection,
     SortKey,
@@ -371,6 +374,33 @@ class SqliteMailboxStore:
 
     async def replace_filters(self, account_id: str, filters: list[FilterFields]) -> list[Filter]:
         return await self._db.transaction(lambda c: filter_rows.replace(c, account_id, filters))
+
+    # --- automation state ------------------------------------------------------------
+    async def claim_once(
+        self, account_id: str, key: str, now: datetime, *, every: timedelta | None = None
+    ) -> bool:
+        return await self._db.transaction(
+            lambda c: automation.claim_once(c, account_id, key, now, every)
+        )
+
+    async def release_once(self, account_id: str, prefix: str) -> int:
+        return await self._db.transaction(lambda c: automation.release_once(c, account_id, prefix))
+
+    async def debit_sms(self, account_id: str, parts: int, now: datetime) -> bool:
+        return await self._db.transaction(lambda c: automation.debit_sms(c, account_id, parts, now))
+
+    async def sms_used(self, account_id: str, now: datetime) -> int:
+        return await self._db.run(lambda c: automation.sms_used(c, account_id, now))
+
+    async def receipt_requests(self, account_id: str) -> list[ReceiptRequest]:
+        return await self._db.run(lambda c: automation.receipt_requests(c, account_id))
+
+    async def settle_receipt(
+        self, account_id: str, message_id: str, state: Literal["sent", "dismissed"]
+    ) -> str | None:
+        return await self._db.transaction(
+            lambda c: automation.settle_receipt(c, account_id, message_id, state)
+        )
 
     # --- recent searches -------------------------------------------------------------
     async def subscriptions(self, account_id: str) -> list[str]:

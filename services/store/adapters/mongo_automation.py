@@ -1,0 +1,174 @@
+"""Automation state (F24, F48, F56, F57) on MongoDB: things done once per account, the SMS
+credit used per month, and pending read receipts.
+
+Without transactions, each decision is one conditional single-document write: a claim is
+an insert under a unique id (or an update guarded by its age), a debit an `$inc` guarded
+by the credit left, and a receipt is settled by inserting its group's claim, so of
+concurrent callers exactly one is told to act.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from services.store.adapters import mongo_accounts, mongo_changes
+from services.store.adapters.mongo_documents import NOT_REMOVING, Doc, read_time, time_fields
+from services.store.adapters.mongo_schema import Collections
+from shared.events import derived_id
+from shared.model import Address, ReceiptRequest
+from shared.ports.mailbox import NotFound
+
+SETTLED_STATES = ("sent", "dismissed")
+
+
+def month_of(now: datetime) -> str:
+    """The calendar month (UTC) SMS credit is counted in: 'YYYY-MM'."""
+    return now.astimezone(UTC).strftime("%Y-%m")
+
+
+def _not_after(name: str, when: datetime) -> Doc:
+    """A filter: the time stored as `time_fields(name, …)` is at or before `when`, to the µs."""
+    bound = time_fields(name, when)
+    millis, micros = bound[name], bound[f"{name}_us"]
+    return {"$or": [{name: {"$lt": millis}}, {name: millis, f"{name}_us": {"$lte": micros}}]}
+
+
+# --- things done once ------------------------------------------------------------------
+async def claim_once(
+    db: Collections, account_id: str, key: str, now: datetime, every: timedelta | None
+) -> bool:
+    await mongo_accounts.account_plan(db, account_id)  # NotFound for an unknown account
+    mark_id = derived_id(account_id, "once", key)
+    if every is not None:
+        renewed = await db.once_marks.find_one_and_update(
+            {"_id": mark_id, **_not_after("at", now - every)},
+            {"$set": time_fields("at", now)},
+            projection={"_id": True},
+        )
+        if renewed is not None:
+            return True
+    try:
+        await db.once_marks.insert_one(
+            {"_id": mark_id, "account_id": account_id, "key": key, **time_fields("at", now)}
+        )
+    except DuplicateKeyError:  # claimed before (and, with `every`, too recently)
+        return False
+    return True
+
+
+async def release_once(db: Collections, account_id: str, prefix: str) -> int:
+    # An anchored, escaped pattern: the prefix literally, and the (account, key) index used.
+    where = {"account_id": account_id, "key": {"$regex": f"^{re.escape(prefix)}"}}
+    return (await db.once_marks.delete_many(where)).deleted_count
+
+
+# --- SMS credit --------------------------------------------------------------------------
+async def debit_sms(db: Collections, account_id: str, parts: int, now: datetime) -> bool:
+    if parts < 0:
+        raise ValueError(f"cannot debit {parts} SMS parts")
+    plan = await mongo_accounts.account_plan(db, account_id)  # NotFound for an unknown one
+    month = month_of(now)
+    usage_id = derived_id(account_id, "sms", month)
+    try:
+        await db.sms_usage.update_one(
+            {"_id": usage_id},
+            {"$setOnInsert": {"account_id": account_id, "month": month, "parts": 0}},
+            upsert=True,
+        )
+    except DuplicateKeyError:  # two first debits of the month: the other one created it
+        pass
+    where: Doc = {"_id": usage_id}
+    if plan is not None and plan.sms_credit is not None:
+        if parts > plan.sms_credit:
+            return False
+        where["parts"] = {"$lte": plan.sms_credit - parts}
+    result = await db.sms_usage.update_one(where, {"$inc": {"parts": parts}})
+    return result.matched_count == 1
+
+
+async def sms_used(db: Collections, account_id: str, now: datetime) -> int:
+    await mongo_accounts.account_plan(db, account_id)  # NotFound for an unknown account
+    doc = await db.sms_usage.find_one({"_id": derived_id(account_id, "sms", month_of(now))})
+    return int(doc["parts"]) if doc else 0
+
+
+# --- read receipts -----------------------------------------------------------------------
+async def receipt_requests(db: Collections, account_id: str) -> list[ReceiptRequest]:
+    """Pending receipts, oldest first; copies of one received message (same Message-ID
+    header, e.g. a filter's copy in a second folder) are one request."""
+    cursor = db.messages.find(
+        {"account_id": account_id, "receipt": "pending", **NOT_REMOVING},
+        {
+            "folder_id": True,
+            "receipt_to": True,
+            "subject": True,
+            "sender": True,
+            "received_at": True,
+            "received_at_us": True,
+            "message_id_header": True,
+        },
+    ).sort([("received_at", ASCENDING), ("received_at_us", ASCENDING), ("_id", ASCENDING)])
+    found: list[ReceiptRequest] = []
+    seen: set[str] = set()
+    async for doc in cursor:
+        header = doc.get("message_id_header")
+        if header:
+            if header in seen:
+                continue
+            seen.add(header)
+        found.append(
+            ReceiptRequest(
+                message_id=doc["_id"],
+                folder_id=doc["folder_id"],
+                to=doc["receipt_to"],
+                subject=doc["subject"],
+                sender=Address(**doc["sender"]) if doc.get("sender") else None,
+                received_at=read_time(doc, "received_at"),
+            )
+        )
+    return found
+
+
+async def settle_receipt(
+    db: Collections, account_id: str, message_id: str, state: str
+) -> str | None:
+    """Settle the receipt of a message and of its copies (same Message-ID header).
+
+    The decision is the insert of the group's claim (unique id from the account and the
+    header): its one winner gets the address. The messages' states follow, each moved
+    from pending only; a caller that lost, or a retry after a crash between the claim
+    and the states, finishes them with the state the winner chose."""
+    if state not in SETTLED_STATES:
+        raise ValueError(f"a receipt is settled as sent or dismissed, not {state!r}")
+    doc = await db.messages.find_one(
+        {"_id": message_id, "account_id": account_id, **NOT_REMOVING},
+        {"receipt": True, "receipt_to": True, "message_id_header": True},
+    )
+    if doc is None:
+        raise NotFound(f"message {message_id}")
+    if doc.get("receipt") is None:
+        return None  # asked for none
+    header = doc.get("message_id_header")
+    claim_id = derived_id(account_id, "receipt", header or f"id:{message_id}")
+    won = doc["receipt"] == "pending"
+    if won:
+        try:
+            await db.receipt_claims.insert_one(
+                {"_id": claim_id, "account_id": account_id, "state": state}
+            )
+        except DuplicateKeyError:
+            won = False
+    if not won:
+        claim = await db.receipt_claims.find_one({"_id": claim_id}, {"state": True})
+        state = claim["state"] if claim else doc["receipt"]
+    group: Doc = {"_id": message_id} if not header else {"message_id_header": header}
+    pending = db.messages.find(
+        {"account_id": account_id, "receipt": "pending", **group}, {"_id": True}
+    )
+    ids = [d["_id"] async for d in pending]
+    await mongo_changes.set_receipt(db, account_id, ids, state)
+    return str(doc["receipt_to"]) if won else None

@@ -1,0 +1,134 @@
+"""Automation state (F24, F48, F56, F57) inside the caller's transaction: things done
+once per account, the SMS credit used per month, and pending read receipts.
+
+Each function runs in one write transaction (BEGIN IMMEDIATE), so a check and the write
+it decides cannot be split by a concurrent caller: a claim, a debit or a receipt is
+granted once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from services.store.adapters.sqlite import accounts, changes, rows
+from shared.model import Address, ReceiptRequest
+from shared.ports.mailbox import NotFound
+
+SETTLED_STATES = ("sent", "dismissed")
+
+
+def month_of(now: datetime) -> str:
+    """The calendar month (UTC) SMS credit is counted in: 'YYYY-MM'."""
+    return now.astimezone(UTC).strftime("%Y-%m")
+
+
+def claim_once(
+    conn: sqlite3.Connection, account_id: str, key: str, now: datetime, every: timedelta | None
+) -> bool:
+    accounts.account_plan(conn, account_id)  # NotFound for an unknown account
+    row = conn.execute(
+        "SELECT at FROM once_marks WHERE account_id = ? AND key = ?", (account_id, key)
+    ).fetchone()
+    if row is not None and (every is None or rows.dt(row["at"]) + every > now):
+        return False
+    conn.execute(
+        "INSERT INTO once_marks(account_id, key, at) VALUES (?, ?, ?)"
+        " ON CONFLICT(account_id, key) DO UPDATE SET at = excluded.at",
+        (account_id, key, rows.ts(now)),
+    )
+    return True
+
+
+def release_once(conn: sqlite3.Connection, account_id: str, prefix: str) -> int:
+    # substr rather than LIKE: keys hold addresses, whose "_" and "%" are not wildcards.
+    return conn.execute(
+        "DELETE FROM once_marks WHERE account_id = ? AND substr(key, 1, ?) = ?",
+        (account_id, len(prefix), prefix),
+    ).rowcount
+
+
+def debit_sms(conn: sqlite3.Connection, account_id: str, parts: int, now: datetime) -> bool:
+    if parts < 0:
+        raise ValueError(f"cannot debit {parts} SMS parts")
+    plan = accounts.account_plan(conn, account_id)  # NotFound for an unknown account
+    month = month_of(now)
+    used = _used(conn, account_id, month)
+    if plan is not None and plan.sms_credit is not None and used + parts > plan.sms_credit:
+        return False
+    conn.execute(
+        "INSERT INTO sms_usage(account_id, month, parts) VALUES (?, ?, ?)"
+        " ON CONFLICT(account_id, month) DO UPDATE SET parts = parts + excluded.parts",
+        (account_id, month, parts),
+    )
+    return True
+
+
+def sms_used(conn: sqlite3.Connection, account_id: str, now: datetime) -> int:
+    accounts.account_plan(conn, account_id)  # NotFound for an unknown account
+    return _used(conn, account_id, month_of(now))
+
+
+def _used(conn: sqlite3.Connection, account_id: str, month: str) -> int:
+    row = conn.execute(
+        "SELECT parts FROM sms_usage WHERE account_id = ? AND month = ?", (account_id, month)
+    ).fetchone()
+    return int(row["parts"]) if row else 0
+
+
+def receipt_requests(conn: sqlite3.Connection, account_id: str) -> list[ReceiptRequest]:
+    """Pending receipts, oldest first; copies of one received message (same Message-ID
+    header, e.g. a filter's copy in a second folder) are one request."""
+    found: list[ReceiptRequest] = []
+    seen: set[str] = set()
+    for r in conn.execute(
+        "SELECT id, folder_id, receipt_to, subject, sender, received_at, message_id_hdr"
+        " FROM messages WHERE account_id = ? AND receipt_state = 'pending'"
+        " ORDER BY received_at, id",
+        (account_id,),
+    ):
+        if r["message_id_hdr"]:
+            if r["message_id_hdr"] in seen:
+                continue
+            seen.add(r["message_id_hdr"])
+        found.append(
+            ReceiptRequest(
+                message_id=r["id"],
+                folder_id=r["folder_id"],
+                to=r["receipt_to"],
+                subject=r["subject"],
+                sender=Address.model_validate_json(r["sender"]) if r["sender"] else None,
+                received_at=rows.dt(r["received_at"]),
+            )
+        )
+    return found
+
+
+def settle_receipt(
+    conn: sqlite3.Connection, account_id: str, message_id: str, state: str
+) -> str | None:
+    """Settle the message's pending receipt and those of its copies (same Message-ID
+    header): the receipt address once, None ever after. Each settled message gets a
+    journal entry, as its summary's `receipt` changed."""
+    if state not in SETTLED_STATES:
+        raise ValueError(f"a receipt is settled as sent or dismissed, not {state!r}")
+    row = conn.execute(
+        "SELECT receipt_to, receipt_state, message_id_hdr FROM messages"
+        " WHERE account_id = ? AND id = ?",
+        (account_id, message_id),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"message {message_id}")
+    if row["receipt_state"] != "pending":
+        return None
+    same = [
+        r["id"]
+        for r in conn.execute(
+            "SELECT id FROM messages WHERE account_id = ? AND receipt_state = 'pending'"
+            " AND (id = ? OR message_id_hdr = ?)",
+            (account_id, message_id, row["message_id_hdr"]),
+        )
+    ]
+    for settled in same:
+        changes.update(conn, settled, {"receipt_state": state})
+    return str(row["receipt_to"])
