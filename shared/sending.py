@@ -3,6 +3,11 @@ submission: the account's right to send, the plan's limits (F58: recipients per 
 messages per day in a sliding 24 hours), the copy in Sent, and the `outbound.request`.
 Each front end turns a `Refusal` into its protocol's answer.
 
+Recipients may be e-mail addresses or SMS and fax numbers (`+32475123456@SMS`,
+`322123456@fax`, F3, F4), mixed freely: the numbers are checked here, before anything is
+kept, so a message never goes out to part of its recipients because one number is wrong.
+They count toward the plan's recipients per message like any other recipient.
+
 Nothing is acknowledged before the Sent copy and the request are durable. A caller that
 retries with the same `event_id` sends once: the Sent copy, the count against the daily
 limit and the request (JetStream's `Nats-Msg-Id`) are all keyed by it.
@@ -16,6 +21,7 @@ from datetime import datetime, timedelta
 from shared.events import OutboundRequest, derived_id
 from shared.mime import parse_message
 from shared.model import Account, FolderRole, NewMessage, Plan
+from shared.phones import ChannelRecipient, InvalidNumber, parse_channel_recipient
 from shared.ports import BlobStore, EventPublisher, MailboxStore
 
 DAY = timedelta(days=1)
@@ -26,6 +32,7 @@ class Refusal(Exception):
 
     - `submission_blocked`: an administrator stopped the account sending (permanent),
     - `no_recipients`,
+    - `invalid_recipient`: an SMS or fax recipient whose number is not valid (permanent),
     - `recipients_per_message`: more recipients than the plan allows (permanent),
     - `messages_per_day`: the plan's daily count is reached (temporary),
     - `mailbox_full`: no room for the Sent copy, even after emptying Trash (temporary).
@@ -80,7 +87,9 @@ class Sender:
         now: datetime,
     ) -> Sent:
         """Send `wire` (the bytes recipients get) and keep `kept` (the same message with
-        its Bcc, for its author) in Sent. Checks again what `check` checks."""
+        its Bcc, for its author) in Sent. Checks again what `check` checks, and the SMS
+        and fax numbers among `recipients`."""
+        channel_recipients(recipients)
         plan = await self.check(account, len(recipients))
         await make_room(self._mailbox, account, len(kept))
         per_day = plan.messages_per_day if plan else None
@@ -117,6 +126,27 @@ class Sender:
             )
         )
         return Sent(delivery.message_id)
+
+
+def channel_recipients(recipients: list[str]) -> list[ChannelRecipient]:
+    """The SMS and fax recipients among `recipients`, their numbers validated; e-mail
+    addresses are left to the caller. `Refusal("invalid_recipient")` names the first
+    number that is not valid and why (a national number without its country code, a
+    number too short for its country...)."""
+    found: list[ChannelRecipient] = []
+    for recipient in recipients:
+        try:
+            channel = parse_channel_recipient(recipient)
+        except InvalidNumber as exc:
+            raise Refusal("invalid_recipient", invalid_number_message(exc)) from None
+        if channel is not None:
+            found.append(channel)
+    return found
+
+
+def invalid_number_message(error: InvalidNumber) -> str:
+    """What a user is told about a number that cannot be sent to: the address, then why."""
+    return f"invalid recipient {error.address}: {error.reason}"
 
 
 async def make_room(mailbox: MailboxStore, account: Account, size: int) -> None:

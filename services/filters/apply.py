@@ -14,13 +14,15 @@ same ids and JetStream drops the copies.
   on top (`forwarding.py`, loop protection), from the account's address (the envelope
   sender, so bounces come back to the account, not to a third party), to the forward
   addresses.
-- notifications: not acted on here (a later notify service).
+- notifications: the filters' notify actions ride on the main delivery (`MailDeliver.
+  notify`), not on copies, so the notify service tells the user once, about the message
+  where the filters put it. Discarded mail (no delivery) notifies nobody.
 """
 
 from __future__ import annotations
 
 from services.filters.engine import Outcome
-from shared.events import MailDeliver, MailReceived, OutboundRequest, derived_id
+from shared.events import MailDeliver, MailReceived, NotifyRequest, OutboundRequest, derived_id
 from shared.model import Account, FolderRole
 
 
@@ -49,6 +51,10 @@ def decisions(
                 event_id=derived_id(event.event_id, account.id),
                 folder_id=None if outcome.delete else outcome.folder_id,
                 folder_role=FolderRole.TRASH if outcome.delete else FolderRole.INBOX,
+                notify=[
+                    NotifyRequest(channel=n.channel, addresses=list(n.addresses))
+                    for n in outcome.notifications
+                ],
             )
         )
         main_folder = None if outcome.delete else outcome.folder_id
@@ -90,6 +96,7 @@ def _deliver(
     event_id: str,
     folder_id: str | None,
     folder_role: FolderRole,
+    notify: list[NotifyRequest] | None = None,
 ) -> MailDeliver:
     return MailDeliver(
         event_id=event_id,
@@ -103,6 +110,7 @@ def _deliver(
         tags=list(outcome.tags),
         comment=outcome.comment or None,
         filters=list(outcome.matched),
+        notify=notify or [],
         blob_id=event.blob_id,
         size=event.size,
         received_at=event.received_at,

@@ -8,15 +8,29 @@ nothing when discarded) and an `outbound.request` for forwards. An account witho
 filters costs no blob read: its message goes to the Inbox as before. Every event id is
 derived from the received event and the account, so a redelivered `mail.received`
 publishes the same events and JetStream drops the copies.
+
+After the filters come the account's automations, which read the message too: the
+vacation reply (F24, `vacation.py`, published before the delivery) and automatic
+forwarding (F56, `autoforward.py`), which joins the filters' forward and takes the message
+out of the account unless the user keeps a copy; a loop keeps it and warns the user once
+(`automation.py`).
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 
 from faststream.nats import NatsBroker
 
 from services.filters.apply import decisions
+from services.filters.autoforward import apply_forwarding, target
+from services.filters.automation import (
+    Ports,
+    postmaster_address,
+    send_vacation_reply,
+    warn_of_loop,
+)
 from services.filters.engine import Outcome, run
 from services.filters.facts import MessageFacts
 from services.filters.forwarding import already_forwarded, traced
@@ -24,10 +38,10 @@ from shared import bus
 from shared.directory import resolve_recipient
 from shared.events import MailReceived
 from shared.mime import parse_message
-from shared.model import Account, ParsedMessage
+from shared.model import Account, FolderRole, ParsedMessage, Preferences
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
-from shared.ports.mailbox import MailboxStore
+from shared.ports.mailbox import MailboxStore, NotFound
 from shared.service import ConsumerService
 from shared.settings import CommonSettings
 from shared.streams import MAIL
@@ -45,11 +59,16 @@ class FiltersService(ConsumerService):
         mailbox: MailboxStore,
         blobs: BlobStore,
         publisher: EventPublisher,
+        hostname: str | None = None,
     ) -> None:
+        """`hostname` names the sender of warnings (postmaster@hostname); the machine's
+        name by default."""
         self._settings = settings
         self._mailbox = mailbox
         self._blobs = blobs
         self._publisher = publisher
+        self._ports = Ports(mailbox, blobs, publisher)
+        self._hostname = hostname or socket.getfqdn()
 
     def subscribe(self, broker: NatsBroker) -> list[bus.Consumer]:
         consumer = bus.subscribe(
@@ -68,29 +87,102 @@ class FiltersService(ConsumerService):
     async def handle(self, event: MailReceived) -> None:
         message = _Message(self._blobs, event.blob_id)
         for account, recipient in await self._accounts(event):
-            outcome: Outcome | None = None
-            filters = await self._mailbox.filters(account.id)
-            forward_blob: tuple[str, int] | None = None
-            if filters:
-                raw, parsed = await message.read()
-                outcome = run(filters, MessageFacts.of(raw, recipient=recipient, parsed=parsed))
-                if outcome.forwards and (
-                    account.submission_blocked or already_forwarded(parsed.headers, account.address)
-                ):
-                    # A loop, or an account an administrator stopped sending: keep the
-                    # message here instead of sending it on.
-                    log.warning("mail %s: not forwarded by %s", event.event_id, account.id)
-                    outcome.forwards.clear()
-                    outcome.discard = False
-                elif outcome.forwards:
-                    copy = traced(raw, account.address)
-                    forward_blob = (await self._blobs.put(copy), len(copy))
-                if outcome.discard:
-                    log.info("mail %s: discarded for %s by a filter", event.event_id, account.id)
-            for published in decisions(
-                event, account, recipient, outcome, forward_blob=forward_blob
-            ):
-                await self._publisher.publish(published)
+            await self._account(event, message, account, recipient)
+
+    async def _account(
+        self, event: MailReceived, message: _Message, account: Account, recipient: str
+    ) -> None:
+        """Everything one account's filters and automations publish for this message."""
+        filters = await self._mailbox.filters(account.id)
+        preferences = await self._mailbox.preferences(account.id)
+        vacation = preferences.vacation.active(event.received_at)
+        outcome: Outcome | None = None
+        forward_blob: tuple[str, int] | None = None
+        if filters or vacation or preferences.forwarding.address:
+            raw, parsed = await message.read()
+            outcome = (
+                run(filters, MessageFacts.of(raw, recipient=recipient, parsed=parsed))
+                if filters
+                else Outcome()
+            )
+            await self._automations(event, account, recipient, parsed, outcome, preferences)
+            if outcome.forwards:
+                copy = traced(raw, account.address)
+                forward_blob = (await self._blobs.put(copy), len(copy))
+            if outcome.discard:
+                log.info("mail %s: not stored for %s", event.event_id, account.id)
+        for published in decisions(event, account, recipient, outcome, forward_blob=forward_blob):
+            await self._publisher.publish(published)
+
+    async def _automations(
+        self,
+        event: MailReceived,
+        account: Account,
+        recipient: str,
+        parsed: ParsedMessage,
+        outcome: Outcome,
+        preferences: Preferences,
+    ) -> None:
+        """The vacation reply, then forwarding (the filters' and the automatic one) with
+        its loop protection; `outcome` is changed in place by forwarding."""
+        own = {
+            account.address.lower(),
+            *(a.lower() for a in await self._mailbox.aliases(account.id)),
+        }
+        spam = await self._spam(account, outcome, parsed)
+        if (
+            preferences.vacation.active(event.received_at)
+            and not account.submission_blocked
+            and not (outcome.discard or outcome.delete or spam)
+        ):
+            await send_vacation_reply(
+                self._ports,
+                event,
+                account,
+                recipient=recipient,
+                parsed=parsed,
+                vacation=preferences.vacation,
+                own=own,
+            )
+        forward_to = target(preferences.forwarding, own)
+        loop = already_forwarded(parsed.headers, account.address)
+        if outcome.forwards and (loop or account.submission_blocked):
+            # A loop, or an account an administrator stopped sending: keep the message
+            # here instead of sending it on.
+            log.warning("mail %s: not forwarded by %s", event.event_id, account.id)
+        warn = apply_forwarding(
+            outcome,
+            address=forward_to,
+            keep=preferences.forwarding.keep,
+            blocked=account.submission_blocked,
+            loop=loop,
+            spam=spam,
+        )
+        if warn and forward_to is not None:
+            log.warning("mail %s: %s forwarding loop to %s", event.event_id, account.id, forward_to)
+            await warn_of_loop(
+                self._ports,
+                event,
+                account,
+                forward_to=forward_to,
+                subject=parsed.subject,
+                postmaster=postmaster_address(self._hostname, account),
+            )
+
+    async def _spam(self, account: Account, outcome: Outcome, parsed: ParsedMessage) -> bool:
+        """Whether the message is spam: a spam filter's verdict in its header, or the
+        user's filters filed it in Spam. In doubt it is, and gets no automatic mail."""
+        for name, value in parsed.headers:
+            key = name.lower()
+            if key in ("x-spam-flag", "x-spam-status") and value.strip().lower().startswith("yes"):
+                return True
+        if outcome.folder_id is None or outcome.delete:
+            return False
+        try:
+            spam = await self._mailbox.folder_by_role(account.id, FolderRole.SPAM)
+        except NotFound:
+            return False
+        return outcome.folder_id == spam.id
 
     async def _accounts(self, event: MailReceived) -> list[tuple[Account, str]]:
         """Each recipient account once, with the first envelope recipient that reached it."""

@@ -56,6 +56,7 @@ _STATUS = {
     "submission_blocked": 403,
     "no_recipients": 400,
     "recipients_per_message": 422,
+    "invalid_recipient": 422,
     "messages_per_day": 429,
     "mailbox_full": 507,
 }

@@ -6,7 +6,10 @@ send itself through `shared.sending` (the path the HTTP API takes too).
   null reverse-path; a declared SIZE that cannot fit the Sent copy is 452 4.2.2.
 - RCPT TO: at most the plan's recipients per message (and `max_recipients`): the one
   over gets 452 4.5.3 and the message goes on to those accepted (RFC 5321 §4.5.3.1.10).
-  Unknown addresses at the domains Bureau hosts are refused at once (550 5.1.1).
+  Unknown addresses at the domains Bureau hosts are refused at once (550 5.1.1). SMS and
+  fax recipients (`+32475123456@SMS`, `322123456@fax`: F3, F4) are accepted beside
+  e-mail ones when their number is valid, else refused with the reason (553 5.1.3); one
+  number written two ways is one recipient. Only here: the MX relays nothing.
 - end of DATA: the From (and any Sender) addresses are checked like MAIL FROM (550
   5.7.1); Date and Message-ID added when missing, the plan's imposed signature appended,
   a Received line put on top, Bcc kept for the Sent copy only; then `Sender.submit`,
@@ -37,9 +40,10 @@ from shared.directory import resolve_recipient
 from shared.events import new_event_id
 from shared.login import PasswordLogin
 from shared.model import Account, Plan
+from shared.phones import InvalidNumber, parse_channel_recipient
 from shared.ports import MailboxStore
 from shared.senders import may_send_as
-from shared.sending import Refusal, Sender
+from shared.sending import Refusal, Sender, invalid_number_message
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +69,14 @@ class SubmissionSession(Session):
 
 
 class SubmissionEnvelope(Envelope):
-    """One transaction: the account as read at MAIL FROM, and its plan."""
+    """One transaction: the account as read at MAIL FROM, its plan, and the E.164
+    numbers of the SMS and fax recipients accepted so far (to spot one named twice)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.account: Account | None = None
         self.plan: Plan | None = None
+        self.channels: set[str] = set()
 
 
 async def may_use(mailbox: MailboxStore, account: Account, address: str) -> bool:
@@ -97,6 +103,8 @@ def refusal_reply(refusal: Refusal) -> str:
             return "452 4.2.2 Mailbox full: no room for the copy in Sent; delete messages first"
         case "recipients_per_message":
             return f"550 5.5.3 Too many recipients: {refusal.message}"
+        case "invalid_recipient":
+            return f"553 5.1.3 {refusal.message}"
         case _:
             return f"554 5.5.1 {refusal.message}"
 
@@ -165,16 +173,24 @@ class SubmissionHandler(PasswordAuth):
     ) -> str:
         assert isinstance(envelope, SubmissionEnvelope)
         try:
+            channel = parse_channel_recipient(address)
             recipient = normalize(address)
+        except InvalidNumber as exc:
+            return f"553 5.1.3 {invalid_number_message(exc)}"
         except InvalidAddress:
             return "501 5.1.3 Bad recipient address syntax"
-        if recipient in envelope.rcpt_tos:
+        key = channel.canonical_address if channel is not None else recipient
+        if recipient in envelope.rcpt_tos or key in envelope.channels:
             return "250 2.1.5 Ok"  # named twice, sent once
         most = envelope.plan.recipients_per_message if envelope.plan else None
         if most is not None and len(envelope.rcpt_tos) >= most:
             return f"452 4.5.3 Too many recipients: your plan allows {most} per message"
         if len(envelope.rcpt_tos) >= self._max_recipients:
             return "452 4.5.3 Too many recipients"
+        if channel is not None:  # handed to the notify service by outbound; no mailbox
+            envelope.channels.add(key)
+            envelope.rcpt_tos.append(recipient)
+            return "250 2.1.5 Ok"
         try:
             local = await resolve_recipient(self._mailbox, recipient)
             unknown = local is None and await self._mailbox.hosts_domain(split(recipient)[1])

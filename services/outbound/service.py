@@ -2,11 +2,12 @@
 
 Local recipients are delivered internally, through filters like any inbound mail; remote
 ones over SMTP, one transaction per destination domain, to the smarthost or the domain's
-MX. Each recipient delivered is written to a ledger (a JetStream key-value bucket) before
-the request is acknowledged, so a request redelivered after a crash skips them. Temporary
-failures become a new request for the recipients still pending, due after a growing
-delay; permanent failures, and temporary ones past the retry period, return a delivery
-status notification (RFC 3464) to the sender.
+MX; SMS and fax recipients are handed to the notify service (`channels.py`). Each
+recipient delivered or handed over is written to a ledger (a JetStream key-value bucket)
+before the request is acknowledged, so a request redelivered after a crash skips them.
+Temporary failures become a new request for the recipients still pending, due after a
+growing delay; permanent failures, and temporary ones past the retry period, return a
+delivery status notification (RFC 3464) to the sender.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from faststream.nats import NatsBroker
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
+from services.outbound.channels import channel_request, sort_recipients
 from services.outbound.mx import LookupFailed, NoMailService, mail_hosts, make_resolver
 from services.outbound.settings import DAY, OutboundSettings
 from services.outbound.transport import Credentials, Reply, SmtpTransport
@@ -112,10 +114,14 @@ class OutboundService(ConsumerService):
             raise bus.Defer((event.not_before - now).total_seconds())
         raw = await self._blobs.get(event.blob_id)
         pending = [r for r in event.recipients if not await self._was_sent(event, r)]
-        local, remote = await self._split(pending)
+        by_kind = sort_recipients(pending)
+        for channel in by_kind.channels:
+            await self._publisher.publish(channel_request(event, channel))
+            await self._record_sent(event, channel.address)  # handed over: notify's now
+        local, remote = await self._split(by_kind.addresses)
         if local:
             await self._deliver_locally(event, local, now)
-        replies: dict[str, Reply] = {}
+        replies: dict[str, Reply] = dict(by_kind.refused)
         for domain, recipients in remote.items():
             for recipient, reply in (await self._send(domain, event, recipients, raw)).items():
                 if reply.delivered:

@@ -3,20 +3,21 @@ on FastStream's in-memory TestNatsBroker (blob read once, none without filters).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
 from faststream.nats import JStream, NatsBroker, TestNatsBroker
 
 from services.filters.apply import decisions
-from services.filters.engine import Outcome
+from services.filters.engine import Notification, Outcome
+from services.filters.forwarding import traced
 from services.filters.service import FiltersService
 from services.store.adapters.fs_blobs import FsBlobStore
 from shared.bus import JetStreamPublisher
-from shared.events import MailDeliver, MailReceived, OutboundRequest, derived_id
+from shared.events import MailDeliver, MailReceived, NotifyRequest, OutboundRequest, derived_id
 from shared.filters import Action, ActionKind, Condition, FieldName, Filter, Operator
-from shared.model import Account
+from shared.model import Account, Folder, FolderRole, Forwarding, Preferences, Profile, Vacation
 from shared.ports.mailbox import MailboxStore
 from shared.settings import CommonSettings
 from shared.streams import MAIL, OUTBOUND
@@ -116,25 +117,73 @@ def test_forward_resends_the_same_blob_from_the_account() -> None:
     assert forward.queued_at == AT and forward.attempt == 0
 
 
-def test_notifications_publish_nothing_yet() -> None:
-    from services.filters.engine import Notification
-
-    outcome = Outcome(notifications=[Notification("email", ())], matched=["n"])
-    assert len(decisions(received([]), ALICE, "alice@example.test", outcome)) == 1
+def test_notifications_ride_on_the_main_delivery_only() -> None:
+    outcome = Outcome(
+        notifications=[
+            Notification("email", ()),
+            Notification("sms", ("+32475123456",)),
+        ],
+        copies=["f-copy"],
+        matched=["n"],
+    )
+    main, copy = delivers(decisions(received([]), ALICE, "alice@example.test", outcome))
+    assert main.notify == [
+        NotifyRequest(channel="email", addresses=[]),
+        NotifyRequest(channel="sms", addresses=["+32475123456"]),
+    ]
+    assert copy.folder_id == "f-copy" and copy.notify == []
+    # Discarded: no delivery, so nobody is notified.
+    outcome.discard = True
+    assert decisions(received([]), ALICE, "alice@example.test", outcome) == []
 
 
 class _Mailbox:
-    """The two reads the filters service makes, over fixed accounts and filters."""
+    """What the filters service reads and claims, over fixed accounts, filters and
+    preferences."""
 
-    def __init__(self, accounts: list[Account], filters: dict[str, list[Filter]]) -> None:
+    def __init__(
+        self,
+        accounts: list[Account],
+        filters: dict[str, list[Filter]],
+        preferences: dict[str, Preferences] | None = None,
+    ) -> None:
         self._accounts = {a.address: a for a in accounts}
         self._filters = filters
+        self._preferences = preferences or {}
+        self.claims: dict[tuple[str, str], datetime] = {}
 
     async def account_by_address(self, address: str) -> Account | None:
         return self._accounts.get(address)
 
     async def filters(self, account_id: str) -> list[Filter]:
         return self._filters.get(account_id, [])
+
+    async def preferences(self, account_id: str) -> Preferences:
+        return self._preferences.get(account_id, Preferences())
+
+    async def aliases(self, account_id: str) -> list[str]:
+        return []
+
+    async def profile(self, account_id: str) -> Profile:
+        return Profile(full_name="Alice Smith")
+
+    async def folder_by_role(self, account_id: str, role: FolderRole) -> Folder:
+        return Folder(id=f"{account_id}-{role.value}", account_id=account_id, name=role.value)
+
+    async def claim_once(
+        self, account_id: str, key: str, now: datetime, *, every: timedelta | None = None
+    ) -> bool:
+        last = self.claims.get((account_id, key))
+        if last is not None and (every is None or now - last < every):
+            return False
+        self.claims[(account_id, key)] = now
+        return True
+
+    async def release_once(self, account_id: str, prefix: str) -> int:
+        gone = [k for k in self.claims if k[0] == account_id and k[1].startswith(prefix)]
+        for k in gone:
+            del self.claims[k]
+        return len(gone)
 
 
 class _CountingBlobs(FsBlobStore):
@@ -157,14 +206,24 @@ def _filter(id: str, account_id: str, subject: str, *actions: Action) -> Filter:
 
 
 async def _handle(
-    tmp_path: Path, accounts: list[Account], filters: dict[str, list[Filter]], rcpt: list[str]
+    tmp_path: Path,
+    accounts: list[Account],
+    filters: dict[str, list[Filter]],
+    rcpt: list[str],
+    *,
+    preferences: dict[str, Preferences] | None = None,
+    raws: list[bytes] | None = None,
 ) -> tuple[list[MailDeliver], list[OutboundRequest], int]:
+    """Each of `raws` (one "[ci] build failed" message by default) received in turn."""
     blobs = _CountingBlobs(tmp_path / "blobs")
-    blob_id = await blobs.put(make_raw(subject="[ci] build failed"))
     broker = NatsBroker()
-    mailbox = cast(MailboxStore, _Mailbox(accounts, filters))
+    mailbox = cast(MailboxStore, _Mailbox(accounts, filters, preferences))
     FiltersService(
-        CommonSettings(), mailbox=mailbox, blobs=blobs, publisher=JetStreamPublisher(broker)
+        CommonSettings(),
+        mailbox=mailbox,
+        blobs=blobs,
+        publisher=JetStreamPublisher(broker),
+        hostname="mail.example.test",
     ).subscribe(broker)
     delivered: list[MailDeliver] = []
     forwarded: list[OutboundRequest] = []
@@ -178,7 +237,9 @@ async def _handle(
         forwarded.append(event)
 
     async with TestNatsBroker(broker) as br:
-        await br.publish(received(rcpt, blob_id).model_dump_json(), MailReceived.SUBJECT)
+        for i, raw in enumerate(raws or [make_raw(subject="[ci] build failed")]):
+            event = received(rcpt, await blobs.put(raw)).model_copy(update={"event_id": f"ev{i}"})
+            await br.publish(event.model_dump_json(), MailReceived.SUBJECT)
     return delivered, forwarded, blobs.reads
 
 
@@ -245,3 +306,65 @@ async def test_an_account_blocked_from_sending_keeps_what_it_would_forward(
     assert [(d.account_id, d.folder_role, d.filters) for d in delivered] == [
         ("a1", "inbox", ["fw"])
     ]
+
+
+VACATION = Preferences(vacation=Vacation(enabled=True, start=date(2025, 12, 31), subject="Away"))
+
+
+async def test_service_replies_once_per_sender_from_the_null_sender(tmp_path: Path) -> None:
+    raws = [make_raw(subject="first"), make_raw(subject="second")]
+    delivered, outbound, _ = await _handle(
+        tmp_path, [ALICE], {}, ["alice@example.test"], preferences={"a1": VACATION}, raws=raws
+    )
+    assert [d.account_id for d in delivered] == ["a1", "a1"]  # both stored as usual
+    (reply,) = outbound
+    assert reply.event_id == derived_id("ev0", "a1", "vacation")
+    assert reply.mail_from == "" and reply.recipients == ["bob@example.net"]
+    assert reply.account_id == "a1"
+    data = await FsBlobStore(tmp_path / "blobs").get(reply.blob_id)
+    assert b"Auto-Submitted: auto-replied\r\n" in data and b"Subject: Away\r\n" in data
+
+
+async def test_service_sends_no_reply_for_discarded_spam_or_list_mail(tmp_path: Path) -> None:
+    discard = _filter("d", "a1", "drop me", Action(kind=ActionKind.DISCARD))
+    to_spam = _filter("s", "a1", "cheap", Action(kind=ActionKind.MOVE, folder_id="a1-spam"))
+    raws = [
+        make_raw(subject="drop me"),
+        make_raw(subject="cheap pills"),
+        make_raw(subject="list").replace(b"Subject:", b"List-Id: <team.example.net>\r\nSubject:"),
+    ]
+    delivered, outbound, _ = await _handle(
+        tmp_path,
+        [ALICE],
+        {"a1": [discard, to_spam]},
+        ["alice@example.test"],
+        preferences={"a1": VACATION},
+        raws=raws,
+    )
+    assert outbound == []
+    assert [d.folder_id for d in delivered] == ["a1-spam", None]
+
+
+async def test_service_forwards_automatically_and_warns_of_a_loop_once(tmp_path: Path) -> None:
+    forwarding = Preferences(forwarding=Forwarding(address="bob@example.net"))
+    looped = traced(make_raw(subject="came back"), "alice@example.test")
+    delivered, outbound, _ = await _handle(
+        tmp_path,
+        [ALICE],
+        {},
+        ["alice@example.test"],
+        preferences={"a1": forwarding},
+        raws=[make_raw(subject="plain"), looped, looped.replace(b"came back", b"again")],
+    )
+    forward, *others = outbound
+    assert others == []  # the looping messages were not sent on
+    assert forward.event_id == derived_id("ev0", "a1", "forward")
+    assert forward.recipients == ["bob@example.net"] and forward.mail_from == "alice@example.test"
+    # The first message left the account; both looping ones stayed, and one warning came.
+    assert sorted(d.event_id for d in delivered) == sorted(
+        [derived_id("ev1", "a1"), derived_id("ev2", "a1"), derived_id("ev1", "a1", "forward-loop")]
+    )
+    (warning,) = [d for d in delivered if d.event_id == derived_id("ev1", "a1", "forward-loop")]
+    data = await FsBlobStore(tmp_path / "blobs").get(warning.blob_id)
+    assert b"From: Mail Delivery System <postmaster@mail.example.test>" in data
+    assert warning.folder_role == "inbox" and warning.mail_from == ""
