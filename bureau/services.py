@@ -9,7 +9,7 @@ from shared.ports.bus import EventPublisher
 from shared.service import Service
 from shared.settings import CommonSettings
 
-SERVICE_NAMES = ("store", "search", "filters", "outbound", "ingest", "gateway")
+SERVICE_NAMES = ("store", "search", "filters", "outbound", "notify", "ingest", "gateway")
 
 
 async def _ingest(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
@@ -28,12 +28,15 @@ async def _filters(
     common: CommonSettings, adapters: Adapters, publisher: EventPublisher
 ) -> Service:
     from services.filters.service import FiltersService
+    from services.outbound.settings import OutboundSettings
 
     return FiltersService(
         common,
         mailbox=await adapters.mailbox(),
         blobs=await adapters.blobs(),
         publisher=publisher,
+        # The platform's mail name (BUREAU_HOSTNAME): loop warnings come from its postmaster.
+        hostname=OutboundSettings().hostname,
     )
 
 
@@ -45,6 +48,18 @@ async def _outbound(
 
     return OutboundService(
         OutboundSettings(),
+        mailbox=await adapters.mailbox(),
+        blobs=await adapters.blobs(),
+        publisher=publisher,
+    )
+
+
+async def _notify(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+    from services.notify.service import NotifyService
+    from services.notify.settings import NotifySettings
+
+    return NotifyService(
+        NotifySettings(),
         mailbox=await adapters.mailbox(),
         blobs=await adapters.blobs(),
         publisher=publisher,
@@ -88,6 +103,7 @@ BUILDERS: dict[str, Callable[[CommonSettings, Adapters, EventPublisher], Awaitab
     "ingest": _ingest,
     "filters": _filters,
     "outbound": _outbound,
+    "notify": _notify,
     "store": _store,
     "search": _search,
     "gateway": _gateway,

@@ -45,6 +45,7 @@ def message_item(summary: MessageSummary) -> MessageItem:
         deleted=summary.deleted,
         answered=summary.answered,
         draft=summary.draft,
+        receipt=summary.receipt,
         has_attachments=summary.has_attachments,
         has_comment=summary.has_comment,
         tags=summary.tags,

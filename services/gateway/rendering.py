@@ -73,6 +73,7 @@ def message_detail(message: StoredMessage, mode: DisplayMode) -> MessageDetail:
         deleted=message.deleted,
         answered=message.answered,
         draft=message.draft,
+        receipt=message.receipt,
         size=message.size,
         tags=message.tags,
         comment=message.comment,

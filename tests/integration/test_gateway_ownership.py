@@ -66,9 +66,10 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 
 async def owned(world: World, who: Any) -> Ids:
-    """A user folder, a message with an attachment, and a tag of one account."""
+    """A user folder, a message with an attachment asking for a read receipt, and a tag of
+    one account."""
     raw = make_raw(subject="private", html="<p>hi</p>", attachment=("a.bin", b"\x00" * 10))
-    message = await world.deliver(who, raw)
+    message = await saved(world, who, FolderRole.INBOX, raw, receipt_to="carol@example.net")
     folder = await world.mailbox.create_folder(who.id, "Private", None)
     tag = await world.mailbox.create_tag(who.id, "secret", "#123456")
     stored = await world.mailbox.message(who.id, message)
@@ -91,13 +92,15 @@ async def owned(world: World, who: Any) -> Ids:
     )  # fmt: skip
 
 
-async def saved(world: World, who: Any, role: FolderRole, raw: bytes) -> str:
+async def saved(
+    world: World, who: Any, role: FolderRole, raw: bytes, *, receipt_to: str | None = None
+) -> str:
     folder = await world.mailbox.folder_by_role(who.id, role)
     delivery = await world.mailbox.deliver(
         NewMessage(
             event_id=new_event_id(), account_id=who.id, folder_id=folder.id,
             blob_id=await world.blobs.put(raw), size=len(raw),
-            received_at=datetime.now(UTC), parsed=parse_message(raw),
+            received_at=datetime.now(UTC), receipt_to=receipt_to, parsed=parse_message(raw),
         )
     )  # fmt: skip
     return delivery.message_id
@@ -114,6 +117,7 @@ def fill(path: str, ids: Ids, *, tag_id: str) -> str:
         "drafts": ids.draft,
         "templates": ids.template,
         "filters": ids.filter,
+        "receipts": ids.message,
     }[kind]
     return path.replace("{id}", first).replace("{tag_id}", tag_id).replace("{part}", ids.part)
 
@@ -139,6 +143,7 @@ async def test_every_id_route_hides_other_accounts(world: World, endpoint: Any) 
     # Nothing of Alice's changed.
     message = await world.mailbox.message(world.alice.id, alice.message)
     assert message.unread and message.tags == [] and message.comment is None
+    assert message.receipt == "pending"
     folder = await world.mailbox.folder(world.alice.id, alice.folder)
     assert (folder.name, folder.parent_id) == ("Private", None)
     assert [t.color for t in await world.mailbox.tags(world.alice.id)] == ["#123456"]
@@ -154,7 +159,8 @@ async def test_every_id_route_hides_other_accounts(world: World, endpoint: Any) 
 def test_every_id_route_is_covered() -> None:
     kinds = {e.path.split("/")[3] for e in ID_ROUTES}
     assert kinds == {
-        "folders", "messages", "tags", "identities", "uploads", "drafts", "templates", "filters"
+        "folders", "messages", "tags", "identities", "uploads", "drafts", "templates", "filters",
+        "receipts",
     }  # fmt: skip
     assert all(e.request is None or e.request in BODIES for e in ID_ROUTES)
 

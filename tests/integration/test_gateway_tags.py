@@ -125,6 +125,17 @@ async def test_preferences_defaults_and_partial_update(world: World) -> None:
         "trash_retention_days": 30,
         "default_identity_id": None,
         "always_request_receipt": False,
+        "send_receipts": "ask",
+        "vacation": {
+            "enabled": False,
+            "start": None,
+            "end": None,
+            "subject": "Out of office",
+            "text": "",
+            "days": 7,
+        },
+        "forwarding": {"address": None, "keep": False},
+        "notifications": {"email": "off", "sms": "off"},
     }
 
     changed = await call(

@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings
 from bureau.services import BUILDERS, SERVICE_NAMES
 from services.gateway.settings import GatewaySettings
 from services.ingest.settings import IngestSettings
+from services.notify.settings import NotifySettings
 from services.outbound.settings import OutboundSettings
 from services.store.settings import StoreSettings
 from shared import bus
@@ -44,6 +45,7 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     GatewaySettings,
     StoreSettings,
     OutboundSettings,
+    NotifySettings,
 )
 # The settings class each service reads; the others read CommonSettings.
 SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
@@ -51,6 +53,7 @@ SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
     "gateway": GatewaySettings,
     "store": StoreSettings,
     "outbound": OutboundSettings,
+    "notify": NotifySettings,
 }
 # Listen variables whose server answers /healthz and /readyz: the runtime's health server
 # and the gateway's HTTP API.

@@ -10,16 +10,21 @@ from services.gateway.context import BLOBS
 from services.gateway.display import DisplayMode, original_headers
 from services.gateway.errors import not_found
 from services.gateway.handlers.lookup import mailbox_of, own_message
+from services.gateway.receipts import on_open
 from services.gateway.rendering import message_detail
 from services.gateway.schemas import DisplayQuery
 from shared.model import Account
 
 
 async def get_message(request: web.Request, account: Account) -> web.StreamResponse:
-    """The body in the display mode asked for, else the user's preferred one."""
+    """The body in the display mode asked for, else the user's preferred one. Opening a
+    message that asks for a read receipt sends it, dismisses it or leaves it pending for
+    the user to decide, as the `send_receipts` preference says (F48)."""
     query = read_query(request, DisplayQuery)
     message = await own_message(request, account)
-    mode = query.display or (await mailbox_of(request).preferences(account.id)).display_mode
+    preferences = await mailbox_of(request).preferences(account.id)
+    message = await on_open(request, account, message, preferences.send_receipts)
+    mode = query.display or preferences.display_mode
     return json_response(message_detail(message, DisplayMode(mode)))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.gateway.endpoints import API, Endpoint
+from services.gateway.routes.automation import AUTOMATION
 from services.gateway.routes.basics import BASICS, META
 from services.gateway.routes.compose import COMPOSE
 from services.gateway.routes.filters import FILTERS
@@ -13,7 +14,16 @@ from services.gateway.routes.search import SEARCH
 from services.gateway.routes.senders import SENDERS
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    BASICS + SEARCH + FOLDERS + MESSAGES + ORGANISE + SENDERS + FILTERS + COMPOSE + META
+    BASICS
+    + SEARCH
+    + FOLDERS
+    + MESSAGES
+    + ORGANISE
+    + SENDERS
+    + FILTERS
+    + AUTOMATION
+    + COMPOSE
+    + META
 )
 
 __all__ = ["API", "ENDPOINTS"]

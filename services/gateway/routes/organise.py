@@ -115,10 +115,12 @@ ORGANISE: tuple[Endpoint, ...] = (
         "PATCH",
         f"{API}/preferences",
         account.update_preferences,
-        "Change some preferences (404: a default identity that is not the account's)",
+        "Change some preferences (404: a default identity that is not the account's; 422:"
+        " vacation_end_before_start, invalid_forwarding_address, forwarding_to_self,"
+        " no_mobile_number)",
         Preferences,
         request=PreferencesPatch,
-        errors=(404,),
+        errors=(404, 422),
         tag="account",
     ),
     private(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from services.gateway.schemas.automation import ForwardingIn, NotificationsIn, VacationIn
 from services.gateway.schemas.core import Request, Schema
-from shared.model import DisplayModeName, PagingMode
+from shared.model import DisplayModeName, PagingMode, ReceiptPolicy
 
 
 class PreferencesPatch(Request):
@@ -20,6 +21,18 @@ class PreferencesPatch(Request):
         default=None, description="one of the account's identities (else 404); null: none chosen"
     )
     always_request_receipt: bool | None = None
+    send_receipts: ReceiptPolicy | None = Field(
+        default=None, description="read receipts asked of the user: always, never or ask"
+    )
+    vacation: VacationIn | None = Field(
+        default=None, description="the fields given replace those of the current vacation"
+    )
+    forwarding: ForwardingIn | None = Field(
+        default=None, description="the fields given replace those of the current forwarding"
+    )
+    notifications: NotificationsIn | None = Field(
+        default=None, description="the fields given replace those of the current ones"
+    )
 
 
 class QuotaOut(Schema):

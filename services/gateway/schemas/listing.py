@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from services.gateway.schemas.core import Schema
-from shared.model import SortKey
+from shared.model import ReceiptState, SortKey
 
 
 class PageQuery(Schema):
@@ -43,6 +43,11 @@ class MessageItem(Schema):
     deleted: bool = Field(description="IMAP \\Deleted, not yet expunged (shown struck through)")
     answered: bool = Field(default=False, description="replied to (IMAP \\Answered)")
     draft: bool = Field(default=False, description="IMAP \\Draft")
+    receipt: ReceiptState | None = Field(
+        default=None,
+        description="read receipt the sender asked for (RFC 8098): pending (the user is asked"
+        " to send or dismiss it), sent or dismissed; null when none was asked",
+    )
     has_attachments: bool
     has_comment: bool
     tags: list[str] = Field(description="tag names")

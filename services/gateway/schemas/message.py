@@ -9,7 +9,7 @@ from pydantic import Field, RootModel
 
 from services.gateway.schemas.core import Request, Schema
 from services.gateway.schemas.listing import AddressOut
-from shared.model import DisplayModeName
+from shared.model import DisplayModeName, ReceiptState
 
 
 class DisplayQuery(Schema):
@@ -71,6 +71,11 @@ class MessageDetail(Schema):
     deleted: bool
     answered: bool = Field(default=False, description="replied to (IMAP \\Answered)")
     draft: bool = Field(default=False, description="IMAP \\Draft")
+    receipt: ReceiptState | None = Field(
+        default=None,
+        description="read receipt the sender asked for (RFC 8098): pending (the user is asked"
+        " to send or dismiss it), sent or dismissed; null when none was asked",
+    )
     size: int
     tags: list[str]
     comment: str | None = Field(description="private note of the owner (F51)")
