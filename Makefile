@@ -26,8 +26,12 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check bureau shared services tests bench
 	$(BIN)/mypy
 
+# Two pytest workers (pytest-xdist): the suite spends much of its time waiting on
+# nats-server, sockets and child processes. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 test-slow: $(DEV_STAMP)
 	$(BIN)/pytest -m slow
