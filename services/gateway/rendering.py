@@ -77,6 +77,7 @@ def message_detail(message: StoredMessage, mode: DisplayMode) -> MessageDetail:
         size=message.size,
         tags=message.tags,
         comment=message.comment,
+        filters=message.filters,
         body=BodyOut(
             mode=used.value,
             kind=rendered.kind,

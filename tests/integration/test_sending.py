@@ -33,7 +33,7 @@ class Client:
         async with self.http.request(
             method, f"{self.base}/api/v1{path}", headers=self.headers, **kwargs
         ) as resp:
-            body = await resp.json()
+            body = await resp.json() if resp.status != 204 else None
             assert resp.status == status, body
             return body
 

@@ -79,6 +79,10 @@ class MessageDetail(Schema):
     size: int
     tags: list[str]
     comment: str | None = Field(description="private note of the owner (F51)")
+    filters: list[str] = Field(
+        default_factory=list,
+        description="ids of the user's filters that acted on the message when it arrived",
+    )
     body: BodyOut
     original_url: str | None = Field(
         description="the original HTML, sandboxed; given when display=original"
