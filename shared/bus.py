@@ -2,8 +2,10 @@
 
 Every consumer here acks explicitly: after its work is durable (ack), on failure with a
 growing delay (nak), or, once a message has failed `max_deliver` times or cannot be
-decoded at all, by moving it to `deadletter.<subject>` with its error (then ack). No
-message is dropped silently and no consumer dies on bad data.
+decoded at all, by moving it to `deadletter.<subject>` with its error (then ack).
+Consumers that retry without a delivery count (outbound, channels: their handlers bound
+their own retries in time) give up the same way once `expired(event)` says the event is
+past its time. No message is dropped silently and no consumer dies on bad data.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ class Consumer:
         max_deliver: int | None,
         describe: str,
         ack_wait: float = 30.0,
+        expired: Callable[[Any], bool] | None = None,
     ) -> None:
         self._broker = broker
         self._ack_wait = ack_wait
@@ -135,6 +138,7 @@ class Consumer:
         self._handler: Handler[Any] = handler
         self.durable = durable
         self.max_deliver = max_deliver
+        self._expired = expired
         self._describe = describe
 
     async def __call__(self, msg: NatsMessage) -> None:
@@ -174,7 +178,7 @@ class Consumer:
             await msg.nack(delay=defer.delay)
             return
         except Exception as exc:  # noqa: BLE001 - every failure gets an explicit outcome
-            if self.max_deliver is not None and deliveries >= self.max_deliver:
+            if self._gives_up(event, deliveries):
                 log.error("%s: %s failed for good: %s", self._describe, event.event_id, exc)
                 await self._dead_letter(msg, deliveries, f"{type(exc).__name__}: {exc}")
             else:
@@ -190,6 +194,13 @@ class Consumer:
                 await msg.nack(delay=delay)
             return
         await msg.ack()
+
+    def _gives_up(self, event: Event, deliveries: int) -> bool:
+        """Whether a failed delivery is the last: `max_deliver` reached, or, for a
+        consumer without one, the event past its time (`expired`)."""
+        if self.max_deliver is not None:
+            return deliveries >= self.max_deliver
+        return self._expired is not None and self._expired(event)
 
     async def _handle_alive(self, event: Event, msg: NatsMessage) -> None:
         """Run the handler, telling JetStream the work goes on (in-progress) every half
@@ -248,11 +259,14 @@ def subscribe(
     max_deliver: int | None,
     workers: int = 1,
     ack_wait: float = 60.0,
+    expired: Callable[[E], bool] | None = None,
 ) -> Consumer:
     """Register `handler` as a durable pull consumer shared by every replica of a service.
 
-    `max_deliver=None` retries failures without end (with backoff): for handlers that
-    bound their own retries, as outbound does with its retry period."""
+    `max_deliver=None` retries failures (with backoff, at most 30 s apart) for as long as
+    `expired(event)` is false: for handlers that bound their own retries in time, as
+    outbound does with its retry period, so that an outage of a store does not exhaust a
+    delivery count, while an event that can never succeed still ends as a dead letter."""
     consumer = Consumer(
         broker,
         model=model,
@@ -261,6 +275,7 @@ def subscribe(
         max_deliver=max_deliver,
         describe=f"{durable}@{subject}",
         ack_wait=ack_wait,
+        expired=expired,
     )
     config = ConsumerConfig(ack_wait=ack_wait, max_ack_pending=max(64, workers * 16))
 

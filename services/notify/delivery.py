@@ -66,6 +66,12 @@ class ChannelDelivery:
         self._retry = retry
         self._clock = clock
 
+    def expired(self, event: ChannelRequest) -> bool:
+        """A request that keeps failing (not a channel answer: its blob is gone, a store
+        is down) is given up a day after the retry period, as a dead letter."""
+        give_up = timedelta(seconds=self._retry.period) + timedelta(days=1)
+        return self._clock() - event.queued_at > give_up
+
     async def handle(self, event: ChannelRequest) -> None:
         now = self._clock()
         if event.not_before is not None and event.not_before > now:

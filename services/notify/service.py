@@ -111,6 +111,7 @@ class NotifyService(ConsumerService):
             max_deliver=None,  # bounded by the channel retry period, like outbound
             workers=4,
             ack_wait=self._settings.ack_wait,  # slow providers report in-progress
+            expired=self.delivery.expired,
         )
         return [notifications, channels]
 

@@ -99,6 +99,7 @@ class OutboundService(ConsumerService):
             max_deliver=None,  # bounded by the retry period instead
             workers=8,
             ack_wait=self._settings.ack_wait,  # long SMTP sessions report in-progress
+            expired=self._expired,
         )
         return [consumer]
 
@@ -107,6 +108,12 @@ class OutboundService(ConsumerService):
         self._ledger = await self._broker.key_value(
             LEDGER, ttl=self._settings.retry_period + DAY, replicas=self._settings.stream_replicas
         )
+
+    def _expired(self, event: OutboundRequest) -> bool:
+        """A request that keeps failing (not an SMTP answer: its blob is gone, a store is
+        down) is given up a day after its retry period, as a dead letter."""
+        give_up = timedelta(seconds=self._settings.retry_period) + timedelta(days=1)
+        return self._clock() - event.queued_at > give_up
 
     async def handle(self, event: OutboundRequest) -> None:
         now = self._clock()

@@ -38,7 +38,11 @@ async def streams(nats_server: EmbeddedNats) -> AsyncIterator[nats.aio.client.Cl
 
 
 async def start_consumer(
-    url: str, handler: Callable[[MailReceived], Awaitable[None]], *, max_deliver: int = 3
+    url: str,
+    handler: Callable[[MailReceived], Awaitable[None]],
+    *,
+    max_deliver: int | None = 3,
+    expired: Callable[[MailReceived], bool] | None = None,
 ) -> NatsBroker:
     broker = make_broker(url, "test")
     subscribe(
@@ -51,6 +55,7 @@ async def start_consumer(
         max_deliver=max_deliver,
         workers=4,
         ack_wait=5,
+        expired=expired,
     )
     await broker.start()
     return broker
@@ -102,6 +107,39 @@ async def test_poison_and_failing_events_are_dead_lettered(
     assert handled["ev-bad"] == 3
     info = await streams.jetstream().stream_info("MAIL")
     assert info.state.messages == 0  # nothing left behind in the work queue
+
+
+async def test_without_a_delivery_count_failures_retry_until_the_event_expires(
+    nats_server: EmbeddedNats, streams: nats.aio.client.Client
+) -> None:
+    """Outbound's way: failures retry past any count (a store down for a while loses
+    nothing), and an event that can never succeed is dead-lettered once past its time."""
+    handled: Counter[str] = Counter()
+
+    async def handler(ev: MailReceived) -> None:
+        handled[ev.event_id] += 1
+        raise RuntimeError("blob gone")
+
+    # "ev-old" expires from its sixth failure on; "ev-new" never does.
+    broker = await start_consumer(
+        nats_server.url,
+        handler,
+        max_deliver=None,
+        expired=lambda ev: ev.event_id == "ev-old" and handled[ev.event_id] >= 6,
+    )
+    try:
+        js = streams.jetstream()
+        for event_id in ("ev-old", "ev-new"):
+            ev = event(0).model_copy(update={"event_id": event_id})
+            await js.publish(MailReceived.SUBJECT, ev.model_dump_json().encode(), stream="MAIL")
+        (letter,) = await dead_letters(streams, 1)
+        await until(lambda: handled["ev-new"] >= 6)
+    finally:
+        await broker.stop()
+    assert letter.deliveries == 6 and "blob gone" in letter.error
+    assert handled["ev-old"] == 6  # past the default count of 5, then given up
+    info = await streams.jetstream().stream_info("MAIL")
+    assert info.state.messages == 1  # "ev-new" still waits for its next try
 
 
 async def test_replicas_share_one_durable_consumer(

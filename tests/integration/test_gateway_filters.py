@@ -1,9 +1,11 @@
 """Mail filters over the HTTP API (F25-F27): CRUD, order, validation, ownership, a dry
-run on a real message, and Sieve export and import (B2)."""
+run on a real message, and Sieve export and import (B2) of the filters and the vacation
+setting."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -313,3 +315,87 @@ async def test_sieve_syntax_error_names_the_line(world: World) -> None:
     assert error["error"]["code"] == "sieve_syntax"
     assert "line " in error["error"]["message"]
     assert await names(world) == ["kept"]
+
+
+VACATION = "/api/v1/vacation"
+JULY = {
+    "enabled": True,
+    "start": "2026-07-01",
+    "end": "2026-07-31",
+    "subject": "Away in July",
+    "text": 'Back in August.\nUrgent: "ops@example.test".',
+    "days": 3,
+}
+
+
+async def test_sieve_export_carries_the_vacation_and_import_sets_it(world: World) -> None:
+    alias = "alice.smith@example.test"
+    await world.mailbox.add_alias(world.alice.id, alias)
+    await create(world, rule("stopper", actions=[{"kind": "stop"}]))
+    assert await call(world, "PUT", VACATION, body=JULY) == JULY
+
+    exported = await call(world, "GET", f"{SIEVE}?format=json")
+    script = exported["script"]
+    assert script.startswith('require ["date", "relational", "vacation"];')
+    assert script.endswith(
+        "# rule: vacation\n"
+        'if allof (currentdate :value "ge" "date" "2026-07-01",'
+        ' currentdate :value "le" "date" "2026-07-31") {\n'
+        f'    vacation :days 3 :subject "Away in July" :addresses "{alias}"'
+        ' "Back in August.\nUrgent: \\"ops@example.test\\".";\n'
+        "}\n"
+    )
+    assert "vacation: other servers send no reply to mail a filter stops at" in exported["notes"]
+
+    # Off: the export leaves it out, and importing the earlier script switches it on again,
+    # replying afresh to every sender.
+    await call(world, "PUT", VACATION, body={**JULY, "enabled": False})
+    assert "vacation" not in (await call(world, "GET", f"{SIEVE}?format=json"))["script"]
+    now = datetime(2026, 7, 2, tzinfo=UTC)
+    assert await world.mailbox.claim_once(world.alice.id, "vacation:bob@example.net", now)
+
+    answer = await call(world, "POST", SIEVE, body={"script": script, "replace": True})
+    assert answer["vacation"] == JULY
+    assert [f["name"] for f in answer["filters"]] == ["stopper"]
+    assert answer["skipped"] == [
+        "line 10: vacation :addresses ignored: Bureau answers mail to the account's own"
+        " address and aliases"
+    ]
+    assert await call(world, "GET", VACATION) == JULY
+    assert await world.mailbox.claim_once(world.alice.id, "vacation:bob@example.net", now)
+
+    # A script without a vacation leaves the setting as it is.
+    plain = await call(world, "POST", SIEVE, body={"script": "keep;\n"})
+    assert plain["vacation"] is None
+    assert await call(world, "GET", VACATION) == JULY
+
+
+async def test_sieve_import_of_a_roundcube_vacation(world: World) -> None:
+    script = "\n".join(
+        [
+            'require ["date", "relational", "vacation"];',
+            "# rule:[Out of office]",
+            'if allof (currentdate :zone "+0200" :value "ge" "date" "2026-08-03",',
+            '          currentdate :zone "+0200" :value "le" "date" "2026-08-14")',
+            "{",
+            '\tvacation :subject "Holidays" "I am on holiday.";',
+            "}",
+            "",
+        ]
+    )
+    answer = await call(world, "POST", SIEVE, body={"script": script})
+    vacation = {
+        "enabled": True,
+        "start": "2026-08-03",
+        "end": "2026-08-14",
+        "subject": "Holidays",
+        "text": "I am on holiday.",
+        "days": 7,
+    }
+    assert answer["vacation"] == vacation
+    assert answer["filters"] == []
+    assert answer["skipped"] == [
+        "line 3: time zone ignored: dates are UTC days",
+        "line 4: time zone ignored: dates are UTC days",
+    ]
+    assert await call(world, "GET", VACATION) == vacation

@@ -1,6 +1,11 @@
-"""Sieve import/export of filters (services/filters/sieve)."""
+"""Sieve import/export of filters and the vacation setting (services/filters/sieve)."""
 
 from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +18,7 @@ from services.filters.sieve import (
 )
 from services.filters.sieve.parser import Command, StringList
 from shared.filters import Action, ActionKind, Condition, FieldName, FilterFields, Operator
+from shared.model import Vacation
 
 FOLDER_NAMES = {"f-dev": "Lists/Dev", "f-bills": "Bills", "f-arch": 'Archive "old"'}
 FOLDER_IDS = {name: fid for fid, name in FOLDER_NAMES.items()}
@@ -233,14 +239,15 @@ def test_dovecot_script_imports_with_a_report() -> None:
     assert result.skipped == [
         "line 5: folder 'Junk' does not exist; its fileinto is skipped",
         "line 15: rule has no action Bureau can run; skipped",
-        "line 18: test 'currentdate' not supported (the rule at line 18 is skipped)",
+        "line 18: currentdate is only supported around a vacation (the rule at line 18 is skipped)",
         "line 21: relational test (header :count) (the rule at line 21 is skipped)",
         "line 25: reject is not supported as a filter action",
         "line 24: rule has no action Bureau can run; skipped",
         "line 39: conditions mixing allof and anyof cannot be one Bureau filter"
         " (the rule at line 39 is skipped)",
-        "line 42: vacation is not supported as a filter action; use the vacation setting",
     ]
+    # the top-level vacation is the account's vacation setting, RFC 5230's defaults kept
+    assert result.vacation == Vacation(enabled=True, subject="Away", text="I am away until Monday.")
 
 
 def test_keep_turns_moves_into_copies_and_top_level_actions_form_a_filter() -> None:
@@ -316,3 +323,225 @@ def test_syntax_errors_carry_their_line(script: str, line: int, message: str) ->
     assert error.value.line == line
     assert message in error.value.message
     assert str(error.value).startswith(f"line {line}: ")
+
+
+# ---- vacation ---------------------------------------------------------------------------
+
+JULY = Vacation(
+    enabled=True,
+    start=date(2026, 7, 1),
+    end=date(2026, 7, 31),
+    subject='Away "on leave"',
+    text="I am away.\nBack in August.",
+    days=3,
+)
+
+
+@pytest.mark.parametrize(
+    "vacation",
+    [
+        JULY,
+        JULY.model_copy(update={"start": None, "end": None}),
+        JULY.model_copy(update={"start": None}),
+        JULY.model_copy(update={"end": None, "text": ""}),
+    ],
+    ids=["both dates", "no dates", "end only", "start only"],
+)
+def test_round_trip_keeps_the_filters_and_the_vacation(vacation: Vacation) -> None:
+    script = export_sieve(ROUND_TRIP, FOLDER_NAMES, vacation)
+    assert script.rstrip().endswith("}") and "# rule: vacation\nif " in script
+    result = import_sieve(script, FOLDER_IDS)
+    assert result.skipped == []
+    assert result.filters == ROUND_TRIP
+    assert result.vacation == vacation
+
+
+def test_vacation_export_writes_dates_requires_what_it_uses_and_notes_stop() -> None:
+    export = export_sieve_report(ROUND_TRIP[:1], FOLDER_NAMES, JULY, ["al@example.test"])
+    assert export.script.splitlines()[0] == (
+        'require ["date", "fileinto", "regex", "relational", "vacation"];'
+    )
+    assert export.script.endswith(
+        "# rule: vacation\n"
+        'if allof (currentdate :value "ge" "date" "2026-07-01",'
+        ' currentdate :value "le" "date" "2026-07-31") {\n'
+        '    vacation :days 3 :subject "Away \\"on leave\\"" :addresses "al@example.test"'
+        ' "I am away.\nBack in August.";\n'
+        "}\n"
+    )
+    assert export.notes == ["vacation: other servers send no reply to mail a filter stops at"]
+
+    undated = export_sieve([], {}, Vacation(enabled=True, text="Away"))
+    assert undated == (
+        'require "vacation";\n\n# rule: vacation\nif true {\n'
+        '    vacation :days 7 :subject "Out of office" "Away";\n}\n'
+    )
+    # a vacation that is off is not written: Bureau does not run it either
+    assert export_sieve([], {}, JULY.model_copy(update={"enabled": False})) == "\n"
+    # :addresses is read back as a note: Bureau already answers the account's aliases
+    result = import_sieve(export.script, FOLDER_IDS)
+    assert result.vacation == JULY
+    assert result.skipped == [
+        "line 17: vacation :addresses ignored: Bureau answers mail to the account's own"
+        " address and aliases"
+    ]
+
+
+ROUNDCUBE = """\
+require ["copy","date","relational","vacation"];
+# rule:[Out of office]
+if allof (currentdate :zone "+0100" :value "ge" "iso8601" "2026-07-01T00:00:00+01:00",
+          currentdate :zone "+0100" :value "le" "date" "2026-07-31")
+{
+\tvacation :days 14 :addresses ["me@example.test"] :subject "Out of Office" text:
+I am away.
+..
+Back in August.
+.
+;
+}
+# rule:[copy to me2@]
+if true
+{
+\tredirect :copy "me2@example.test";
+\tkeep;
+}
+"""
+
+
+def test_a_roundcube_vacation_imports_with_its_dates_and_a_note_on_the_zone() -> None:
+    result = import_sieve(ROUNDCUBE, {})
+    assert result.vacation == Vacation(
+        enabled=True,
+        start=date(2026, 7, 1),
+        end=date(2026, 7, 31),
+        subject="Out of Office",
+        text="I am away.\n.\nBack in August.\n",
+        days=14,
+    )
+    assert [(f.name, f.actions) for f in result.filters] == [
+        ("[copy to me2@]", [act(A.FORWARD, addresses=["me2@example.test"])])
+    ]
+    assert result.skipped == [
+        "line 3: time zone ignored: dates are UTC days",
+        "line 4: time zone ignored: dates are UTC days",
+        "line 6: vacation :addresses ignored: Bureau answers mail to the account's own"
+        " address and aliases",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("test", "start", "end", "notes"),
+    [
+        # Nextcloud Mail: the UTC instants of the user's local midnight and 23:59
+        (
+            'allof(currentdate :value "ge" "iso8601" "2026-06-30T22:00:00Z",'
+            ' currentdate :value "le" "iso8601" "2026-07-31T21:59:00Z")',
+            date(2026, 6, 30),
+            date(2026, 7, 31),
+            ["time of day ignored: the vacation covers whole UTC days"],
+        ),
+        (
+            'allof (currentdate :value "gt" "date" "2026-06-30",'
+            ' currentdate :value "lt" "date" "2026-08-01")',
+            date(2026, 7, 1),
+            date(2026, 7, 31),
+            [],
+        ),
+        ('currentdate :value "lt" "iso8601" "2026-08-01T00:00:00Z"', None, date(2026, 7, 31), []),
+        ('allof (true, currentdate :value "ge" "date" "2026-07-01")', date(2026, 7, 1), None, []),
+    ],
+)
+def test_vacation_dates_become_inclusive_utc_days(
+    test: str, start: date | None, end: date | None, notes: list[str]
+) -> None:
+    result = import_sieve(f'if {test} {{\n  vacation "Away";\n}}\n', {})
+    assert result.vacation == Vacation(enabled=True, start=start, end=end, text="Away")
+    assert result.skipped == [f"line 1: {note}" for note in notes]
+
+
+def test_vacation_days_are_brought_within_bounds_and_reported() -> None:
+    result = import_sieve('vacation :days 365 :subject "" "Away";', {})
+    assert result.vacation == Vacation(enabled=True, days=90, text="Away")
+    assert result.skipped == [
+        "line 1: vacation :days 365 taken as 90 (Bureau allows 1 to 90)",
+        "line 1: empty vacation :subject; Bureau's default subject is used",
+    ]
+    assert import_sieve('vacation :days 0 "Away";', {}).vacation == Vacation(
+        enabled=True, days=1, text="Away"
+    )
+
+
+UNSUPPORTED_VACATIONS = """\
+require ["vacation", "vacation-seconds", "date", "relational", "fileinto"];
+if header :contains "subject" "holiday" {
+  vacation "Away";
+}
+if allof (currentdate :value "ge" "date" "2026-07-01", header :is "x-a" "b") {
+  vacation "Away";
+}
+vacation :seconds 3600 "Away";
+vacation :from "me@example.test" :mime :handle "h" "Away";
+if currentdate :value "ge" "hour" "09" {
+  vacation "Away";
+}
+if currentdate :value "eq" "date" "2026-07-01" { vacation "Away"; }
+if allof (currentdate :value "ge" "date" "2026-07-09",
+          currentdate :value "le" "date" "2026-07-01") {
+  vacation "Away";
+}
+if false {
+  vacation "Away";
+}
+if currentdate :value "ge" "date" "2026-07-01" {
+  vacation "Away";
+  fileinto "Bills";
+}
+vacation "Again";
+if currentdate :originalzone :value "ge" "date" "2026-07-01" { stop; }
+"""
+
+
+def test_unsupported_vacation_forms_are_reported_with_their_line() -> None:
+    result = import_sieve(UNSUPPORTED_VACATIONS, FOLDER_IDS)
+    assert result.filters == []
+    assert result.vacation == Vacation(enabled=True, start=date(2026, 7, 1), text="Away")
+    in_filter = "vacation under conditions other than dates cannot be imported;"
+    in_filter += " use the vacation setting"
+    assert result.skipped == [
+        f"line 3: {in_filter}",
+        "line 2: rule has no action Bureau can run; skipped",
+        "line 5: currentdate is only supported around a vacation (the rule at line 5 is skipped)",
+        f"line 6: {in_filter}",
+        "line 8: vacation :seconds not supported; the vacation is not imported",
+        "line 9: vacation :from, :mime, :handle not supported; the vacation is not imported",
+        "line 10: currentdate on the 'hour' part not supported (only date, iso8601);"
+        " the vacation is not imported (the vacation at line 11)",
+        'line 13: currentdate :value "eq" not supported; the vacation is not imported',
+        "line 14: the vacation ends before it starts; the vacation is not imported"
+        " (the vacation at line 16)",
+        "line 18: the vacation is switched off in the script (false);"
+        " the vacation is not imported (the vacation at line 19)",
+        "line 23: fileinto beside a vacation under dates cannot be a Bureau filter",
+        "line 25: a second vacation is not imported (the one at line 22 is)",
+        "line 26: currentdate is only supported around a vacation (the rule at line 26 is skipped)",
+    ]
+
+
+def test_sieve_export_compiles_with_dovecot_pigeonhole(tmp_path: Path) -> None:
+    """The exported script, filters and vacation, is valid for a real Sieve implementation
+    (Debian's `dovecot-sieve` provides `sievec`)."""
+    sievec = shutil.which("sievec")
+    if sievec is None:
+        pytest.skip("sievec (Dovecot Pigeonhole, Debian package dovecot-sieve) is not installed")
+    for name, vacation in [("dated", JULY), ("undated", JULY.model_copy(update={"end": None}))]:
+        script = tmp_path / f"{name}.sieve"
+        script.write_text(export_sieve(ROUND_TRIP, FOLDER_NAMES, vacation, ["al@example.test"]))
+        done = subprocess.run(
+            [sievec, str(script), str(tmp_path / f"{name}.svbin")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr

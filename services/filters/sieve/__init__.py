@@ -1,4 +1,5 @@
-"""Sieve (RFC 5228) import and export of a user's filters (B2); pure code, no I/O."""
+"""Sieve (RFC 5228) import and export of a user's filters and vacation setting (B2); pure
+code, no I/O."""
 
 from services.filters.sieve.export import SieveExport, export_sieve, export_sieve_report
 from services.filters.sieve.import_ import ImportResult, import_sieve

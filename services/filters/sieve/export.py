@@ -27,14 +27,24 @@ script `require`s only the extensions it uses. How Bureau's model maps to Sieve:
   `notes` list each one.
 - A disabled filter is written `# bureau: disabled` then `if allof (false, <test>)`:
   valid Sieve (Dovecot compiles it) that never runs, and keeps its conditions.
+- The vacation setting, when enabled, comes after the filters as `# rule: vacation` then
+  `if <dates> { vacation :days N :subject "..." [:addresses [aliases]] "<text>"; }`
+  (extension "vacation", RFC 5230). Its start and end are `currentdate :value "ge"` /
+  `"le"` on the "date" part (extensions "date", RFC 5260, and "relational", RFC 5231),
+  in an `allof` when both are set; without dates the test is `true`. A disabled vacation
+  is not written (Bureau does not run it either). Since the vacation comes last, a note
+  says when a filter's `stop` would keep other servers from replying, or when they would
+  reply to mail a filter discards or deletes (Bureau does not).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from shared.filters import ActionKind, Condition, FieldName, FilterFields, Operator
+from shared.model import Vacation
 
 _FLAG_KINDS = frozenset({ActionKind.TAG, ActionKind.MARK_READ, ActionKind.FLAG})
 _UNKEEPING = frozenset({ActionKind.MOVE, ActionKind.DELETE, ActionKind.DISCARD})
@@ -184,10 +194,53 @@ class _Writer:
         return lines
 
 
-def export_sieve_report(filters: list[FilterFields], folder_names: dict[str, str]) -> SieveExport:
-    """The script for `filters` (in order) and notes on what other servers will not run.
+def vacation_rule(vacation: Vacation, aliases: Sequence[str], extensions: set[str]) -> str:
+    """The `# rule: vacation` block for an enabled `vacation`; adds what it needs to
+    `extensions`. `aliases` go in `:addresses` (RFC 5230 §4.5), so other servers also reply
+    to mail sent to them."""
+    extensions.add("vacation")
+    bounds = [
+        f'currentdate :value "{relation}" "date" {quote(day.isoformat())}'
+        for relation, day in (("ge", vacation.start), ("le", vacation.end))
+        if day is not None
+    ]
+    if bounds:
+        extensions.update({"date", "relational"})
+    test = (
+        "true" if not bounds else bounds[0] if len(bounds) == 1 else f"allof ({', '.join(bounds)})"
+    )
+    arguments = [f":days {vacation.days}", f":subject {quote(vacation.subject)}"]
+    if aliases:
+        arguments.append(f":addresses {string_list(list(aliases))}")
+    command = f"vacation {' '.join(arguments)} {quote(vacation.text)};"
+    return "\n".join(["# rule: vacation", f"if {test} {{", f"    {command}", "}"])
 
-    `folder_names` maps folder ids to their full path ("Lists/Dev")."""
+
+def _vacation_notes(filters: list[FilterFields]) -> list[str]:
+    """How the vacation at the end of the script differs from Bureau's for these filters."""
+    kinds = {a.kind for rule in filters if rule.enabled for a in rule.actions}
+    notes = []
+    if ActionKind.STOP in kinds:
+        notes.append("vacation: other servers send no reply to mail a filter stops at")
+    if kinds & {ActionKind.DISCARD, ActionKind.DELETE}:
+        notes.append(
+            "vacation: other servers also reply to mail a filter discards or deletes"
+            " (Bureau does not)"
+        )
+    return notes
+
+
+def export_sieve_report(
+    filters: list[FilterFields],
+    folder_names: dict[str, str],
+    vacation: Vacation | None = None,
+    aliases: Sequence[str] = (),
+) -> SieveExport:
+    """The script for `filters` (in order), then `vacation` if it is enabled, and notes on
+    what other servers will not run as Bureau does.
+
+    `folder_names` maps folder ids to their full path ("Lists/Dev"); `aliases` are the
+    account's other addresses, which the vacation answers too."""
     writer = _Writer(folder_names)
     blocks: list[str] = []
     for rule in filters:
@@ -198,6 +251,9 @@ def export_sieve_report(filters: list[FilterFields], folder_names: dict[str, str
         test = writer.condition(rule)
         body = [f"    {line}" for line in writer.actions(rule)]
         blocks.append("\n".join([*head, f"if {test} {{", *body, "}"]))
+    if vacation is not None and vacation.enabled:
+        blocks.append(vacation_rule(vacation, aliases, writer.extensions))
+        writer.notes.extend(_vacation_notes(filters))
     parts = []
     if writer.extensions:
         parts.append(f"require {string_list(sorted(writer.extensions))};")
@@ -205,6 +261,11 @@ def export_sieve_report(filters: list[FilterFields], folder_names: dict[str, str
     return SieveExport("\n\n".join(parts) + "\n", writer.notes)
 
 
-def export_sieve(filters: list[FilterFields], folder_names: dict[str, str]) -> str:
-    """The Sieve script for `filters`; see `export_sieve_report` for the notes."""
-    return export_sieve_report(filters, folder_names).script
+def export_sieve(
+    filters: list[FilterFields],
+    folder_names: dict[str, str],
+    vacation: Vacation | None = None,
+    aliases: Sequence[str] = (),
+) -> str:
+    """The Sieve script for `filters` and `vacation`; see `export_sieve_report`."""
+    return export_sieve_report(filters, folder_names, vacation, aliases).script

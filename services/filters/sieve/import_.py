@@ -20,9 +20,14 @@ named, with its line, in `ImportResult.skipped`.
   (+ :copy; a plain redirect that leaves no copy adds a discard), `keep` (turns the
   filter's moves into copies; alone it is Bureau's default), `discard`, `stop`,
   `addflag`/`setflag` (\\Seen → mark read, \\Flagged → flag, keywords → tags), and
-  Bureau's `# bureau: comment / notify_email / notify_sms` comment lines. `vacation`,
-  `reject`, `ereject`, `removeflag`, `notify`, nested `if` and any other command are
-  reported. A filter left without any action is reported and skipped.
+  Bureau's `# bureau: comment / notify_email / notify_sms` comment lines. `reject`,
+  `ereject`, `removeflag`, `notify`, nested `if` and any other command are reported. A
+  filter left without any action is reported and skipped.
+- `vacation` (RFC 5230) becomes `ImportResult.vacation`, the account's vacation setting,
+  when it stands at top level or in an `if` whose test is only dates (`currentdate`
+  comparisons, `true`): see `vacation.py` for the forms read. The block's other actions
+  form a filter under `true` and are reported under dates. A vacation under any other
+  test, a second one, or `currentdate` anywhere else is reported.
 """
 
 from __future__ import annotations
@@ -52,7 +57,9 @@ from services.filters.sieve.parser import (
     Test,
     parse,
 )
+from services.filters.sieve.vacation import is_date_test, read_vacation
 from shared.filters import Action, ActionKind, Condition, FieldName, FilterFields, Operator
+from shared.model import Vacation
 
 __all__ = ["ImportResult", "SieveSyntaxError", "import_sieve"]
 
@@ -61,6 +68,7 @@ __all__ = ["ImportResult", "SieveSyntaxError", "import_sieve"]
 class ImportResult:
     filters: list[FilterFields] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "line 12: ..." for each part left out
+    vacation: Vacation | None = None  # the script's vacation setting; None: it has none
 
 
 class _Unsupported(Exception):
@@ -86,6 +94,9 @@ _MATCH_TYPES = {
 }
 _TAGS_WITH_VALUE = frozenset({"comparator", "count", "value"})
 _CASELESS = frozenset({"i;ascii-casemap", "i;unicode-casemap"})
+_VACATION_IN_FILTER = (
+    "vacation under conditions other than dates cannot be imported; use the vacation setting"
+)
 _LITERAL_PREFIX = re.compile(r"^(?:[^\\*?]|\\.)+\*$", re.DOTALL)
 _UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
@@ -131,6 +142,7 @@ class _Importer:
     def __init__(self, folder_ids: dict[str, str]) -> None:
         self.folder_ids = folder_ids
         self.result = ImportResult()
+        self.vacation_line: int | None = None  # where the imported vacation is
 
     def note(self, line: int, message: str) -> None:
         self.result.skipped.append(f"line {line}: {message}")
@@ -166,6 +178,8 @@ class _Importer:
             return self._size(test)
         if name == "body":
             return self._body(test)
+        if name == "currentdate":
+            raise _Unsupported(test.line, "currentdate is only supported around a vacation")
         raise _Unsupported(test.line, f"test '{name}' not supported")
 
     def _no_arguments(self, test: Test) -> None:
@@ -418,10 +432,7 @@ class _Importer:
                 elif name in ("addflag", "setflag"):
                     actions.extend(self._flags(node, self._flag_list(node)))
                 elif name == "vacation":
-                    self.note(
-                        node.line,
-                        "vacation is not supported as a filter action; use the vacation setting",
-                    )
+                    self.note(node.line, _VACATION_IN_FILTER)
                 elif name in ("reject", "ereject"):
                     self.note(node.line, f"{name} is not supported as a filter action")
                 elif name in ("if", "elsif", "else"):
@@ -561,6 +572,9 @@ class _Importer:
             )
         except _Unsupported as error:
             self.note(error.line, f"{error.message} (the rule at line {line} is skipped)")
+            for node in nodes:
+                if isinstance(node, Command) and node.name == "vacation":
+                    self.note(node.line, _VACATION_IN_FILTER)
             return
         reported = len(self.result.skipped)
         actions = self.actions(nodes)
@@ -602,6 +616,10 @@ class _Importer:
                         loose_line = node.line
                     loose.append(node)
                 continue
+            if node.name == "vacation":
+                self.take_vacation(None, node)
+                chain = name = None
+                continue
             if node.name not in ("if", "elsif", "else", "require"):
                 if not loose:
                     loose_line = node.line
@@ -617,7 +635,8 @@ class _Importer:
                 chain = None
             elif node.name == "if":
                 chain = [node.tests[0]]
-                self.add_filter(rule, node.line, node.tests[0], block)
+                if not self.vacation_block(rule, node):
+                    self.add_filter(rule, node.line, node.tests[0], block)
             else:
                 if chain is None:
                     raise SieveSyntaxError(node.line, f"{node.name} without a preceding if")
@@ -634,6 +653,46 @@ class _Importer:
         flush()
         return self.result
 
+    # -- vacation
+
+    def vacation_block(self, rule: str, command: Command) -> bool:
+        """Read an `if` whose block holds a vacation and whose test is only dates (else
+        False: it is a filter, whose vacation `actions` reports). Under `true` the block's
+        other actions form a filter; under dates they cannot, and are reported."""
+        block = command.block or []
+        test = command.tests[0]
+        vacations = [n for n in block if isinstance(n, Command) and n.name == "vacation"]
+        if not vacations or not is_date_test(test):
+            return False
+        for vacation in vacations:
+            self.take_vacation(test, vacation)
+        rest = [n for n in block if not (isinstance(n, Command) and n.name == "vacation")]
+        if test.name == "true":
+            if any(isinstance(n, Command) for n in rest):
+                self.add_filter(rule, command.line, test, rest)
+            return True
+        for node in rest:
+            if isinstance(node, Command):
+                self.note(
+                    node.line,
+                    f"{node.name} beside a vacation under dates cannot be a Bureau filter",
+                )
+        return True
+
+    def take_vacation(self, test: Test | None, command: Command) -> None:
+        if self.vacation_line is not None:
+            self.note(
+                command.line,
+                f"a second vacation is not imported (the one at line {self.vacation_line} is)",
+            )
+            return
+        read = read_vacation(test, command)
+        for line, message in read.notes:
+            self.note(line, message)
+        if read.vacation is not None:
+            self.result.vacation = read.vacation
+            self.vacation_line = command.line
+
     def _check_require(self, command: Command) -> None:
         if (
             len(command.arguments) != 1
@@ -644,7 +703,8 @@ class _Importer:
 
 
 def import_sieve(script: str, folder_ids: dict[str, str]) -> ImportResult:
-    """The filters of a Sieve script, in order, and the parts left out, each with its line.
+    """The filters of a Sieve script, in order, its vacation setting if it has one, and the
+    parts left out, each with its line.
 
     `folder_ids` maps folder paths ("Lists/Dev") to ids. Raises SieveSyntaxError."""
     return _Importer(folder_ids).script(parse(script))

@@ -1,4 +1,4 @@
-"""The account's filters as a Sieve script, and filters from one (B2)."""
+"""The account's filters and vacation setting as a Sieve script, and both from one (B2)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from services.filters.sieve import SieveSyntaxError, export_sieve_report, import_sieve
+from services.gateway.automation import check_vacation, save_preferences
 from services.gateway.bodies import describe, json_response, read_json, read_query
 from services.gateway.errors import ApiError
 from services.gateway.handlers.filters import filter_out
@@ -19,21 +20,24 @@ from services.gateway.schemas.filters import (
     SieveQuery,
 )
 from shared.filters import FilterFields
-from shared.model import Account, FolderRole
+from shared.model import Account, FolderRole, Vacation
 
 SIEVE = "application/sieve"
 _INBOX = "INBOX"  # how Sieve scripts usually name the Inbox (RFC 5228 §4.1: fileinto)
 
 
 async def export_filters(request: web.Request, account: Account) -> web.StreamResponse:
-    """The script, folders written as their "Parent/Child" paths; `?format=json` gives it
-    with the notes on what other servers will not run as Bureau does."""
+    """The script, folders written as their "Parent/Child" paths, then the vacation reply
+    if it is on (answering the account's aliases too); `?format=json` gives it with the
+    notes on what other servers will not run as Bureau does."""
     query = read_query(request, SieveQuery)
     mailbox = mailbox_of(request)
     filters = await mailbox.filters(account.id)
     paths = folder_paths(await mailbox.folders(account.id))
     ordered = sorted(filters, key=lambda f: f.position)
-    export = export_sieve_report(list[FilterFields](ordered), paths)
+    vacation = (await mailbox.preferences(account.id)).vacation
+    aliases = await mailbox.aliases(account.id) if vacation.enabled else []
+    export = export_sieve_report(list[FilterFields](ordered), paths, vacation, aliases)
     if query.format == "json":
         return json_response(SieveExportOut(script=export.script, notes=export.notes))
     return web.Response(
@@ -47,7 +51,9 @@ async def export_filters(request: web.Request, account: Account) -> web.StreamRe
 async def import_filters(request: web.Request, account: Account) -> web.StreamResponse:
     """The script's filters appended (or replacing all, with `replace`); folder paths are
     read as the account's folders, and each part Bureau cannot run is reported in
-    `skipped`, as is each filter the API would refuse (a bad regex or address)."""
+    `skipped`, as is each filter the API would refuse (a bad regex or address). A vacation
+    in the script replaces the account's vacation setting (switched on, it replies afresh
+    to every sender), whatever `replace` says."""
     body = await read_json(request, SieveImportIn)
     mailbox = mailbox_of(request)
     folders = await mailbox.folders(account.id)
@@ -59,6 +65,8 @@ async def import_filters(request: web.Request, account: Account) -> web.StreamRe
         result = import_sieve(body.script, ids)
     except SieveSyntaxError as exc:
         raise ApiError(400, "sieve_syntax", str(exc)) from None
+    if result.vacation is not None:
+        check_vacation(result.vacation)  # before anything is saved
     skipped = list(result.skipped)
     accepted: list[FilterFields] = []
     for fields in result.filters:
@@ -70,4 +78,13 @@ async def import_filters(request: web.Request, account: Account) -> web.StreamRe
         imported = await mailbox.replace_filters(account.id, accepted)
     else:
         imported = [await mailbox.create_filter(account.id, fields) for fields in accepted]
-    return json_response(SieveImportOut(filters=[filter_out(f) for f in imported], skipped=skipped))
+    vacation: Vacation | None = None
+    if result.vacation is not None:
+        current = await mailbox.preferences(account.id)
+        new = current.model_copy(update={"vacation": result.vacation})
+        vacation = (await save_preferences(mailbox, account, current, new)).vacation
+    return json_response(
+        SieveImportOut(
+            filters=[filter_out(f) for f in imported], skipped=skipped, vacation=vacation
+        )
+    )

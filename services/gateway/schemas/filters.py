@@ -1,4 +1,5 @@
-"""Mail filters (F25-F27) and their Sieve import and export (B2).
+"""Mail filters (F25-F27) and their Sieve import and export (B2), the vacation setting
+(F24) included.
 
 The models subclass those of `shared.filters` under names of their own (the OpenAPI
 components are named after the classes, and `Action` is already the message actions').
@@ -17,6 +18,7 @@ from services.filters.matching import validate
 from services.gateway.schemas.core import Request, Schema
 from shared.addresses import InvalidAddress, normalize
 from shared.filters import Action, ActionKind, Condition, FilterFields
+from shared.model import Vacation
 
 MAX_TAG = 64  # as the store's tags
 MAX_FILTERS = 500  # ids in one reorder
@@ -130,7 +132,7 @@ class SieveQuery(Request):
 
 
 class SieveExportOut(Schema):
-    script: str
+    script: str = Field(description="the filters in order, then the vacation reply if it is on")
     notes: list[str] = Field(description="what other servers will not run as Bureau does")
 
 
@@ -144,3 +146,8 @@ class SieveImportIn(Request):
 class SieveImportOut(Schema):
     filters: list[FilterOut] = Field(description="the filters imported, in order")
     skipped: list[str] = Field(description="each part left out, with its line or filter")
+    vacation: Vacation | None = Field(
+        default=None,
+        description="the script's vacation reply, now the account's vacation setting;"
+        " null: the script has none and the setting is unchanged",
+    )
