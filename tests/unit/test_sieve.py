@@ -378,10 +378,14 @@ def test_vacation_export_writes_dates_requires_what_it_uses_and_notes_stop() -> 
     )
     # a vacation that is off is not written: Bureau does not run it either
     assert export_sieve([], {}, JULY.model_copy(update={"enabled": False})) == "\n"
-    # :addresses is read back as a note: Bureau already answers the account's aliases
-    result = import_sieve(export.script, FOLDER_IDS)
+    # read back into the account it came from, :addresses names its own aliases: no loss
+    result = import_sieve(export.script, FOLDER_IDS, ["me@example.test", "AL@example.test"])
     assert result.vacation == JULY
-    assert result.skipped == [
+    assert result.skipped == []
+    # into another account, the addresses are not its own: said so
+    elsewhere = import_sieve(export.script, FOLDER_IDS, ["other@example.test"])
+    assert elsewhere.vacation == JULY
+    assert elsewhere.skipped == [
         "line 17: vacation :addresses ignored: Bureau answers mail to the account's own"
         " address and aliases"
     ]

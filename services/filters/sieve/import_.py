@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -139,8 +140,9 @@ def _operator(match: str, value: str) -> tuple[Operator, str]:
 
 
 class _Importer:
-    def __init__(self, folder_ids: dict[str, str]) -> None:
+    def __init__(self, folder_ids: dict[str, str], own_addresses: frozenset[str]) -> None:
         self.folder_ids = folder_ids
+        self.own_addresses = own_addresses
         self.result = ImportResult()
         self.vacation_line: int | None = None  # where the imported vacation is
 
@@ -686,7 +688,7 @@ class _Importer:
                 f"a second vacation is not imported (the one at line {self.vacation_line} is)",
             )
             return
-        read = read_vacation(test, command)
+        read = read_vacation(test, command, self.own_addresses)
         for line, message in read.notes:
             self.note(line, message)
         if read.vacation is not None:
@@ -702,9 +704,14 @@ class _Importer:
             raise SieveSyntaxError(command.line, "require takes a list of extension names")
 
 
-def import_sieve(script: str, folder_ids: dict[str, str]) -> ImportResult:
+def import_sieve(
+    script: str, folder_ids: dict[str, str], own_addresses: Iterable[str] = ()
+) -> ImportResult:
     """The filters of a Sieve script, in order, its vacation setting if it has one, and the
     parts left out, each with its line.
 
-    `folder_ids` maps folder paths ("Lists/Dev") to ids. Raises SieveSyntaxError."""
-    return _Importer(folder_ids).script(parse(script))
+    `folder_ids` maps folder paths ("Lists/Dev") to ids; `own_addresses` are the account's
+    address and aliases (a vacation's `:addresses` naming only those is no loss).
+    Raises SieveSyntaxError."""
+    own = frozenset(a.strip().lower() for a in own_addresses)
+    return _Importer(folder_ids, own).script(parse(script))

@@ -11,8 +11,9 @@ and last days (UTC, inclusive), so only these forms are read:
   (Bureau's dates are whole UTC days): the date as written is taken, with a note.
   `false` in the test (a disabled rule) leaves the vacation out, with a note.
 - the command: `:days` (default 7, brought within the model's 1 to 90 with a note),
-  `:subject` (default: the model's), the reason as the text; `:addresses` is ignored
-  with a note (Bureau answers mail to the account's address and aliases). `:seconds`,
+  `:subject` (default: the model's), the reason as the text; `:addresses` naming only the
+  account's own addresses and aliases (what Bureau answers anyway, and what the export
+  writes) is taken as it is, others are ignored with a note. `:seconds`,
   `:from`, `:handle`, `:mime` and any other form leave the vacation out, reported.
 
 Every note carries the line of the part it is about; nothing is dropped silently.
@@ -60,10 +61,13 @@ def is_date_test(test: Test | None) -> bool:
     )
 
 
-def read_vacation(test: Test | None, command: Command) -> VacationRead:
+def read_vacation(
+    test: Test | None, command: Command, own_addresses: frozenset[str] = frozenset()
+) -> VacationRead:
     """The vacation setting of `command` under `test` (None at top level), which must be
-    `is_date_test`. Raises SieveSyntaxError for malformed arguments."""
-    reader = _Reader()
+    `is_date_test`; `own_addresses` (lower-case) are the account's address and aliases.
+    Raises SieveSyntaxError for malformed arguments."""
+    reader = _Reader(own_addresses)
     try:
         start, end = reader.dates(test)
         vacation = reader.command(command, start, end)
@@ -75,7 +79,8 @@ def read_vacation(test: Test | None, command: Command) -> VacationRead:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, own_addresses: frozenset[str]) -> None:
+        self.own_addresses = own_addresses
         self.notes: list[tuple[int, str]] = []
 
     def note(self, line: int, message: str) -> None:
@@ -200,12 +205,16 @@ class _Reader:
         subject = tags.get("subject")
         if subject is not None:
             fields["subject"] = self._subject(line, subject)
-        if "addresses" in tags:
-            self.note(
-                line,
-                "vacation :addresses ignored: Bureau answers mail to the account's own"
-                " address and aliases",
-            )
+        given = tags.get("addresses")
+        if given is not None:
+            addresses: list[str] = given if isinstance(given, list) else []
+            others = [a for a in addresses if a.strip().lower() not in self.own_addresses]
+            if others or not addresses:
+                self.note(
+                    line,
+                    "vacation :addresses ignored: Bureau answers mail to the account's own"
+                    " address and aliases",
+                )
         return Vacation.model_validate(fields)
 
     def _days(self, line: int, value: list[str] | int) -> int:

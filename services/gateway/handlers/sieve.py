@@ -62,7 +62,8 @@ async def import_filters(request: web.Request, account: Account) -> web.StreamRe
         if folder.role is FolderRole.INBOX:
             ids.setdefault(_INBOX, folder.id)
     try:
-        result = import_sieve(body.script, ids)
+        own = [account.address, *await mailbox.aliases(account.id)]
+        result = import_sieve(body.script, ids, own)
     except SieveSyntaxError as exc:
         raise ApiError(400, "sieve_syntax", str(exc)) from None
     if result.vacation is not None:
