@@ -6,6 +6,9 @@ message at once, a double click on "send"); only that caller publishes the
 `outbound.request`. A crash between the two loses that receipt rather than sending it
 twice: RFC 8098 makes receipts a courtesy, never an obligation (§2.1).
 
+A settled receipt puts the `$MDNSent` keyword on the message (`shared/receipts.py`), so
+that desktop clients reading the same mailbox over IMAP do not send another.
+
 The receipt goes from the null sender (§3: it must never bounce back to the user), to the
 address the store recorded from Disposition-Notification-To.
 """
@@ -22,7 +25,8 @@ from services.gateway.handlers.lookup import mailbox_of
 from shared.compose.build import make_message_id
 from shared.compose.mdn import Mode, build_mdn
 from shared.events import OutboundRequest, derived_id
-from shared.model import Account, ReceiptPolicy, StoredMessage
+from shared.model import Account, ReceiptPolicy, ReceiptState, StoredMessage
+from shared.receipts import MDN_SENT, mark_settled
 
 HEADER_BYTES = 256 * 1024  # read of the original for its header (the receipt's third part)
 
@@ -39,7 +43,8 @@ async def on_open(
     mailbox = mailbox_of(request)
     if policy == "never":
         if await mailbox.settle_receipt(account.id, message.id, "dismissed") is not None:
-            return message.model_copy(update={"receipt": "dismissed"})
+            await mark_settled(mailbox, account.id, message.id)
+            return _settled(message, "dismissed")
     else:
         expected = await expected_address(request, account, message)
         if (
@@ -49,7 +54,7 @@ async def on_open(
         ):
             return message
         if await send_receipt(request, account, message, mode="automatic") is not None:
-            return message.model_copy(update={"receipt": "sent"})
+            return _settled(message, "sent")
     return await mailbox.message(account.id, message.id)  # settled meanwhile by another
 
 
@@ -67,6 +72,7 @@ async def send_receipt(
     to = await mailbox.settle_receipt(account.id, message.id, "sent")
     if to is None:
         return None
+    await mark_settled(mailbox, account.id, message.id)
     if built is None or to != expected:  # the store knows better than the header we read
         built = await _stored_receipt(request, account, message, to, mode, now)
     raw, blob_id = built
@@ -93,6 +99,12 @@ async def expected_address(
         if pending.message_id == message.id:
             return pending.to
     return header_address(message, "disposition-notification-to")
+
+
+def _settled(message: StoredMessage, state: ReceiptState) -> StoredMessage:
+    """The opened message as it is once its receipt is settled (and tagged `$MDNSent`)."""
+    tags = message.tags if MDN_SENT in message.tags else [*message.tags, MDN_SENT]
+    return message.model_copy(update={"receipt": state, "tags": tags})
 
 
 def return_path(message: StoredMessage) -> str | None:

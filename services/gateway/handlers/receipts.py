@@ -13,6 +13,7 @@ from services.gateway.handlers.lookup import mailbox_of, own_message
 from services.gateway.receipts import send_receipt
 from services.gateway.schemas.automation import ReceiptItem, ReceiptList, ReceiptSent
 from shared.model import Account, StoredMessage
+from shared.receipts import mark_settled
 
 
 async def list_receipts(request: web.Request, account: Account) -> web.StreamResponse:
@@ -39,8 +40,10 @@ async def send_receipt_now(request: web.Request, account: Account) -> web.Stream
 
 async def dismiss_receipt(request: web.Request, account: Account) -> web.StreamResponse:
     message = await _pending(request, account)
-    if await mailbox_of(request).settle_receipt(account.id, message.id, "dismissed") is None:
+    mailbox = mailbox_of(request)
+    if await mailbox.settle_receipt(account.id, message.id, "dismissed") is None:
         raise _settled()
+    await mark_settled(mailbox, account.id, message.id)
     return web.Response(status=204)
 
 

@@ -15,6 +15,7 @@ from services.gateway.imap.responses import Bad, No
 from services.gateway.imap.selected import Message
 from services.gateway.imap.tokens import Atom, text_of
 from shared.model import Selection
+from shared.receipts import MDN_SENT, settled_by_client
 
 if TYPE_CHECKING:
     from services.gateway.imap.session import Session
@@ -61,6 +62,9 @@ async def _apply(
     assert keyring is not None
     selection = Selection(message_ids=[m.id for m in messages])
     with store_errors():
+        if mode != "-" and any(k.lower() == MDN_SENT.lower() for k in keywords):
+            # The client sent or declined the read receipt itself (RFC 3503).
+            await settled_by_client(store, session.account_id, [m.id for m in messages])
         if mode == "=" or system:
             await store.set_flags(session.account_id, selection, system_change(system, mode))
         names: set[str] = set()
