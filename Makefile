@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 
-.PHONY: run test test-slow lint bench bench-ingest bench-search bench-imap clean
+.PHONY: run test test-slow lint bench bench-ingest bench-search bench-imap bench-automation clean
 
 $(RUNTIME_STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: bench-ingest
 
 bench-ingest: $(RUNTIME_STAMP)
 	$(BIN)/python -m bench.ingest $(BENCH_ARGS)
+
+# Filters and a vacation reply against an account without automation, in one run.
+bench-automation: $(RUNTIME_STAMP)
+	$(BIN)/python -m bench.automation $(BENCH_ARGS)
 
 # Dovecot, the baseline of the IMAP benchmark, comes from Debian (dovecot-imapd).
 bench-imap: $(RUNTIME_STAMP)

@@ -126,6 +126,10 @@ class NewMessage(BaseModel):
     draft: bool = False
     deleted: bool = False
     filters: list[str] = Field(default_factory=list)  # ids of the user's filters that matched
+    # What the user's filters add, written with the message (one change, one journal entry):
+    # names of tags the account has, and a private comment.
+    tags: list[str] = Field(default_factory=list)
+    comment: str | None = None
     # Incoming mail asking for a read receipt (RFC 8098 Disposition-Notification-To): the
     # address the receipt goes to. The message starts with receipt "pending".
     receipt_to: str | None = None

@@ -2,9 +2,11 @@
 
 A delivery carries what the account's filters decided (F25-F27): the folder (`folder_id`
 while it is still one of the account's folders, else the `folder_role` folder), flags,
-tags by name, a comment and the filters that matched. Every step is idempotent — the
-delivery by its event id, tagging and the comment by their current state — so a
-redelivered event, complete or cut off half-way, ends in the same one message.
+tags by name, a comment and the filters that matched — the tags (created first when
+missing) and the comment written with the message in one change. Every step is
+idempotent — the delivery by its event id, tagging and the comment by their current
+state — so a redelivered event, complete or cut off half-way, ends in the same one
+message.
 
 Incoming mail that asks for a read receipt (Disposition-Notification-To, RFC 8098) is
 stored with its receipt pending. Once the message is complete, `mail.stored` tells the
@@ -84,6 +86,9 @@ class StoreService(ConsumerService):
             # that still does not fit is delivered anyway (SMTP refuses the next ones).
             await self._mailbox.make_room(event.account_id, event.size)
         parsed = parse_message(raw)
+        # The filters' tags exist before the message does, so that it is written with them
+        # and its comment in one change: no client ever sees it without them.
+        tags = await self._tags(event.account_id, event.tags)
         delivery = await self._mailbox.deliver(
             NewMessage(
                 event_id=event.event_id,
@@ -95,17 +100,23 @@ class StoreService(ConsumerService):
                 unread=event.unread,
                 flagged=event.flagged,
                 filters=event.filters,
+                tags=[tag.name for tag in tags],
+                comment=event.comment,
                 receipt_to=await self._receipt_to(event.account_id, parsed),
                 parsed=parsed,
             )
         )
-        # Also on a redelivery: the first attempt may have stopped before these.
-        for tag in await self._tags(event.account_id, event.tags):
-            await self._mailbox.tag_messages(
-                event.account_id, Selection.of(delivery.message_id), tag.id, add=True
-            )
-        if event.comment:
-            await self._mailbox.set_comment(event.account_id, delivery.message_id, event.comment)
+        if not delivery.created:
+            # Delivered by an earlier attempt: a tag deleted and made again since, or a
+            # message written before tags came with it, still gets what the filters said.
+            for tag in tags:
+                await self._mailbox.tag_messages(
+                    event.account_id, Selection.of(delivery.message_id), tag.id, add=True
+                )
+            if event.comment:
+                await self._mailbox.set_comment(
+                    event.account_id, delivery.message_id, event.comment
+                )
         self.relay.wake()
         stored = arrival.stored_event(event, delivery.message_id, folder, parsed, event.unread)
         await self._publisher.publish(stored)

@@ -181,6 +181,26 @@ class MessageContract:
         with pytest.raises(NotFound):
             await store.set_comment(other.id, ids[0], "mine")
 
+    async def test_delivered_with_tags_and_comment_in_one_change(self, store: MailboxStore) -> None:
+        """What filters add arrives with the message: one journal entry, nothing later."""
+        account = await store.create_account("carol@example.test", "hash")
+        inbox = await role(store, account, FolderRole.INBOX)
+        for name in ("work", "urgent"):
+            await store.create_tag(account.id, name, "#808080")
+        start = await store.highest_modseq(account.id)
+        arriving = new_message(account.id, inbox.id, make_raw(subject="filtered"))
+        arriving = arriving.model_copy(
+            update={"tags": ["work", "urgent", "work"], "comment": "from the build farm"}
+        )
+        delivery = await store.deliver(arriving)
+        stored = await store.message(account.id, delivery.message_id)
+        assert stored.tags == ["work", "urgent"] and stored.has_comment
+        assert stored.comment == "from the build farm"
+        (added,) = await store.changes_since(account.id, start)
+        assert added.kind is ChangeKind.MESSAGE_ADDED
+        assert added.message is not None and added.message.tags == ["work", "urgent"]
+        assert added.message.has_comment
+
     async def test_thread_keys(self, store: MailboxStore) -> None:
         account = await store.create_account("alice@example.test", "hash")
         inbox = await role(store, account, FolderRole.INBOX)

@@ -127,8 +127,8 @@ def message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: in
         "deleted": message.deleted,
         "answered": message.answered,
         "draft": message.draft,
-        "tags": [],
-        "comment": None,
+        "tags": list(dict.fromkeys(message.tags)),
+        "comment": message.comment or None,
         "matched_filters": message.filters,
         # Incoming mail asking for a read receipt (RFC 8098) starts pending.
         "receipt_to": message.receipt_to,

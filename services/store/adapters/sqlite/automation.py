@@ -23,14 +23,22 @@ def month_of(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y-%m")
 
 
+def claimed(
+    conn: sqlite3.Connection, account_id: str, key: str, now: datetime, every: timedelta | None
+) -> bool:
+    """Whether a mark of `key` stands at `now` (a claim would be refused): read alone, so
+    that the common refusal (a sender already answered) takes no write lock."""
+    row = conn.execute(
+        "SELECT at FROM once_marks WHERE account_id = ? AND key = ?", (account_id, key)
+    ).fetchone()
+    return row is not None and (every is None or rows.dt(row["at"]) + every > now)
+
+
 def claim_once(
     conn: sqlite3.Connection, account_id: str, key: str, now: datetime, every: timedelta | None
 ) -> bool:
     accounts.account_plan(conn, account_id)  # NotFound for an unknown account
-    row = conn.execute(
-        "SELECT at FROM once_marks WHERE account_id = ? AND key = ?", (account_id, key)
-    ).fetchone()
-    if row is not None and (every is None or rows.dt(row["at"]) + every > now):
+    if claimed(conn, account_id, key, now, every):
         return False
     conn.execute(
         "INSERT INTO once_marks(account_id, key, at) VALUES (?, ?, ?)"

@@ -35,8 +35,8 @@ def deliver(conn: sqlite3.Connection, message: NewMessage) -> Delivery:
         "INSERT INTO messages(id, account_id, folder_id, event_id, blob_id, size, received_at,"
         " date, subject, sender, recipients, unread, flagged, has_attachments, thread_id, modseq,"
         " message_id_hdr, parsed, uid, sender_sort, refs, answered, draft, deleted,"
-        " matched_filters, receipt_to, receipt_state)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " matched_filters, receipt_to, receipt_state, tags, comment)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             message_id,
             message.account_id,
@@ -71,6 +71,8 @@ def deliver(conn: sqlite3.Connection, message: NewMessage) -> Delivery:
             json.dumps(message.filters),
             message.receipt_to,
             "pending" if message.receipt_to else None,
+            json.dumps(list(dict.fromkeys(message.tags))),
+            message.comment or None,
         ),
     )
     _added(conn, message_id)

@@ -379,6 +379,8 @@ class SqliteMailboxStore:
     async def claim_once(
         self, account_id: str, key: str, now: datetime, *, every: timedelta | None = None
     ) -> bool:
+        if await self._db.run(lambda c: automation.claimed(c, account_id, key, now, every)):
+            return False  # refused without taking the write lock; granted only under it
         return await self._db.transaction(
             lambda c: automation.claim_once(c, account_id, key, now, every)
         )

@@ -1,0 +1,1 @@
+"""What automation costs on arrival: see `__main__.py`."""
