@@ -88,15 +88,11 @@ class NewMailNotifier:
     async def _first_unread(self, event: MailStored) -> bool:
         """Whether no other unread message with a lower UID waits in the message's folder."""
         try:
-            entries = await self._mailbox.folder_uids(event.account_id, event.folder_id)
+            return not await self._mailbox.unread_before(
+                event.account_id, event.folder_id, event.message_id
+            )
         except NotFound:
-            return False
-        mine = next((e for e in entries if e.id == event.message_id), None)
-        if mine is None:
             return False  # moved or removed meanwhile: nothing new to tell about
-        return not any(
-            e.unread and not e.deleted and e.uid < mine.uid and e.id != mine.id for e in entries
-        )
 
     async def _email_addresses(
         self, account: Account, prefs: Preferences, preference: bool, requests: list[NotifyRequest]

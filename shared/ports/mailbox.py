@@ -211,6 +211,12 @@ class MailboxStore(Protocol):
         IMAP SELECT needs; cheap for tens of thousands). `NotFound` for a bad folder."""
         ...
 
+    async def unread_before(self, account_id: str, folder_id: str, message_id: str) -> bool:
+        """Whether an unread message (not marked deleted) that arrived before `message_id`
+        (a lower UID) waits in the folder: "first unread only" notifications (F57).
+        `NotFound` for a folder or message that is not there."""
+        ...
+
     async def thread_keys(self, account_id: str, folder_id: str) -> list[ThreadKey]:
         """What threading needs of every message of a folder (see `shared.threads`)."""
         ...

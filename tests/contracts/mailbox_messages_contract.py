@@ -201,6 +201,23 @@ class MessageContract:
         assert added.message is not None and added.message.tags == ["work", "urgent"]
         assert added.message.has_comment
 
+    async def test_unread_before(self, store: MailboxStore) -> None:
+        account, inbox, ids = await account_with_mail(store, 3)
+        await store.set_flags(account.id, Selection.of(*ids), FlagChange(unread=True))
+        first, second, third = (e.id for e in await store.folder_uids(account.id, inbox.id))
+        assert not await store.unread_before(account.id, inbox.id, first)
+        assert await store.unread_before(account.id, inbox.id, third)
+        await store.set_flags(account.id, Selection.of(first), FlagChange(unread=False))
+        await store.set_flags(account.id, Selection.of(second), FlagChange(deleted=True))
+        # read, and marked deleted: neither waits any more
+        assert not await store.unread_before(account.id, inbox.id, third)
+        other = await store.create_account("bob@example.test", "hash")
+        with pytest.raises(NotFound):
+            await store.unread_before(other.id, inbox.id, third)
+        trash = await role(store, account, FolderRole.TRASH)
+        with pytest.raises(NotFound):
+            await store.unread_before(account.id, trash.id, third)
+
     async def test_thread_keys(self, store: MailboxStore) -> None:
         account = await store.create_account("alice@example.test", "hash")
         inbox = await role(store, account, FolderRole.INBOX)

@@ -296,6 +296,9 @@ class MongoMailboxStore:
     async def folder_uids(self, account_id: str, folder_id: str) -> list[UidEntry]:
         return await mongo_listing.folder_uids(self._db, account_id, folder_id)
 
+    async def unread_before(self, account_id: str, folder_id: str, message_id: str) -> bool:
+        return await mongo_listing.unread_before(self._db, account_id, folder_id, message_id)
+
     # --- message changes ------------------------------------------------------------
     async def select(self, account_id: str, selection: Selection) -> list[str]:
         return await mongo_changes.select(self._db, account_id, selection)

@@ -135,6 +135,25 @@ _UID_FIELDS = (
 )  # fmt: skip
 
 
+async def unread_before(db: Collections, account_id: str, folder_id: str, message_id: str) -> bool:
+    await require_folder(db, account_id, folder_id)
+    mine = await db.messages.find_one(
+        {"_id": message_id, "account_id": account_id, "folder_id": folder_id}, {"uid": True}
+    )
+    if mine is None:
+        raise NotFound(f"message {message_id} in folder {folder_id}")
+    older = await db.messages.find_one(
+        {
+            "folder_id": folder_id,
+            "uid": {"$lt": mine.get("uid", 0)},
+            "unread": True,
+            "deleted": {"$ne": True},
+        },
+        {"_id": True},
+    )
+    return older is not None
+
+
 async def folder_uids(db: Collections, account_id: str, folder_id: str) -> list[UidEntry]:
     await require_folder(db, account_id, folder_id)
     cursor = db.messages.find(

@@ -116,6 +116,24 @@ def thread_keys(conn: sqlite3.Connection, account_id: str, folder_id: str) -> li
     return out
 
 
+def unread_before(
+    conn: sqlite3.Connection, account_id: str, folder_id: str, message_id: str
+) -> bool:
+    _require_folder(conn, account_id, folder_id)
+    row = conn.execute(
+        "SELECT uid FROM messages WHERE id = ? AND account_id = ? AND folder_id = ?",
+        (message_id, account_id, folder_id),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"message {message_id} in folder {folder_id}")
+    older = conn.execute(
+        "SELECT 1 FROM messages WHERE folder_id = ? AND uid < ? AND unread = 1 AND deleted = 0"
+        " LIMIT 1",
+        (folder_id, row["uid"]),
+    ).fetchone()
+    return older is not None
+
+
 def folder_uids(conn: sqlite3.Connection, account_id: str, folder_id: str) -> list[UidEntry]:
     _require_folder(conn, account_id, folder_id)
     # Built without validation: the rows are the store's own, and a folder may hold tens of

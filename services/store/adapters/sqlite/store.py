@@ -237,6 +237,11 @@ class SqliteMailboxStore:
     async def folder_uids(self, account_id: str, folder_id: str) -> list[UidEntry]:
         return await self._db.run(lambda c: listing.folder_uids(c, account_id, folder_id))
 
+    async def unread_before(self, account_id: str, folder_id: str, message_id: str) -> bool:
+        return await self._db.run(
+            lambda c: listing.unread_before(c, account_id, folder_id, message_id)
+        )
+
     async def thread_keys(self, account_id: str, folder_id: str) -> list[ThreadKey]:
         return await self._db.run(lambda c: listing.thread_keys(c, account_id, folder_id))
 
