@@ -24,6 +24,8 @@ from email.message import MIMEPart
 from email.utils import format_datetime, make_msgid
 from typing import Literal
 
+from shared.report import CRLF, LINE_END, crlf_lines, header_section, is_utf8
+
 MAX_RETURNED_ORIGINAL = 10 * 1024 * 1024
 """Originals larger than this (in bytes) come back as their header only."""
 
@@ -32,8 +34,6 @@ _MAX_DIAGNOSTIC = 1000  # characters kept of a remote server's reply
 _MAX_WORD = 900  # longer words are cut so no line passes 998 octets (RFC 5322 §2.1.1)
 _WIDTH = 76
 
-_CRLF = b"\r\n"
-_LINE_END = re.compile(rb"\r\n|\r|\n")
 _LONG_LINE = re.compile(rb"[^\r\n]{999}")
 _STATUS = re.compile(r"[45]\.\d{1,3}\.\d{1,3}")  # RFC 3463 §2, failures and delays only
 _TYPE_PREFIX = re.compile(r"(?i)(dns|smtp|rfc822)\s*;\s*")
@@ -116,10 +116,10 @@ def build_dsn(
         "Content-Type: multipart/report; report-type=delivery-status;",
         f' boundary="{boundary}"',
     ]
-    out = [_lines(header), _CRLF, b"This is a MIME-encapsulated message.", _CRLF]
+    out = [crlf_lines(header), CRLF, b"This is a MIME-encapsulated message.", CRLF]
     for part in parts:
-        out += [_CRLF, b"--", boundary.encode(), _CRLF, part]
-    out += [_CRLF, b"--", boundary.encode(), b"--", _CRLF]
+        out += [CRLF, b"--", boundary.encode(), CRLF, part]
+    out += [CRLF, b"--", boundary.encode(), b"--", CRLF]
     return b"".join(out)
 
 
@@ -180,43 +180,29 @@ def _status_part(mta: str, arrival: datetime, recipients: list[RecipientStatus])
         fields.append(("Last-Attempt-Date", _date(r.last_attempt)))
         blocks.append(_fields(fields))
     header = b"Content-Type: message/delivery-status\r\nContent-Description: Delivery report\r\n"
-    return header + _CRLF + _CRLF.join(blocks)
+    return header + CRLF + CRLF.join(blocks)
 
 
 def _original_part(original: bytes, *, whole: bool) -> bytes:
     if whole:
-        content = _LINE_END.sub(_CRLF, original)
+        content = LINE_END.sub(CRLF, original)
         kind, description = "message/rfc822", "Undelivered Message"
     else:
-        content = _header_of(original)
+        content = header_section(original, _MAX_RETURNED_HEADER)
         kind, description = "text/rfc822-headers", "Undelivered Message Headers"
     # RFC 2046 §5.2.1: message/rfc822 is never encoded, only labelled 7bit, 8bit or binary.
     cte = _transfer_encoding(content)
     charset = ""
-    if kind.startswith("text/") and not content.isascii() and _is_utf8(content):
+    if kind.startswith("text/") and not content.isascii() and is_utf8(content):
         charset = "; charset=utf-8"  # RFC 6532 header
-    header = _lines(
+    header = crlf_lines(
         [
             f"Content-Type: {kind}{charset}",
             f"Content-Description: {description}",
             f"Content-Transfer-Encoding: {cte}",
         ]
     )
-    return header + _CRLF + content
-
-
-def _header_of(original: bytes) -> bytes:
-    """The header section: up to the first empty line, or everything when there is none."""
-    head = _LINE_END.sub(_CRLF, original[: _MAX_RETURNED_HEADER + 2])
-    if head.startswith(_CRLF):
-        return b""
-    end = head.find(_CRLF + _CRLF)
-    if end >= 0:
-        head = head[: end + 2]
-    elif len(original) > _MAX_RETURNED_HEADER:
-        last = head.rfind(_CRLF, 0, _MAX_RETURNED_HEADER)
-        head = head[: last + 2] if last >= 0 else head[:_MAX_RETURNED_HEADER]
-    return head if head.endswith(_CRLF) else head + _CRLF
+    return header + CRLF + content
 
 
 def _transfer_encoding(content: bytes) -> str:
@@ -272,7 +258,7 @@ def _fields(fields: list[tuple[str, str]]) -> bytes:
             break_long_words=False,
             break_on_hyphens=False,
         )
-    return _lines(lines)
+    return crlf_lines(lines)
 
 
 def _words(text: str) -> str:
@@ -318,15 +304,3 @@ def _host(value: str, what: str) -> str:
     if not _TOKEN.fullmatch(value) or any(ch in value for ch in "<>@;"):
         raise ValueError(f"{what}: not a host name: {value!r}")
     return value
-
-
-def _is_utf8(content: bytes) -> bool:
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _lines(lines: list[str]) -> bytes:
-    return b"".join(line.encode("utf-8") + _CRLF for line in lines)

@@ -58,20 +58,19 @@ def stack_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> tuple[int, int
     return smtp_port, http_port
 
 
-@pytest.fixture
-async def stack(
-    tmp_path: Path, nats_server: EmbeddedNats, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Stack]:
-    """Every service in this process on the test's nats-server, data under tmp_path."""
-    data_dir = tmp_path / "var"
-    smtp_port, http_port = stack_env(monkeypatch, data_dir)
+@contextlib.asynccontextmanager
+async def services_running(
+    nats_url: str, names: tuple[str, ...] = SERVICE_NAMES
+) -> AsyncIterator[None]:
+    """The named services in this process on `nats_url`, configured from the environment
+    (`stack_env`), from ready to stopped."""
     stop = asyncio.Event()
     ready = asyncio.Event()
     task = asyncio.create_task(
         run_services(
-            SERVICE_NAMES,
+            names,
             CommonSettings(),
-            nats_url=nats_server.url,
+            nats_url=nats_url,
             on_ready=lambda _services: ready.set(),
             stop=stop,
         )
@@ -83,7 +82,33 @@ async def stack(
     if task in done:
         task.result()  # raises the start-up error
     assert ready.is_set(), "stack did not start in 30 s"
-    yield Stack(data_dir, nats_server.url, smtp_port, http_port)
-    stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 30)
+    try:
+        yield
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 30)
+
+
+@pytest.fixture
+async def stack(
+    tmp_path: Path, nats_server: EmbeddedNats, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Stack]:
+    """Every service in this process on the test's nats-server, data under tmp_path."""
+    data_dir = tmp_path / "var"
+    smtp_port, http_port = stack_env(monkeypatch, data_dir)
+    async with services_running(nats_server.url):
+        yield Stack(data_dir, nats_server.url, smtp_port, http_port)
+
+
+@pytest.fixture
+async def stack_without_notify(
+    tmp_path: Path, nats_server: EmbeddedNats, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Stack]:
+    """The `stack` without the notify service, so that what it would consume (`mail.stored`,
+    `channel.request`) stays on the NOTIFY work queue for a test to read."""
+    data_dir = tmp_path / "var"
+    smtp_port, http_port = stack_env(monkeypatch, data_dir)
+    names = tuple(name for name in SERVICE_NAMES if name != "notify")
+    async with services_running(nats_server.url, names):
+        yield Stack(data_dir, nats_server.url, smtp_port, http_port)

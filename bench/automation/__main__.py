@@ -14,15 +14,13 @@ to the message being found by the search API, for each account, and their ratios
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import statistics
 from typing import Any
 
 import aiohttp
 
-from bench.ingest.__main__ import percentile, send_all, watch_searchable
+from bench.ingest.__main__ import percentile, run_cli, send_all, watch_searchable
 from bench.ingest.corpus import corpus
 from bench.ingest.stack import EmbeddedStack
 
@@ -136,18 +134,7 @@ async def main(messages: int, connections: int, seed: int) -> dict[str, float]:
 
 
 def cli() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    result = asyncio.run(main(args.messages, args.connections, args.seed))
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"{key:<{width}}  {value}")
-    print(json.dumps(result))
+    run_cli(main, __doc__ or "", 1000)
 
 
 if __name__ == "__main__":

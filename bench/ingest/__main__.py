@@ -16,6 +16,7 @@ import json
 import smtplib
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
@@ -153,19 +154,25 @@ async def main(messages: int, connections: int, seed: int) -> dict[str, float]:
     return result
 
 
-def cli() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("--messages", type=int, default=2000)
+def run_cli(
+    measure: Callable[[int, int, int], Awaitable[dict[str, float]]], doc: str, messages: int
+) -> None:
+    """The command line of a benchmark measuring `--messages` over `--connections`: the
+    figures one per line, then as one JSON line."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--messages", type=int, default=messages)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    result = asyncio.run(main(args.messages, args.connections, args.seed))
+    result = asyncio.run(measure(args.messages, args.connections, args.seed))
     width = max(map(len, result))
     for key, value in result.items():
         print(f"{key:<{width}}  {value}")
     print(json.dumps(result))
+
+
+def cli() -> None:
+    run_cli(main, __doc__ or "", 2000)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ from email.message import MIMEPart
 from email.utils import format_datetime
 from typing import Literal
 
+from shared.report import CRLF, crlf_lines, header_section, is_utf8
+
 Mode = Literal["manual", "automatic"]
 
 # RFC 8098 §3.2.6: who decided that the MDN goes, and how it was sent.
@@ -32,8 +34,6 @@ _DISPOSITIONS: dict[Mode, str] = {
     "manual": "manual-action/MDN-sent-manually; displayed",
     "automatic": "automatic-action/MDN-sent-automatically; displayed",
 }
-_CRLF = b"\r\n"
-_LINE_END = re.compile(rb"\r\n|\r|\n")
 _MSGID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII but "<" and ">"
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 _TYPE_PREFIX = re.compile(r"(?i)^\s*rfc822\s*;\s*")
@@ -90,10 +90,10 @@ def build_mdn(
         "Content-Type: multipart/report; report-type=disposition-notification;",
         f' boundary="{boundary}"',
     ]
-    out = [_lines(header), _CRLF, b"This is a MIME-encapsulated message.", _CRLF]
+    out = [crlf_lines(header), CRLF, b"This is a MIME-encapsulated message.", CRLF]
     for part in parts:
-        out += [_CRLF, b"--", boundary.encode(), _CRLF, part]
-    out += [_CRLF, b"--", boundary.encode(), b"--", _CRLF]
+        out += [CRLF, b"--", boundary.encode(), CRLF, part]
+    out += [CRLF, b"--", boundary.encode(), b"--", CRLF]
     return b"".join(out)
 
 
@@ -128,32 +128,25 @@ def _report_part(sender: str, original_id: str | None, mode: Mode, original: str
     if original_id:
         fields.append(f"Original-Message-ID: {original_id}")
     fields.append(f"Disposition: {_DISPOSITIONS[mode]}")
-    return _lines(["Content-Type: message/disposition-notification", "", *fields])
+    return crlf_lines(["Content-Type: message/disposition-notification", "", *fields])
 
 
 def _header_part(original: bytes) -> bytes:
     head = _header_of(original)
     cte = "7bit" if head.isascii() else "8bit"
-    charset = "; charset=utf-8" if not head.isascii() and _is_utf8(head) else ""
-    top = _lines(
+    charset = "; charset=utf-8" if not head.isascii() and is_utf8(head) else ""
+    top = crlf_lines(
         [f"Content-Type: text/rfc822-headers{charset}", f"Content-Transfer-Encoding: {cte}"]
     )
-    return top + _CRLF + head
+    return top + CRLF + head
 
 
 def _header_of(original: bytes) -> bytes:
-    """The header section (up to the first empty line), line ends made CRLF; a header
-    line longer than 998 octets is cut (RFC 5322 §2.1.1), so the part stays 7bit/8bit."""
-    head = _LINE_END.sub(_CRLF, original[: _MAX_HEADER + 2])
-    end = head.find(_CRLF + _CRLF)
-    if head.startswith(_CRLF):
-        return b""
-    if end >= 0:
-        head = head[: end + 2]
-    elif len(original) > _MAX_HEADER:
-        head = head[: head.rfind(_CRLF) + 2] if _CRLF in head else b""
-    lines = [line[:998].replace(b"\0", b"") for line in head.split(_CRLF) if line]
-    return b"".join(line + _CRLF for line in lines)
+    """The header section, with each line cut at 998 octets (RFC 5322 §2.1.1) and NULs
+    removed, so the part stays 7bit/8bit."""
+    head = header_section(original, _MAX_HEADER)
+    lines = [line[:998].replace(b"\0", b"") for line in head.split(CRLF) if line]
+    return b"".join(line + CRLF for line in lines)
 
 
 def _recipient(value: str | None) -> str | None:
@@ -207,15 +200,3 @@ def _boundary(parts: list[bytes]) -> str:
         if not any(b"--" + boundary.encode() in part for part in parts):
             return boundary
     raise ValueError("no boundary fits these parts")  # every prefix of a sha256 inside
-
-
-def _is_utf8(content: bytes) -> bool:
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _lines(lines: list[str]) -> bytes:
-    return b"".join(line.encode("utf-8") + _CRLF for line in lines)

@@ -28,8 +28,6 @@ import pytest_asyncio
 
 from bureau.nats_server import EmbeddedNats
 from bureau.process import free_port
-from bureau.runtime import run_services
-from bureau.services import SERVICE_NAMES
 from services.gateway.changes import ChangeFeed
 from services.gateway.frontends import FrontEnd
 from services.gateway.imap.server import imap_listener
@@ -42,9 +40,8 @@ from shared.login import PasswordLogin
 from shared.model import Account
 from shared.passwords import hash_password_async
 from shared.ratelimit import LoginLimiter
-from shared.settings import CommonSettings
 from shared.tls import server_context
-from tests.conftest import Stack, stack_env
+from tests.conftest import Stack, services_running, stack_env
 
 PASSWORD = "correct horse battery"
 
@@ -151,31 +148,19 @@ async def imap_stack_fixture(
         smtp_port, http_port = stack_env(env, data_dir)
         nats = EmbeddedNats(base / "nats")
         await nats.start()
-        stop, ready = asyncio.Event(), asyncio.Event()
-        task = asyncio.create_task(
-            run_services(
-                SERVICE_NAMES,
-                CommonSettings(),
-                nats_url=nats.url,
-                on_ready=lambda _services: ready.set(),
-                stop=stop,
-            )
-        )
-        waiting = asyncio.create_task(ready.wait())
-        done, _ = await asyncio.wait({task, waiting}, timeout=30, return_when="FIRST_COMPLETED")
-        if task in done:
-            task.result()
-        assert ready.is_set(), "stack did not start in 30 s"
-        store = await SqliteMailboxStore.open(data_dir / "mailboxes.sqlite3")
         try:
-            yield ImapStack(
-                Stack(data_dir, nats.url, smtp_port, http_port), imap_port, imaps_port, store
-            )
+            async with services_running(nats.url):
+                store = await SqliteMailboxStore.open(data_dir / "mailboxes.sqlite3")
+                try:
+                    yield ImapStack(
+                        Stack(data_dir, nats.url, smtp_port, http_port),
+                        imap_port,
+                        imaps_port,
+                        store,
+                    )
+                finally:
+                    await store.close()
         finally:
-            await store.close()
-            stop.set()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(task, 30)
             await nats.stop()
 
 

@@ -17,7 +17,6 @@ import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -25,17 +24,13 @@ import nats
 import pytest
 from nats.js.errors import NotFoundError
 
-from bureau.nats_server import EmbeddedNats
-from bureau.runtime import run_services
-from bureau.services import SERVICE_NAMES
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
 from shared.bus import JetStreamPublisher, make_broker
 from shared.events import ChannelRequest, OutboundRequest, new_event_id
 from shared.model import FolderRole, Plan
-from shared.settings import CommonSettings
 from shared.streams import NOTIFY
-from tests.conftest import Stack, stack_env
+from tests.conftest import Stack
 from tests.factories import make_raw
 from tests.integration.smarthost import Smarthost
 from tests.integration.test_outbound import accounts, smarthost  # noqa: F401 - fixture
@@ -44,6 +39,12 @@ from tests.integration.test_submission import Ports, login, ports  # noqa: F401 
 
 PASSWORD = "correct horse"
 ALICE = "alice@example.test"
+
+
+@pytest.fixture
+def channel_stack(stack_without_notify: Stack) -> Stack:
+    """The stack without the notify service: the `channel.request` events stay on the stream."""
+    return stack_without_notify
 
 
 @dataclass
@@ -104,36 +105,6 @@ class World:
 
 
 @pytest.fixture
-async def channel_stack(
-    tmp_path: Path, nats_server: EmbeddedNats, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Stack]:
-    """The `stack` fixture's services without the notify service, which would take the
-    channel requests off the work queue before the test reads them."""
-    data_dir = tmp_path / "var"
-    smtp_port, http_port = stack_env(monkeypatch, data_dir)
-    stop, ready = asyncio.Event(), asyncio.Event()
-    names = tuple(name for name in SERVICE_NAMES if name != "notify")
-    task = asyncio.create_task(
-        run_services(
-            names,
-            CommonSettings(),
-            nats_url=nats_server.url,
-            on_ready=lambda _services: ready.set(),
-            stop=stop,
-        )
-    )
-    ready_wait = asyncio.create_task(ready.wait())
-    done, _ = await asyncio.wait({task, ready_wait}, timeout=30, return_when="FIRST_COMPLETED")
-    if task in done:
-        task.result()
-    assert ready.is_set(), "stack did not start in 30 s"
-    yield Stack(data_dir, nats_server.url, smtp_port, http_port)
-    stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 30)
-
-
-@pytest.fixture
 async def world(
     ports: Ports,  # noqa: F811 - the fixtures imported above; set up before the stack
     smarthost: Smarthost,  # noqa: F811
@@ -142,7 +113,8 @@ async def world(
     store = await accounts(channel_stack, ALICE, "bob@example.test")
     async with aiohttp.ClientSession() as http:
         async with http.post(
-            f"{channel_stack.http}/api/v1/session", json={"address": ALICE, "password": PASSWORD}
+            f"{channel_stack.http}/api/v1/session",
+            json={"address": ALICE, "password": PASSWORD},
         ) as resp:
             assert resp.status == 200
             token = (await resp.json())["token"]

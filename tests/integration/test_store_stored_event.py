@@ -7,25 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.utils import make_msgid
-from pathlib import Path
 
 import nats
 import pytest
 from nats.js.errors import NotFoundError
 
-from bureau.nats_server import EmbeddedNats
-from bureau.runtime import run_services
-from bureau.services import SERVICE_NAMES
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
 from shared.events import MailDeliver, MailStored, NotifyRequest, derived_id, new_event_id
 from shared.model import Account, FolderRole, MessageSummary
-from shared.settings import CommonSettings
 from shared.streams import MAIL, NOTIFY
-from tests.conftest import Stack, stack_env
+from tests.conftest import Stack
 from tests.factories import make_raw
 from tests.integration.test_outbound import accounts
 from tests.integration.test_pipeline import eventually, send
@@ -34,33 +28,9 @@ ALICE = "alice@example.test"
 
 
 @pytest.fixture
-async def quiet_stack(
-    tmp_path: Path, nats_server: EmbeddedNats, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Stack]:
-    """The `stack` fixture's services without the notify service, which would take the
-    `mail.stored` events off the work queue before the test reads them."""
-    data_dir = tmp_path / "var"
-    smtp_port, http_port = stack_env(monkeypatch, data_dir)
-    stop, ready = asyncio.Event(), asyncio.Event()
-    names = tuple(name for name in SERVICE_NAMES if name != "notify")
-    task = asyncio.create_task(
-        run_services(
-            names,
-            CommonSettings(),
-            nats_url=nats_server.url,
-            on_ready=lambda _services: ready.set(),
-            stop=stop,
-        )
-    )
-    ready_wait = asyncio.create_task(ready.wait())
-    done, _ = await asyncio.wait({task, ready_wait}, timeout=30, return_when="FIRST_COMPLETED")
-    if task in done:
-        task.result()
-    assert ready.is_set(), "stack did not start in 30 s"
-    yield Stack(data_dir, nats_server.url, smtp_port, http_port)
-    stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 30)
+def quiet_stack(stack_without_notify: Stack) -> Stack:
+    """The stack without the notify service: the `mail.stored` events stay on the stream."""
+    return stack_without_notify
 
 
 async def stored_events(stack: Stack, count: int) -> list[tuple[MailStored, str]]:
