@@ -9,7 +9,6 @@ on the stream (a work queue) to be read.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email
 import email.policy
 import smtplib
@@ -22,7 +21,6 @@ from typing import Any
 import aiohttp
 import nats
 import pytest
-from nats.js.errors import NotFoundError
 
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
@@ -33,6 +31,7 @@ from shared.streams import NOTIFY
 from tests.conftest import Stack
 from tests.factories import make_raw
 from tests.integration.smarthost import Smarthost
+from tests.integration.stream_reader import events_on
 from tests.integration.test_outbound import accounts, smarthost  # noqa: F401 - fixture
 from tests.integration.test_pipeline import eventually
 from tests.integration.test_submission import Ports, login, ports  # noqa: F401 - fixture
@@ -70,24 +69,7 @@ class World:
     async def channel_requests(self, count: int) -> list[tuple[ChannelRequest, str]]:
         """The first `count` channel requests on the NOTIFY stream, each with its
         Nats-Msg-Id; fails unless exactly `count` arrive."""
-        nc = await nats.connect(self.stack.nats_url)
-        try:
-            js = nc.jetstream()
-
-            async def found() -> list[tuple[ChannelRequest, str]] | None:
-                state = (await js.stream_info(NOTIFY.name)).state
-                out = []
-                for seq in range(max(state.first_seq, 1), state.last_seq + 1):
-                    with contextlib.suppress(NotFoundError):
-                        msg = await js.get_msg(NOTIFY.name, seq)
-                        if msg.subject == ChannelRequest.SUBJECT:
-                            request = ChannelRequest.model_validate_json(msg.data or b"")
-                            out.append((request, (msg.headers or {}).get("Nats-Msg-Id", "")))
-                return out if len(out) >= count else None
-
-            requests = await eventually(found)
-        finally:
-            await nc.close()
+        requests = await events_on(self.stack.nats_url, NOTIFY, ChannelRequest, count)
         assert len(requests) == count, requests
         return requests
 

@@ -6,7 +6,6 @@ the stream (a work queue) to be read."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import UTC, datetime
 from email.utils import make_msgid
 
@@ -21,6 +20,7 @@ from shared.model import Account, FolderRole, MessageSummary
 from shared.streams import MAIL, NOTIFY
 from tests.conftest import Stack
 from tests.factories import make_raw
+from tests.integration.stream_reader import events_on
 from tests.integration.test_outbound import accounts
 from tests.integration.test_pipeline import eventually, send
 
@@ -36,24 +36,7 @@ def quiet_stack(stack_without_notify: Stack) -> Stack:
 async def stored_events(stack: Stack, count: int) -> list[tuple[MailStored, str]]:
     """The `mail.stored` events on the NOTIFY stream, each with its Nats-Msg-Id, once at
     least `count` are there (read by sequence: no consumer takes them away)."""
-    nc = await nats.connect(stack.nats_url)
-    try:
-        js = nc.jetstream()
-
-        async def found() -> list[tuple[MailStored, str]] | None:
-            state = (await js.stream_info(NOTIFY.name)).state
-            out = []
-            for seq in range(max(state.first_seq, 1), state.last_seq + 1):
-                with contextlib.suppress(NotFoundError):
-                    msg = await js.get_msg(NOTIFY.name, seq)
-                    if msg.subject == MailStored.SUBJECT:
-                        event = MailStored.model_validate_json(msg.data or b"")
-                        out.append((event, (msg.headers or {}).get("Nats-Msg-Id", "")))
-            return out if len(out) >= count else None
-
-        return await eventually(found)
-    finally:
-        await nc.close()
+    return await events_on(stack.nats_url, NOTIFY, MailStored, count)
 
 
 async def inbox_message(
