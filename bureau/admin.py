@@ -85,7 +85,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     plan_set.add_argument("--messages-per-day", type=int, help="messages sent per day")
     plan_set.add_argument("--recipients-per-message", type=int)
     plan_set.add_argument("--lists", type=int, help="contact lists")
-    plan_set.add_argument("--sms-credit", type=int)
+    plan_set.add_argument(
+        "--sms-credit", type=int, help="SMS parts per calendar month (notifications and SMS sent)"
+    )
     signature = plan_set.add_mutually_exclusive_group()
     signature.add_argument(
         "--signature", help="text appended to every message sent (users cannot remove it)"

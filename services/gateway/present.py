@@ -72,7 +72,7 @@ def tag_out(tag: Tag) -> TagOut:
     return TagOut(id=tag.id, name=tag.name, color=tag.color)
 
 
-def quota_out(quota: Quota) -> QuotaOut:
+def quota_out(quota: Quota, *, sms_credit: int | None = None, sms_used: int = 0) -> QuotaOut:
     percent: float | None = None
     if quota.limit_bytes is not None:
         ratio = quota.used_bytes / quota.limit_bytes if quota.limit_bytes else 1.0
@@ -83,6 +83,8 @@ def quota_out(quota: Quota) -> QuotaOut:
         trash_bytes=quota.trash_bytes,
         limit_bytes=quota.limit_bytes,
         percent=percent,
+        sms_credit=sms_credit,
+        sms_used=sms_used,
     )
 
 

@@ -179,3 +179,14 @@ async def test_quota_without_and_with_a_plan(world: World) -> None:
     assert quota["plan"] == "small" and quota["limit_bytes"] == 100_000
     assert quota["trash_bytes"] == quota["used_bytes"]
     assert quota["percent"] == round(100 * quota["used_bytes"] / 100_000, 1)
+
+
+async def test_quota_shows_the_sms_credit_of_the_month(world: World) -> None:
+    unlimited = await call(world, "GET", "/api/v1/quota")
+    assert unlimited["sms_credit"] is None and unlimited["sms_used"] == 0
+
+    await world.mailbox.set_plan(Plan(name="texts", sms_credit=10))
+    await world.mailbox.assign_plan(world.alice.id, "texts")
+    assert await world.mailbox.debit_sms(world.alice.id, 3, datetime.now(UTC))
+    quota = await call(world, "GET", "/api/v1/quota")
+    assert quota["sms_credit"] == 10 and quota["sms_used"] == 3

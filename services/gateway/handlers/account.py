@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -64,4 +65,13 @@ def _merge(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 
 async def get_quota(request: web.Request, account: Account) -> web.StreamResponse:
-    return json_response(quota_out(await mailbox_of(request).quota(account.id)))
+    """Storage (the gauge, F58) and the SMS credit of the month (F3, F57)."""
+    mailbox = mailbox_of(request)
+    plan = await mailbox.account_plan(account.id)
+    return json_response(
+        quota_out(
+            await mailbox.quota(account.id),
+            sms_credit=plan.sms_credit if plan is not None else None,
+            sms_used=await mailbox.sms_used(account.id, datetime.now(UTC)),
+        )
+    )

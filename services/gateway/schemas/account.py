@@ -41,3 +41,7 @@ class QuotaOut(Schema):
     trash_bytes: int = Field(description="reclaimable: Trash goes first when space is needed")
     limit_bytes: int | None = Field(description="null: unlimited")
     percent: float | None = Field(description="used of the limit; null when unlimited")
+    sms_credit: int | None = Field(
+        default=None, description="SMS parts the plan allows per calendar month; null: no limit"
+    )
+    sms_used: int = Field(default=0, description="SMS parts sent this calendar month (UTC)")
