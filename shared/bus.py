@@ -46,14 +46,34 @@ class Defer(Exception):
         self.delay = max(0.0, delay)
 
 
+class IdleFetchFilter(logging.Filter):
+    """Demotes to DEBUG one harmless ERROR record of FastStream's pull loop.
+
+    nats-py (since 2.15, nats-io/nats.py#934) ends a fetch whose time ran out before it
+    was sent with a plain `asyncio.TimeoutError`, where FastStream 0.7 only expects
+    `nats.errors.TimeoutError`; FastStream's supervisor then restarts the loop — nothing
+    is lost or delayed — but logs "raised an exception, retrying" with a traceback, once
+    per consumer, typically on a loaded start. Any other exception stays an ERROR."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if type(exc) is TimeoutError and "raised an exception, retrying" in record.getMessage():
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
 def make_broker(url: str, name: str) -> NatsBroker:
     """A FastStream broker that reconnects forever (a service outlives NATS restarts)."""
+    logger = logging.getLogger(f"bureau.bus.{name}")
+    if not any(isinstance(f, IdleFetchFilter) for f in logger.filters):
+        logger.addFilter(IdleFetchFilter())
     return NatsBroker(
         url,
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
-        logger=logging.getLogger(f"bureau.bus.{name}"),
+        logger=logger,
         log_level=logging.DEBUG,
     )
 
