@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Generic, Literal, TypeVar
@@ -436,9 +437,11 @@ class Upload(BaseModel):
     created_at: datetime
 
 
-class UidEntry(BaseModel):
+@dataclass(frozen=True, slots=True)
+class UidEntry:
     """What IMAP keeps per message of a selected folder (RFC 3501 §2.3): its UID, flags,
-    keywords (the tag names), size and internal date."""
+    keywords (the tag names), size and internal date. A plain record, not a pydantic
+    model: a SELECT makes one per message of the folder, tens of thousands at a time."""
 
     uid: int
     id: str
@@ -448,7 +451,7 @@ class UidEntry(BaseModel):
     deleted: bool
     answered: bool
     draft: bool
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str]
     size: int
     received_at: datetime
     modseq: int

@@ -160,7 +160,7 @@ async def folder_uids(db: Collections, account_id: str, folder_id: str) -> list[
         {"account_id": account_id, "folder_id": folder_id}, dict.fromkeys(_UID_FIELDS, True)
     ).sort("uid", 1)
     return [
-        UidEntry.model_construct(
+        UidEntry(
             uid=d.get("uid", 0),
             id=d["_id"],
             blob_id=d["blob_id"],

@@ -136,28 +136,46 @@ def unread_before(
 
 def folder_uids(conn: sqlite3.Connection, account_id: str, folder_id: str) -> list[UidEntry]:
     _require_folder(conn, account_id, folder_id)
-    # Built without validation: the rows are the store's own, and a folder may hold tens of
-    # thousands.
+    # A folder may hold tens of thousands: plain tuples (no sqlite3.Row), read from the
+    # covering index `messages_imap` without touching the rows.
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(
+        "SELECT uid, id, blob_id, unread, flagged, deleted, answered, draft, tags, size,"
+        " received_at, modseq FROM messages INDEXED BY messages_imap"
+        " WHERE folder_id = ? ORDER BY uid",
+        (folder_id,),
+    )
+    dt = rows.dt
     return [
-        UidEntry.model_construct(
-            uid=row["uid"],
-            id=row["id"],
-            blob_id=row["blob_id"],
-            unread=bool(row["unread"]),
-            flagged=bool(row["flagged"]),
-            deleted=bool(row["deleted"]),
-            answered=bool(row["answered"]),
-            draft=bool(row["draft"]),
-            tags=json.loads(row["tags"]) if row["tags"] != "[]" else [],
-            size=row["size"],
-            received_at=rows.dt(row["received_at"]),
-            modseq=row["modseq"],
+        UidEntry(
+            uid,
+            message_id,
+            blob_id,
+            bool(unread),
+            bool(flagged),
+            bool(deleted),
+            bool(answered),
+            bool(draft),
+            json.loads(tags) if tags != "[]" else [],
+            size,
+            dt(received_at),
+            modseq,
         )
-        for row in conn.execute(
-            "SELECT uid, id, blob_id, unread, flagged, deleted, answered, draft, tags, size,"
-            " received_at, modseq FROM messages WHERE folder_id = ? ORDER BY uid",
-            (folder_id,),
-        )
+        for (
+            uid,
+            message_id,
+            blob_id,
+            unread,
+            flagged,
+            deleted,
+            answered,
+            draft,
+            tags,
+            size,
+            received_at,
+            modseq,
+        ) in cursor
     ]
 
 

@@ -22,6 +22,7 @@ MIGRATIONS: tuple[str, ...] = tuple(
         "schema_v6.sql",
         "schema_v7.sql",
         "schema_v8.sql",
+        "schema_v9.sql",
     )
 )
 
