@@ -62,12 +62,14 @@ class EmbeddedStack:
         return f"http://127.0.0.1:{self.http_port}/api/v1"
 
     async def __aenter__(self) -> EmbeddedStack:
-        log = (Path(self._tmp.name) / "run.log").open("wb")
-        self._process = subprocess.Popen([*BUREAU, "run"], env=self.env, stdout=log, stderr=log)
-        log.close()
-        deadline = time.monotonic() + 60
+        path = Path(self._tmp.name) / "run.log"
+        with path.open("wb") as log:
+            self._process = subprocess.Popen([*BUREAU, "run"], env=self.env, stdout=log, stderr=log)
+        # A readiness wait, generous: on a busy machine (two test workers, each starting a
+        # whole `bureau run`, the first compiling every module) starting takes a while.
+        deadline = time.monotonic() + 180
         async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and self._process.poll() is None:
                 try:
                     async with http.get(f"http://127.0.0.1:{self.http_port}/readyz") as resp:
                         if resp.status == 200:
@@ -75,7 +77,9 @@ class EmbeddedStack:
                 except aiohttp.ClientError:
                     pass
                 await asyncio.sleep(0.1)
-        raise TimeoutError("bureau run did not become ready")
+        tail = path.read_text(errors="replace")[-2000:] if path.exists() else ""
+        await self.__aexit__(None, None, None)  # never leave it running
+        raise TimeoutError(f"bureau run did not become ready; its log ends:\n{tail}")
 
     def create_account(self, address: str, password: str) -> None:
         subprocess.run(

@@ -15,6 +15,11 @@ from bureau.process import free_port
 
 BUREAU = [sys.executable, "-m", "bureau"]
 
+# pytest-timeout for a test that starts a whole `bureau run` (a nats-server and one
+# process per service) and waits up to 180 s for it to be ready: on a busy machine, two
+# workers each starting one, the first run compiling every module, starting is slow.
+WHOLE_RUN_TIMEOUT = 420
+
 # The listeners a test rarely talks to but every run opens: each on a free port, so that
 # test runs side by side never collide on a default port.
 MAIL_LISTENERS = (

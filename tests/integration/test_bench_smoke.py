@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.ingest.__main__ import main
+from tests.integration.processes import WHOLE_RUN_TIMEOUT
 
 
+@pytest.mark.timeout(WHOLE_RUN_TIMEOUT)
 async def test_ingest_benchmark_small_run() -> None:
     result = await main(messages=12, connections=2, seed=7)
     assert result["searchable"] == 12

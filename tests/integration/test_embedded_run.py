@@ -11,10 +11,11 @@ import subprocess
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bureau.process import free_port
 from tests.factories import make_raw
-from tests.integration.processes import BUREAU, free_listeners, wait_http
+from tests.integration.processes import BUREAU, WHOLE_RUN_TIMEOUT, free_listeners, wait_http
 
 
 class EmbeddedRun:
@@ -37,7 +38,7 @@ class EmbeddedRun:
     async def start(self) -> None:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([*BUREAU, "run"], env=self.env, stdout=log, stderr=log)
-        await wait_http(f"http://127.0.0.1:{self.http_port}/readyz", 60)
+        await wait_http(f"http://127.0.0.1:{self.http_port}/readyz", 180)
 
     def stop(self, sig: int = signal.SIGINT) -> int:
         assert self.process is not None
@@ -50,6 +51,7 @@ class EmbeddedRun:
         )
 
 
+@pytest.mark.timeout(WHOLE_RUN_TIMEOUT)
 async def test_run_account_smtp_http_restart(tmp_path: Path) -> None:
     run = EmbeddedRun(tmp_path)
     await run.start()
