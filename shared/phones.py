@@ -11,10 +11,13 @@ digits are ignored. The number is validated with `phonenumbers` and returned in 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 import phonenumbers
+
+from shared.model import Phone
 
 ChannelKind = Literal["sms", "fax"]
 
@@ -100,3 +103,18 @@ def parse_channel_recipient(address: str) -> ChannelRecipient | None:
         raise InvalidNumber(address, reason)
     number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return ChannelRecipient(kind=kind, number=number, address=address)
+
+
+def mobile_number(phones: Iterable[Phone]) -> str | None:
+    """The first of a profile's mobile phones that is a valid international number, in
+    E.164: where SMS notifications go (F57); None when there is none."""
+    for phone in phones:
+        if phone.kind != "mobile":
+            continue
+        try:
+            recipient = parse_channel_recipient(f"{phone.number}@sms")
+        except InvalidNumber:
+            continue
+        if recipient is not None:
+            return recipient.number
+    return None

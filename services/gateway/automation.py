@@ -8,9 +8,10 @@ reply afresh (RFC 3834 §4: "at most one per sender per period" counts per absen
 from __future__ import annotations
 
 from services.gateway.errors import ApiError
+from shared import phones
 from shared.addresses import InvalidAddress, normalize, without_subaddress
 from shared.model import Account, Forwarding, Notifications, Preferences, Vacation
-from shared.phones import InvalidNumber, channel_of, parse_channel_recipient
+from shared.phones import channel_of
 from shared.ports import MailboxStore
 
 VACATION_CLAIMS = "vacation:"  # the claim_once keys of vacation replies (one per sender)
@@ -63,18 +64,8 @@ async def check_notifications(
 
 
 async def mobile_number(mailbox: MailboxStore, account: Account) -> str | None:
-    """The first of the profile's mobile phones that is a valid international number, in
-    E.164; None without one (SMS could not reach the user)."""
-    for phone in (await mailbox.profile(account.id)).phones:
-        if phone.kind != "mobile":
-            continue
-        try:
-            recipient = parse_channel_recipient(f"{phone.number}@sms")
-        except InvalidNumber:
-            continue
-        if recipient is not None:
-            return recipient.number
-    return None
+    """Where the account's SMS notifications would go (the profile's mobile number)."""
+    return phones.mobile_number((await mailbox.profile(account.id)).phones)
 
 
 async def save_preferences(

@@ -19,7 +19,7 @@ from services.notify.credit import debit_once
 from services.notify.notifications import email_notification, sms_notification
 from shared.events import MailStored, NotifyRequest, OutboundRequest, derived_id
 from shared.model import Account, NotifyMode, Preferences
-from shared.phones import InvalidNumber, channel_of, parse_channel_recipient
+from shared.phones import InvalidNumber, channel_of, mobile_number, parse_channel_recipient
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.channels import Channel, ChannelPermanentError
@@ -113,8 +113,8 @@ class NewMailNotifier:
     ) -> list[str]:
         mobile: list[str] = []
         if preference or any(not r.addresses for r in requests):
-            profile = await self._mailbox.profile(account.id)
-            mobile = [p.number for p in profile.phones if p.kind == "mobile"][:1]
+            found = mobile_number((await self._mailbox.profile(account.id)).phones)
+            mobile = [found] if found is not None else []
         given = mobile if preference else []
         for request in requests:
             given += request.addresses or mobile

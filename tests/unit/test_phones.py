@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from shared.phones import ChannelKind, ChannelRecipient, InvalidNumber, parse_channel_recipient
+from shared.model import Phone
+from shared.phones import (
+    ChannelKind,
+    ChannelRecipient,
+    InvalidNumber,
+    mobile_number,
+    parse_channel_recipient,
+)
 
 
 @pytest.mark.parametrize(
@@ -54,3 +61,15 @@ def test_invalid_numbers(address: str, said: str) -> None:
     assert said in str(caught.value)
     assert caught.value.address == address
     assert address in str(caught.value)
+
+
+def test_the_mobile_number_is_the_first_valid_mobile_phone() -> None:
+    phones = [
+        Phone(kind="work", number="+3222345678"),
+        Phone(kind="mobile", number="0475 12 34 56"),  # national: no country to read it in
+        Phone(kind="mobile", number="+32 475 12 34 56"),
+        Phone(kind="mobile", number="+33612345678"),
+    ]
+    assert mobile_number(phones) == "+32475123456"
+    assert mobile_number(phones[:2]) is None
+    assert mobile_number([]) is None
