@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import fcntl
 import os
+import random
 import signal
 import socket
 from collections.abc import Iterator
@@ -20,8 +21,33 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _ephemeral_floor() -> int:
+    """The lowest port the kernel hands out to outgoing connections (Linux: 32768)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_PICK = random.SystemRandom()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nothing listens on right now."""
+    """A TCP port nothing listens on right now, for a listener started a moment later.
+
+    Picked below the ephemeral range: a port from the kernel's own choice (bind to 0) can
+    be taken, before the listener binds it, as the local port of some outgoing
+    connection — a real risk when several runs start side by side."""
+    floor = _ephemeral_floor()
+    if floor > 11_000:
+        for _ in range(64):
+            port = _PICK.randrange(10_000, floor)
+            with socket.socket() as sock:
+                try:
+                    sock.bind((host, port))
+                except OSError:
+                    continue
+                return port
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
