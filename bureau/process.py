@@ -30,6 +30,7 @@ def _ephemeral_floor() -> int:
 
 
 _PICK = random.SystemRandom()
+_GIVEN: set[int] = set()  # ports this process handed out: their listeners may not be up yet
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -37,20 +38,32 @@ def free_port(host: str = "127.0.0.1") -> int:
 
     Picked below the ephemeral range: a port from the kernel's own choice (bind to 0) can
     be taken, before the listener binds it, as the local port of some outgoing
-    connection — a real risk when several runs start side by side."""
+    connection — a real risk when several runs start side by side. A port is never
+    handed out twice by one process (two listeners being set up at once)."""
+    if len(_GIVEN) > 4096:
+        _GIVEN.clear()
     floor = _ephemeral_floor()
     if floor > 11_000:
+        # Each process draws from its own quarter of the range (by process id), so that
+        # runs started side by side rarely draw the same port before either binds it.
+        width = (floor - 10_000) // 4
+        low = 10_000 + width * (os.getpid() % 4)
         for _ in range(64):
-            port = _PICK.randrange(10_000, floor)
+            port = _PICK.randrange(low, low + width)
+            if port in _GIVEN:
+                continue
             with socket.socket() as sock:
                 try:
                     sock.bind((host, port))
                 except OSError:
                     continue
-                return port
+            _GIVEN.add(port)
+            return port
     with socket.socket() as sock:
         sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+        port = int(sock.getsockname()[1])
+    _GIVEN.add(port)
+    return port
 
 
 class DataDirBusy(RuntimeError):
