@@ -11,8 +11,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.dsn import RecipientStatus, build_dsn
-from shared.events import ChannelRequest, OutboundRequest, derived_id
+from shared.bounce import send_bounce
+from shared.dsn import RecipientStatus
+from shared.events import ChannelRequest
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 
@@ -50,10 +51,11 @@ class Bouncer:
                 failure.diagnostic,
             )
             return
-        dsn = build_dsn(
-            reporting_mta=self._hostname,
-            postmaster=self._postmaster,
-            original_sender=event.mail_from,
+        await send_bounce(
+            self._blobs,
+            self._publisher,
+            event_id=event.event_id,
+            sender=event.mail_from,
             original=original,
             recipients=[
                 RecipientStatus(
@@ -66,18 +68,9 @@ class Bouncer:
                 )
             ],
             arrival=event.queued_at,
-            message_id_domain=self._hostname,
-        )
-        blob_id = await self._blobs.put(dsn)
-        await self._publisher.publish(
-            OutboundRequest(
-                event_id=derived_id(event.event_id, "bounce"),
-                mail_from="",
-                recipients=[event.mail_from],
-                blob_id=blob_id,
-                size=len(dsn),
-                queued_at=now,
-            )
+            hostname=self._hostname,
+            postmaster=self._postmaster,
+            now=now,
         )
         log.info(
             "%s %s to %s bounced to %s: %s",

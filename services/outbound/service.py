@@ -29,8 +29,9 @@ from services.outbound.settings import DAY, OutboundSettings
 from services.outbound.transport import Credentials, Reply, SmtpTransport
 from shared import bus
 from shared.addresses import InvalidAddress, split
+from shared.bounce import send_bounce
 from shared.directory import resolve_recipient
-from shared.dsn import RecipientStatus, build_dsn
+from shared.dsn import RecipientStatus
 from shared.events import MailReceived, OutboundRequest, derived_id
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
@@ -235,10 +236,11 @@ class OutboundService(ConsumerService):
             log.warning("undeliverable bounce %s to %s", event.event_id, ", ".join(failed))
             return
         hostname = self._settings.hostname
-        dsn = build_dsn(
-            reporting_mta=hostname,
-            postmaster=self._settings.postmaster or f"postmaster@{hostname}",
-            original_sender=event.mail_from,
+        await send_bounce(
+            self._blobs,
+            self._publisher,
+            event_id=event.event_id,
+            sender=event.mail_from,
             original=raw,
             recipients=[
                 RecipientStatus(
@@ -252,18 +254,9 @@ class OutboundService(ConsumerService):
                 for r, reply in failed.items()
             ],
             arrival=event.queued_at,
-            message_id_domain=hostname,
-        )
-        blob_id = await self._blobs.put(dsn)
-        await self._publisher.publish(
-            OutboundRequest(
-                event_id=derived_id(event.event_id, "bounce"),
-                mail_from="",
-                recipients=[event.mail_from],
-                blob_id=blob_id,
-                size=len(dsn),
-                queued_at=now,
-            )
+            hostname=hostname,
+            postmaster=self._settings.postmaster or f"postmaster@{hostname}",
+            now=now,
         )
 
     def _key(self, event: OutboundRequest, recipient: str) -> str:

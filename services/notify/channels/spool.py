@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from shared.files import write_atomically
 from shared.ports.channels import ChannelReceipt, ChannelTemporaryError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -30,20 +29,6 @@ def _stem(kind: str, reference: str) -> str:
     safe = _UNSAFE.sub("_", reference).strip("._")[:80] or "message"
     digest = hashlib.sha256(reference.encode("utf-8")).hexdigest()[:12]
     return f"{kind}-{safe}-{digest}"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a synced temporary file in the same directory."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class SpoolChannel:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from shared.files import write_atomically
 from shared.ports.blobs import BlobNotFound, BlobTooLarge, blob_id_for
 
 _BLOB_ID = re.compile(r"^sha256-[0-9a-f]{64}$")
@@ -45,16 +46,7 @@ class FsBlobStore:
             os.utime(path)  # refresh: the blob collector spares recently written blobs
             return
         new_dirs = _make_parents(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, data, prefix=".incoming-")
         _sync_new_name(path, new_dirs)
 
     async def put_stream(
