@@ -67,8 +67,10 @@ class GatewayService:
         self._runner: web.AppRunner | None = None
 
     def subscribe(self, broker: NatsBroker) -> list[Consumer]:
-        # Plain NATS, not a durable consumer: every replica hears of every change.
-        @broker.subscriber(f"{MailboxChanged.SUBJECT}.*")
+        # Plain NATS, not a durable consumer: every replica hears of every change. Never a
+        # reply: the publisher of a journal entry waits for JetStream's PubAck on the same
+        # reply subject, and an answer from here would race it.
+        @broker.subscriber(f"{MailboxChanged.SUBJECT}.*", no_reply=True)
         async def changed(message: NatsMessage) -> None:
             account_id = message.raw_message.subject.rpartition(".")[2]
             self.changes.notify(account_id)
