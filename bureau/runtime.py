@@ -13,10 +13,11 @@ import signal
 from collections.abc import Callable, Sequence
 
 from aiohttp import web
+from nats.aio.client import Client
 
 from bureau.adapters import Adapters
 from bureau.services import BUILDERS, SERVICE_NAMES
-from shared.bus import Consumer, JetStreamPublisher, ensure_streams, make_broker
+from shared.bus import Consumer, JetStreamPublisher, ensure_streams, make_broker, with_retries
 from shared.metrics import Sample, render
 from shared.service import Service
 from shared.settings import CommonSettings, parse_listen
@@ -48,9 +49,17 @@ async def run_services(
         for name in ordered:
             services.append(await BUILDERS[name](common, adapters, publisher))
         consumers = [c for service in services for c in service.subscribe(broker)]
-        connection = await broker.connect()
-        await ensure_streams(connection.jetstream(), ALL_STREAMS, common.stream_replicas)
-        await broker.start()
+
+        async def join_bus() -> Client:
+            connection = await broker.connect()
+            await ensure_streams(connection.jetstream(), ALL_STREAMS, common.stream_replicas)
+            await broker.start()
+            return connection
+
+        # A pod starts alongside its NATS cluster: wait for JetStream rather than exit.
+        connection = await with_retries(
+            f"{'+'.join(ordered)} start", join_bus, budget=common.start_timeout, undo=broker.stop
+        )
         for service in services:
             await service.start()
             started.append(service)

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import nats.errors
 import nats.js.errors
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
@@ -25,16 +26,13 @@ from nats.js.api import ConsumerConfig, StreamConfig
 from pydantic import ValidationError
 
 from shared.events import DeadLetter, Event
+from shared.ports.bus import PublishError
 from shared.streams import ALL_STREAMS, DISCARD, STORAGE, StreamSpec
 
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[E], Awaitable[None]]
-
-
-class PublishError(RuntimeError):
-    """JetStream did not acknowledge a publish: the event is not durable."""
 
 
 class Defer(Exception):
@@ -63,13 +61,23 @@ class IdleFetchFilter(logging.Filter):
         return True
 
 
+def nats_servers(url: str) -> list[str]:
+    """The servers of `BUREAU_NATS_URL`: one URL, or several separated by commas (a
+    cluster's nodes, as `deploy/k8s` documents it), spaces allowed around them."""
+    servers = [part.strip() for part in url.split(",") if part.strip()]
+    if not servers:
+        raise ValueError("BUREAU_NATS_URL names no server")
+    return servers
+
+
 def make_broker(url: str, name: str) -> NatsBroker:
-    """A FastStream broker that reconnects forever (a service outlives NATS restarts)."""
+    """A FastStream broker that reconnects forever (a service outlives NATS restarts).
+    `url` is one server or a comma-separated list of them."""
     logger = logging.getLogger(f"bureau.bus.{name}")
     if not any(isinstance(f, IdleFetchFilter) for f in logger.filters):
         logger.addFilter(IdleFetchFilter())
     return NatsBroker(
-        url,
+        nats_servers(url),
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
@@ -89,6 +97,48 @@ def _stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
         duplicate_window=spec.duplicate_window,
         num_replicas=replicas,
     )
+
+
+# What a bus not ready yet raises: no server reachable, a request timing out while a
+# fresh cluster elects its JetStream leaders, "JetStream system temporarily unavailable".
+NOT_READY_ERRORS: tuple[type[BaseException], ...] = (nats.errors.Error, TimeoutError, OSError)
+
+T = TypeVar("T")
+
+
+async def with_retries(
+    what: str,
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    budget: float,
+    undo: Callable[[], Awaitable[None]] | None = None,
+    first_delay: float = 0.5,
+    max_delay: float = 10.0,
+) -> T:
+    """`attempt()` until it succeeds, waiting twice as long after each failure (up to
+    `max_delay`), for at most `budget` seconds: a pod starts alongside its NATS cluster.
+    Each failure is one warning line (it is expected while the cluster forms) and
+    `undo()` runs before the next attempt; past the budget the last error is raised."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + budget
+    delay = first_delay
+    while True:
+        try:
+            return await attempt()
+        except NOT_READY_ERRORS as exc:
+            if loop.time() + delay > deadline:
+                log.error("%s: bus still not ready after %.0fs: %s", what, budget, _describe(exc))
+                raise
+            log.warning("%s: bus not ready (%s); retrying in %.1fs", what, _describe(exc), delay)
+        if undo is not None:
+            with contextlib.suppress(Exception):
+                await undo()
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 async def ensure_streams(
@@ -113,18 +163,37 @@ class JetStreamPublisher:
 
     async def publish(self, event: Event, subject: str | None = None) -> None:
         subject = subject or event.SUBJECT
-        try:
-            # With `stream=` FastStream publishes through JetStream and waits for the PubAck;
-            # a timeout, or no stream taking the subject, raises.
-            await self._broker.publish(
-                event.model_dump_json().encode(),
-                subject,
-                stream=_stream_of(subject),
-                headers={"Nats-Msg-Id": event.event_id, "content-type": "application/json"},
-                timeout=10.0,
-            )
-        except Exception as exc:  # any failure means "not durable"
-            raise PublishError(f"publish to {subject} failed: {exc}") from exc
+        payload = event.model_dump_json().encode()
+        for attempt in range(IN_PROCESS_RETRIES + 1):
+            try:
+                # With `stream=` FastStream publishes through JetStream and waits for the
+                # PubAck; a timeout, or no stream taking the subject, raises.
+                await self._broker.publish(
+                    payload,
+                    subject,
+                    stream=_stream_of(subject),
+                    headers={"Nats-Msg-Id": event.event_id, "content-type": "application/json"},
+                    timeout=10.0,
+                )
+                return
+            except nats.js.errors.APIError as exc:
+                if not _in_process(exc) or attempt == IN_PROCESS_RETRIES:
+                    raise PublishError(f"publish to {subject} failed: {_describe(exc)}") from exc
+                # Another publisher (a second relay) is storing this very id: once it is
+                # stored, the same publish gets a duplicate PubAck, which is our proof.
+                await asyncio.sleep(0.02 * 2**attempt)
+            except Exception as exc:  # any failure means "not durable"
+                raise PublishError(f"publish to {subject} failed: {_describe(exc)}") from exc
+
+
+# Retries of a publish whose message id another publisher has in process (about 2.5 s).
+IN_PROCESS_RETRIES = 7
+
+
+def _in_process(exc: nats.js.errors.APIError) -> bool:
+    """JetStream's 409 "duplicate message id is in process": the same `Nats-Msg-Id`
+    published at the same moment by someone else, not yet stored."""
+    return exc.code == 409 and "duplicate message id" in (exc.description or "")
 
 
 def _stream_of(subject: str) -> str:

@@ -46,6 +46,11 @@ class CommonSettings(BaseSettings):
         default=None, description="use OpenSearch for the index"
     )
     opensearch_index_prefix: str = "bureau"
+    start_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="seconds a starting service waits for NATS and JetStream before it exits",
+    )
     stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas per stream")
     max_deliver: int = Field(
         default=5, ge=1, description="deliveries before a message is dead-lettered"

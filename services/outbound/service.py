@@ -106,8 +106,15 @@ class OutboundService(ConsumerService):
 
     async def start(self) -> None:
         assert self._broker is not None
-        self._ledger = await self._broker.key_value(
-            LEDGER, ttl=self._settings.retry_period + DAY, replicas=self._settings.stream_replicas
+        broker = self._broker
+        self._ledger = await bus.with_retries(
+            "outbound ledger",
+            lambda: broker.key_value(
+                LEDGER,
+                ttl=self._settings.retry_period + DAY,
+                replicas=self._settings.stream_replicas,
+            ),
+            budget=self._settings.start_timeout,
         )
 
     def _expired(self, event: OutboundRequest) -> bool:

@@ -13,7 +13,7 @@ import contextlib
 import logging
 
 from shared.events import MailboxChanged
-from shared.ports.bus import EventPublisher
+from shared.ports.bus import EventPublisher, PublishError
 from shared.ports.mailbox import MailboxStore
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,9 @@ class JournalRelay:
             try:
                 while await self.relay_once():
                     pass
-            except Exception:  # bus or store down: retry on the next round
+            except PublishError as exc:  # the bus is down or failing: the next round retries
+                log.warning("journal relay: %s; retrying", exc)
+            except Exception:  # the store failing is no expected condition: keep the trace
                 log.exception("journal relay failed, retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)

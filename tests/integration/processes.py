@@ -37,18 +37,26 @@ def free_listeners() -> dict[str, str]:
 
 
 class ServiceProcess:
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self, name: str, env: dict[str, str], log_dir: Path, *, label: str | None = None
+    ) -> None:
         self.name = name
         self.health_port = free_port()
         self._env = {**env, "BUREAU_HEALTH_LISTEN": f"127.0.0.1:{self.health_port}"}
-        self._log = log_dir / f"{name}.log"
+        self._log = log_dir / f"{label or name}.log"  # a label tells replicas apart
         self.process: subprocess.Popen[bytes] | None = None
 
     async def start(self, timeout: float = 30.0) -> None:
+        self.spawn()
+        await self.wait_ready(timeout)
+
+    def spawn(self) -> None:
         with open(self._log, "ab") as log:
             self.process = subprocess.Popen(
                 [*BUREAU, "serve", self.name], env=self._env, stdout=log, stderr=log
             )
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
         await wait_http(f"http://127.0.0.1:{self.health_port}/readyz", timeout, self)
 
     def kill(self) -> None:
