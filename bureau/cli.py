@@ -67,7 +67,9 @@ async def _run(settings: CommonSettings) -> int:
             await _first_of(supervisor.start(), stop)
             if not stop.is_set():
                 _banner(settings)
-                await supervisor.watch(stop)
+                # nats-server is kept alive like the services: a SIGKILL of it stalls
+                # nothing for longer than its restart.
+                await asyncio.gather(supervisor.watch(stop), server.watch(stop))
         except (RuntimeError, TimeoutError) as exc:
             print(f"bureau: {exc}", file=sys.stderr)
             return 1

@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import nats
 
-from bureau.process import die_with_parent, free_port
+from bureau.process import RestartBackoff, die_with_parent, free_port
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,42 @@ class EmbeddedNats:
                 last = exc
                 await asyncio.sleep(0.1)
         raise TimeoutError(f"nats-server not ready after {timeout}s: {last}")
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set: start nats-server again whenever it dies, on the same port
+        and store (the services reconnect by themselves), waiting longer after each death
+        that follows a short run (`RestartBackoff`)."""
+        backoff = RestartBackoff()
+        while not stop.is_set():
+            process = self._process
+            if process is None:
+                return  # stopped
+            exited = asyncio.ensure_future(process.wait())
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if stop.is_set() or self._process is not process:
+                exited.cancel()
+                return
+            code = exited.result()
+            delay = backoff.next_delay()
+            log.error("nats-server exited (%s); restarting in %.1fs", code, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            if stop.is_set():
+                return
+            try:
+                await self.start()
+            except (OSError, RuntimeError, TimeoutError) as exc:
+                # Still down (its port taken, its store unreadable): the next round retries.
+                log.error("nats-server did not restart: %s", exc)
+            else:
+                log.warning("nats-server restarted (pid %d)", self.pid or 0)
+            backoff.started()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
 
     async def stop(self, timeout: float = 15.0) -> None:
         process, self._process = self._process, None

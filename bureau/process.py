@@ -9,7 +9,8 @@ import os
 import random
 import signal
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
@@ -91,3 +92,41 @@ def hold_data_dir(data_dir: Path) -> contextlib.AbstractContextManager[None]:
         os.close(fd)
         raise DataDirBusy(f"{data_dir} is in use by another `bureau run`") from exc
     return _held(fd)
+
+
+class RestartBackoff:
+    """How long to wait before restarting a process that died: 1 s, 2 s, 4 s … up to
+    `longest`, and back to the start once a run lasted `healthy` seconds, so that a
+    process dying once a day is not restarted after the longest wait."""
+
+    def __init__(
+        self,
+        *,
+        first: float = 1.0,
+        longest: float = 30.0,
+        healthy: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._first = first
+        self._longest = longest
+        self._healthy = healthy
+        self._clock = clock
+        self._failures = 0
+        self._started = clock()
+
+    def started(self) -> None:
+        """The process was (re)started just now."""
+        self._started = self._clock()
+
+    def next_delay(self) -> float:
+        """The wait before the next restart, the process having just died."""
+        if self._clock() - self._started >= self._healthy:
+            self._failures = 0
+        delay = min(self._first * 2**self._failures, self._longest)
+        self._failures += 1
+        return delay
+
+    @property
+    def failures(self) -> int:
+        """Deaths since the last healthy run."""
+        return self._failures

@@ -2,8 +2,8 @@
 
 The same code path as the distributed mode, and each service gets its own interpreter
 (and so its own core) instead of sharing one GIL. Children are waited on through their
-`/readyz`, restarted with a growing delay if one dies,
-and stopped front ends first when the run ends. They live in their own session, so a
+`/readyz`, restarted with a growing delay if one dies (back to a short one after
+a healthy run), and stopped front ends first when the run ends. They live in their own session, so a
 Ctrl-C reaches only the supervisor, which stops them in order; the kernel sends them
 SIGTERM should the supervisor itself die (PR_SET_PDEATHSIG).
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from bureau.process import die_with_parent, free_port
+from bureau.process import RestartBackoff, die_with_parent, free_port
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class Child:
     health_port: int = field(default_factory=free_port)
     process: asyncio.subprocess.Process | None = None
     restarts: int = 0
+    backoff: RestartBackoff = field(default_factory=RestartBackoff)
 
 
 class Supervisor:
@@ -84,10 +85,11 @@ class Supervisor:
             if stop.is_set() or self._stopping:
                 return
             child.restarts += 1
-            delay = min(0.5 * 2 ** min(child.restarts, 6), 30.0)
+            delay = child.backoff.next_delay()
             log.error("service %s exited (%s); restarting in %.1fs", child.name, code, delay)
             await asyncio.sleep(delay)
             await self._spawn(child)
+            child.backoff.started()
 
     async def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM each child, front ends first, and wait for it to finish its work."""

@@ -150,3 +150,53 @@ async def _wait_found(
             return str(body["items"][0]["id"])
         await asyncio.sleep(0.05)
     raise AssertionError(f"{word!r} never found")
+
+
+@pytest.mark.timeout(WHOLE_RUN_TIMEOUT)
+async def test_a_killed_nats_server_is_started_again(tmp_path: Path) -> None:
+    """SIGKILL of the embedded nats-server: `bureau run` starts it again on the same port
+    and store, the services reconnect, and mail is accepted and delivered again."""
+    run = EmbeddedRun(tmp_path)
+    await run.start()
+    try:
+        created = run.cli(
+            "account", "create", "alice@example.test", "--password-stdin",
+            stdin="correct horse battery\n",
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        pid_file = tmp_path / "var" / "nats" / "nats-server.pid"
+        first = int(pid_file.read_text())
+        os.kill(first, signal.SIGKILL)
+
+        raw = make_raw(to="alice@example.test", subject="After", body="The comet returned.\n")
+        accepted = await _send_until_accepted(run.smtp_port, raw, timeout=90)
+        assert accepted
+        assert int(pid_file.read_text()) != first
+        async with aiohttp.ClientSession() as http:
+            headers = {"Authorization": f"Bearer {await _login(http, run.api)}"}
+            await _wait_found(http, run.api, headers, "comet")
+    finally:
+        code = run.stop()
+    assert code == 0
+    log = run.log.read_text()
+    assert "nats-server exited" in log and "nats-server restarted" in log
+
+
+async def _send_until_accepted(port: int, raw: bytes, timeout: float) -> bool:
+    """Send `raw` until the server answers 250 (a 4xx while the bus is back on its feet
+    is what a sending MTA retries on)."""
+
+    def send() -> bool:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+                client.sendmail("bob@example.net", ["alice@example.test"], raw)
+            return True
+        except (smtplib.SMTPException, OSError):
+            return False
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if await asyncio.to_thread(send):
+            return True
+        await asyncio.sleep(0.5)
+    return False
