@@ -24,6 +24,7 @@ from email.message import MIMEPart
 from email.utils import format_datetime, make_msgid
 from typing import Literal
 
+from shared.automatic import generated_fields
 from shared.report import CRLF, LINE_END, crlf_lines, header_section, is_utf8
 
 MAX_RETURNED_ORIGINAL = 10 * 1024 * 1024
@@ -111,7 +112,8 @@ def build_dsn(
         f"Subject: {subject}",
         f"Date: {format_datetime(datetime.now(UTC))}",
         f"Message-ID: {make_msgid(domain=domain)}",
-        "Auto-Submitted: auto-replied",  # RFC 3834 §5: auto-responders must not answer it
+        # RFC 3834 §5: auto-responders must not answer it, nor Bureau notify about it.
+        *generated_fields("bounce"),
         "MIME-Version: 1.0",
         "Content-Type: multipart/report; report-type=delivery-status;",
         f' boundary="{boundary}"',

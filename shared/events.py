@@ -87,7 +87,9 @@ class MailStored(Event):
     folder the message is in ("inbox", "trash", ...; None for a user folder).
     `automatic` is true for mail that says it was sent by a program (Auto-Submitted
     other than "no", Precedence bulk/list/junk, a list's List-Id), which never triggers
-    new-mail notifications (so a notification cannot notify about itself).
+    new-mail notifications by preference; `generated` for mail Bureau wrote itself
+    (`shared/automatic.py`), which triggers no notification at all, not even a filter's
+    (so a notification cannot notify about itself).
     """
 
     SUBJECT: ClassVar[str] = "mail.stored"
@@ -101,6 +103,7 @@ class MailStored(Event):
     sender: str = ""  # the From header as displayed ("Name <addr>" or addr)
     subject: str = ""
     automatic: bool = False
+    generated: bool = False
     notify: list[NotifyRequest] = Field(default_factory=list)
     received_at: datetime
 

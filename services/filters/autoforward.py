@@ -17,11 +17,12 @@ from datetime import datetime
 
 from services.filters.engine import Outcome
 from shared.addresses import InvalidAddress, normalize, without_subaddress
+from shared.automatic import generated_header
 from shared.compose.build import build_message, make_message_id
 from shared.compose.types import Outgoing
 from shared.model import Address, Forwarding
 
-AUTO_GENERATED = b"Auto-Submitted: auto-generated\r\n"
+AUTO_GENERATED = generated_header("forward-warning")
 
 
 def target(forwarding: Forwarding, own: set[str]) -> str | None:

@@ -45,6 +45,16 @@ class Outcome:
         return "\n".join(self.comments)
 
 
+def quiet(outcome: Outcome) -> None:
+    """Drop the actions that send something (notifications, forwards) from `outcome`, in
+    place, for mail that must set nothing in motion. A "forward, keep no copy" filter
+    then keeps the message: it was discarded only because it went elsewhere."""
+    if outcome.forwards and outcome.discard:
+        outcome.discard = False
+    outcome.forwards.clear()
+    outcome.notifications.clear()
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """One filter's conditions against one message."""

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.automatic import generated_header
 from shared.compose.build import build_message, make_message_id
 from shared.compose.types import Outgoing
 from shared.model import Address, ParsedMessage, Vacation
 
-AUTO_REPLIED = b"Auto-Submitted: auto-replied\r\n"
+AUTO_REPLIED = generated_header("vacation")
 # Exchange honours this and sends no out-of-office answer to an out-of-office answer.
 _SUPPRESS = b"X-Auto-Response-Suppress: All\r\n"
 

@@ -13,9 +13,9 @@ from email.header import Header
 from email.message import MIMEPart
 from email.utils import format_datetime, getaddresses
 
+from shared.automatic import generated_fields
 from shared.sms import parts_needed
 
-NOTIFICATION_HEADER = "X-Bureau-Notification"
 _ELLIPSIS = "..."  # GSM 7-bit: "…" would make the whole SMS UCS-2, halving its length
 _MAX_SUBJECT = 200
 
@@ -62,9 +62,9 @@ def email_notification(
     message_id: str,
     now: datetime,
 ) -> bytes:
-    """The notification e-mail (RFC 5322, CRLF), marked as sent by a program
-    (`Auto-Submitted: auto-generated`, RFC 3834 §5) so no responder answers it and Bureau
-    never notifies about it."""
+    """The notification e-mail (RFC 5322, CRLF), marked as Bureau's own
+    (`Auto-Submitted: auto-generated`, RFC 3834 §5, and `X-Bureau-Generated`) so no
+    responder answers it and Bureau never notifies about it."""
     shown_sender = one_line(sender)[:_MAX_SUBJECT] or "unknown sender"
     shown_subject = one_line(subject)[:_MAX_SUBJECT] or "(no subject)"
     lines = [
@@ -84,8 +84,7 @@ def email_notification(
         f"Subject: {_unstructured(f'New message from {shown_sender}: {shown_subject}')}",
         f"Date: {format_datetime(now)}",
         f"Message-ID: {message_id}",
-        "Auto-Submitted: auto-generated",
-        f"{NOTIFICATION_HEADER}: yes",
+        *generated_fields("notification"),
         "MIME-Version: 1.0",
     ]
     # UTF-8 only where an address is internationalised (RFC 6532); the rest is ASCII.

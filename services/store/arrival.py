@@ -1,18 +1,16 @@
 """What the store reads in an arriving message for the automation that follows it: the
-read receipt it asks for (RFC 8098) and whether a program sent it (RFC 3834, RFC 2919),
-and the `mail.stored` event that tells the notify service about it."""
+read receipt it asks for (RFC 8098) and whether a program — Bureau itself, perhaps — sent
+it (RFC 3834, RFC 2919; `shared/automatic.py`), and the `mail.stored` event that tells
+the notify service about it."""
 
 from __future__ import annotations
 
 from email.utils import getaddresses
 
 from shared.addresses import InvalidAddress, normalize
+from shared.automatic import is_automatic, is_generated
 from shared.events import MailDeliver, MailStored, derived_id
 from shared.model import Folder, ParsedMessage
-
-# Bureau's own notifications carry this header: a notification never notifies about itself.
-NOTIFICATION_HEADER = "x-bureau-notification"
-_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 
 
 def header(parsed: ParsedMessage, name: str) -> str | None:
@@ -38,18 +36,6 @@ def receipt_to(parsed: ParsedMessage, own: set[str]) -> str | None:
     return None
 
 
-def is_automatic(parsed: ParsedMessage) -> bool:
-    """Sent by a program: Auto-Submitted other than "no" (RFC 3834 §5), Precedence bulk,
-    list or junk, a mailing list's List-Id (RFC 2919), or a Bureau notification."""
-    auto = header(parsed, "Auto-Submitted")
-    if auto is not None and auto.split(";")[0].strip().lower() != "no":
-        return True
-    precedence = header(parsed, "Precedence")
-    if precedence is not None and precedence.strip().lower() in _BULK_PRECEDENCE:
-        return True
-    return header(parsed, "List-Id") is not None or header(parsed, NOTIFICATION_HEADER) is not None
-
-
 def stored_event(
     event: MailDeliver, message_id: str, folder: Folder, parsed: ParsedMessage, unread: bool
 ) -> MailStored:
@@ -65,7 +51,8 @@ def stored_event(
         unread=unread,
         sender=parsed.sender.display() if parsed.sender else "",
         subject=parsed.subject,
-        automatic=is_automatic(parsed),
+        automatic=is_automatic(parsed.headers),
+        generated=is_generated(parsed.headers),
         notify=event.notify,
         received_at=event.received_at,
     )

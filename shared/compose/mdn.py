@@ -25,6 +25,7 @@ from email.message import MIMEPart
 from email.utils import format_datetime
 from typing import Literal
 
+from shared.automatic import generated_fields
 from shared.report import CRLF, crlf_lines, header_section, is_utf8
 
 Mode = Literal["manual", "automatic"]
@@ -85,7 +86,7 @@ def build_mdn(
     if original_id:
         header += [f"In-Reply-To: {original_id}", f"References: {original_id}"]
     header += [
-        "Auto-Submitted: auto-replied",
+        *generated_fields("receipt"),
         "MIME-Version: 1.0",
         "Content-Type: multipart/report; report-type=disposition-notification;",
         f' boundary="{boundary}"',

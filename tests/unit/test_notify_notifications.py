@@ -80,7 +80,7 @@ def test_email_notification_headers_and_body() -> None:
     assert msg["To"] == "alice@example.test, alice@home.example"
     assert msg["Subject"] == "New message from Bob Martin <bob@example.net>: Quarterly report"
     assert msg["Auto-Submitted"] == "auto-generated"
-    assert msg["X-Bureau-Notification"] == "yes"
+    assert msg["X-Bureau-Generated"] == "notification"
     assert msg["Message-ID"] == "<n1@mail.example.test>"
     body = msg.get_body(("plain",))
     assert body is not None
