@@ -59,10 +59,17 @@ service imap-login {{
 """
 
 
+# Where Debian's dovecot-imapd puts the IMAP process the master starts for each login.
+IMAP_PROCESS = Path("/usr/lib/dovecot/imap")
+
+
 def available() -> str | None:
-    """Why Dovecot cannot run here, or None if it can."""
+    """Why Dovecot cannot serve IMAP here, or None if it can: the master alone (as
+    dovecot-sieve brings it) exits at start-up without its IMAP process."""
     if shutil.which("dovecot") is None and not Path("/usr/sbin/dovecot").exists():
         return "dovecot is not installed (Debian package dovecot-imapd)"
+    if not IMAP_PROCESS.exists():
+        return f"Dovecot has no IMAP server ({IMAP_PROCESS}: Debian package dovecot-imapd)"
     return None
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import shutil
 import smtplib
 import ssl
 import subprocess
@@ -27,6 +26,7 @@ from tests.integration.smarthost import Smarthost
 from tests.integration.test_outbound import accounts, smarthost  # noqa: F401 - fixture
 from tests.integration.test_pipeline import eventually
 from tests.integration.test_pipeline import send as send_to_mx
+from tests.programs import swaks_tls
 
 PASSWORD = "correct horse"
 ALICE = "alice@example.test"
@@ -238,7 +238,7 @@ async def test_auth_login_with_implicit_tls_keeps_the_date_and_message_id(world:
     assert len(delivered.get_all("Message-ID", [])) == 1
 
 
-@pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks is not installed")
+@pytest.mark.skipif(swaks_tls() is not None, reason=str(swaks_tls()))
 async def test_swaks_plain_over_starttls_and_login_over_implicit_tls(world: World) -> None:
     def swaks(*args: str) -> subprocess.CompletedProcess[str]:
         command = ["swaks", "--server", "127.0.0.1", "--from", ALICE, "--auth-user", ALICE]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from services.outbound.settings import OutboundSettings
 from services.store.settings import StoreSettings
 from shared import bus
 from shared.settings import CommonSettings, parse_listen
+from tests.programs import kustomize as kustomize_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -600,9 +600,9 @@ def test_keda_reads_the_nats_cluster_bureau_uses() -> None:
 
 
 def kustomize(directory: Path) -> list[Doc]:
-    kubectl = shutil.which("kubectl")
+    kubectl, missing = kustomize_tool()
     if kubectl is None:
-        pytest.skip("kubectl not installed")
+        pytest.skip(str(missing))
     result = subprocess.run(
         [kubectl, "kustomize", str(directory)], capture_output=True, text=True, timeout=60
     )
