@@ -124,6 +124,7 @@ async def run(settings: CommonSettings, args: argparse.Namespace) -> int:
         except Failure as exc:
             print(f"bureau: {exc}", file=sys.stderr)
             return exc.code
+    print(f"bureau: {where(settings)}", file=sys.stderr)
     adapters = Adapters(settings)
     try:
         print(await command(adapters, args))
@@ -133,6 +134,21 @@ async def run(settings: CommonSettings, args: argparse.Namespace) -> int:
     finally:
         await adapters.close()
     return 0
+
+
+def where(settings: CommonSettings) -> str:
+    """Which data a command works on, said on every run: a command started from another
+    directory than `bureau run`, without its BUREAU_DATA_DIR, would otherwise quietly
+    work on a data directory of its own."""
+    if settings.mongodb_uri is not None:
+        return f"MongoDB database {settings.mongodb_database!r}"
+    data_dir = settings.data_dir.resolve()
+    if settings.mailbox_db.exists():
+        return f"data directory {data_dir}"
+    return (
+        f"data directory {data_dir} (new: no mailboxes there yet; a `bureau run` with"
+        " another BUREAU_DATA_DIR will not see what this command does)"
+    )
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.ingest.trace import trace_header
-from shared.addresses import InvalidAddress, normalize
+from shared.addresses import InvalidAddress
+from shared.directory import envelope_recipient
 from shared.events import MailReceived, new_event_id
 from shared.model import Account, Quota
 from shared.ports.blobs import BlobStore
@@ -54,7 +55,7 @@ class InboundHandler:
         if len(envelope.rcpt_tos) >= self._max_recipients:
             return "452 4.5.3 Too many recipients"
         try:
-            recipient = normalize(address)
+            recipient = envelope_recipient(address)
         except InvalidAddress:
             return "501 5.1.3 Bad recipient address syntax"
         try:

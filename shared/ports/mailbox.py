@@ -77,6 +77,11 @@ class MailboxStore(Protocol):
         to an unknown address there is refused, not sent elsewhere."""
         ...
 
+    async def first_account(self, domain: str | None = None) -> Account | None:
+        """The oldest account of `domain` (case-insensitive), or of the whole platform when
+        None; None when there is none."""
+        ...
+
     # --- aliases and sending rights (F5) -------------------------------------------------
     async def add_alias(self, account_id: str, address: str) -> None:
         """Another address that reaches the account (stored lower-cased, its domain then

@@ -38,6 +38,20 @@ class MailboxStoreContract(FolderContract, MessageContract, TagQuotaContract):
         assert await store.hosts_domain("EXAMPLE.test")
         assert not await store.hosts_domain("elsewhere.test")
 
+    async def test_first_account_of_a_domain_and_of_the_platform(self, store: MailboxStore) -> None:
+        assert await store.first_account() is None
+        first = await store.create_account("zoe@example.test", "hash")
+        await asyncio.sleep(0.01)  # creation times to the millisecond
+        other = await store.create_account("adam@other.test", "hash")
+        await store.create_account("bob@example.test", "hash")
+        found = await store.first_account("Example.TEST")
+        assert found is not None and found.id == first.id
+        in_other = await store.first_account("other.test")
+        assert in_other is not None and in_other.id == other.id
+        overall = await store.first_account()
+        assert overall is not None and overall.id == first.id
+        assert await store.first_account("nowhere.test") is None
+
     async def test_account_lookup(self, store: MailboxStore) -> None:
         account = await store.create_account("alice@example.test", "hash")
         found = await store.account_by_address("ALICE@example.test")

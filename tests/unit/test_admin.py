@@ -171,3 +171,19 @@ def test_plan_signature(
     }
     assert main(["plan", "set", "free", "--messages-per-day", "50"]) == 0  # replaced whole
     assert asyncio.run(plans())["free"] == ""
+
+
+def test_every_command_says_which_data_it_works_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run from another directory without BUREAU_DATA_DIR, a command works on a `./var`
+    of its own: it says so, and that it is new, instead of quietly missing the run's."""
+    monkeypatch.delenv("BUREAU_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
+    assert main(["account", "create", "alice@example.test", "--password-stdin"]) == 0
+    first = capsys.readouterr().err
+    assert f"data directory {tmp_path / 'var'} (new: no mailboxes there yet" in first
+    assert main(["plan", "list"]) == 0
+    second = capsys.readouterr().err
+    assert f"bureau: data directory {tmp_path / 'var'}\n" == second

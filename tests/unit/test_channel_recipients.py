@@ -22,6 +22,12 @@ def test_mixed_recipients_give_the_sms_and_fax_ones_in_order() -> None:
     ]
 
 
+def test_the_help_pages_fax_example_is_sent() -> None:
+    assert channel_recipients(["322123456@fax"]) == [
+        ChannelRecipient(kind="fax", number="+322123456", address="322123456@fax")
+    ]
+
+
 def test_only_e_mail_recipients_give_no_channel() -> None:
     assert channel_recipients(["bob@remote.test", "sms@example.test"]) == []
 
@@ -31,7 +37,7 @@ def test_only_e_mail_recipients_give_no_channel() -> None:
     [
         ("0475123456@sms", "known country code"),  # national Belgian mobile: no country code
         ("475123456@SMS", "not a valid number for country code +47"),
-        ("322123456@fax", "too short"),
+        ("322123456@sms", "too short"),
         ("alice@sms", "must be an international phone number"),
     ],
 )

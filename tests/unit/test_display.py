@@ -493,10 +493,12 @@ def test_text_rendering_only_ever_makes_its_own_markup() -> None:
     ids=["closing parens", "dots", "deep quote", "blank lines", "long text"],
 )
 def test_large_text_stays_fast(text: str) -> None:
-    start = time.perf_counter()
+    # CPU time of this process: the cost of the input, not of a busy machine (a
+    # guard against quadratic work on hostile input, not a speed target).
+    start = time.process_time()
     render_text(text)
     render_text(text, flowed=True)
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
 
 
 @pytest.mark.parametrize(
@@ -510,7 +512,9 @@ def test_large_text_stays_fast(text: str) -> None:
     ids=["unclosed links", "unclosed svg", "deep blockquotes", "many paragraphs"],
 )
 def test_large_html_stays_fast(html: str) -> None:
-    start = time.perf_counter()
+    # CPU time of this process: the cost of the input, not of a busy machine (a
+    # guard against quadratic work on hostile input, not a speed target).
+    start = time.process_time()
     html_to_text(html)
     show(DisplayMode.FILTERED, html=html)
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2

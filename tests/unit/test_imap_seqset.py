@@ -82,12 +82,14 @@ def test_values_ascending_without_duplicates_within_the_largest() -> None:
 
 
 def test_values_of_a_large_range_are_fast() -> None:
-    start = time.perf_counter()
+    # CPU time of this process: the cost of the input, not of a busy machine (a
+    # guard against quadratic work on hostile input, not a speed target).
+    start = time.process_time()
     values = list(parse_sequence_set("1:*").values(100_000))
     assert values == list(range(1, 100_001))
     seq = parse_sequence_set(",".join(str(n) for n in range(1, 20_000, 2)))
     assert sum(seq.contains(n, 20_000) for n in range(1, 20_001)) == 10_000
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
 
 
 def test_highest() -> None:

@@ -24,6 +24,9 @@ from shared.phones import (
         ("+32 2 512 34 56@FAX", "fax", "+3225123456"),
         ("0032475123456@sms", "sms", "+32475123456"),  # international prefix 00
         ("+1 (650) 253-0000@fax", "fax", "+16502530000"),
+        # The help page's own example: +32 2 123 456, a digit short of today's Brussels
+        # numbers, but a fax line may be older than the numbering tables.
+        ("322123456@fax", "fax", "+322123456"),
         ("+33.6.12.34.56.78@sms", "sms", "+33612345678"),
         ("<+447911123456@SMS>", "sms", "+447911123456"),
     ],
@@ -47,7 +50,9 @@ def test_email_addresses_are_not_channels(address: str) -> None:
     [
         ("alice@sms", "must be an international phone number"),
         ("+32 47x 12@SMS", "must be an international phone number"),
-        ("322123456@fax", "too short"),  # +32 2 123 456: a digit short of a Brussels number
+        ("322123456@sms", "too short"),  # +32 2 123 456: a digit short of a Brussels number
+        ("+3212345@fax", "too short"),  # five national digits: no fax line anywhere
+        ("+999123456@fax", "known country code"),
         ("+324751234567@sms", "too long"),
         ("475123456@sms", "not a valid number for country code +47"),  # national, without 32
         ("+999123456@sms", "known country code"),

@@ -350,9 +350,11 @@ def _big_mailbox(n: int, seed: int) -> list[ThreadKey]:
 
 def test_ten_thousand_messages_well_under_a_second() -> None:
     messages = _big_mailbox(10_000, seed=1)
-    start = time.perf_counter()
+    # CPU time of this process: the cost of the input, not of a busy machine (a
+    # guard against quadratic work on hostile input, not a speed target).
+    start = time.process_time()
     threads = thread_messages(messages)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert sum(t.count for t in threads) == 10_000
     assert elapsed < 0.5, elapsed
 
@@ -362,8 +364,10 @@ def test_one_long_chain_is_linear() -> None:
     chain = [msg("m0", "Chain", at=0)] + [
         msg(f"m{i}", "Re: Chain", irt=(f"m{i - 1}",), at=0) for i in range(1, 10_000)
     ]
-    start = time.perf_counter()
+    # CPU time of this process: the cost of the input, not of a busy machine (a
+    # guard against quadratic work on hostile input, not a speed target).
+    start = time.process_time()
     (thread,) = thread_messages(reversed(chain))
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert thread.count == 10_000
     assert elapsed < 0.5, elapsed

@@ -122,6 +122,9 @@ class MongoMailboxStore:
         found = await self._db.domains.find_one({"_id": domain.strip().lower()}, {"_id": True})
         return found is not None
 
+    async def first_account(self, domain: str | None = None) -> Account | None:
+        return await mongo_accounts.first(self._db, domain)
+
     async def accounts(self, *, after: str | None = None, limit: int = 500) -> list[Account]:
         return await mongo_accounts.page(self._db, after, limit)
 

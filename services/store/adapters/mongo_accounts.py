@@ -69,6 +69,14 @@ async def create(db: Collections, address: str, password_hash: str) -> Account:
     return account
 
 
+async def first(db: Collections, domain: str | None) -> Account | None:
+    query = {"domain": domain.strip().lower()} if domain else {}
+    cursor = db.accounts.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+    async for doc in cursor.limit(1):
+        return account_of(doc)
+    return None
+
+
 async def page(db: Collections, after: str | None, limit: int) -> list[Account]:
     if limit <= 0:  # pymongo reads limit(0) as "no limit"
         return []

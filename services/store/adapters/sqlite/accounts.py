@@ -115,6 +115,14 @@ def quota(conn: sqlite3.Connection, account_id: str) -> Quota:
     )
 
 
+def first(conn: sqlite3.Connection, domain: str | None) -> Account | None:
+    where, args = ("WHERE domain = ?", (domain.strip().lower(),)) if domain else ("", ())
+    row = conn.execute(
+        f"SELECT * FROM accounts {where} ORDER BY created_at, id LIMIT 1", args
+    ).fetchone()
+    return rows.account(row) if row is not None else None
+
+
 def page(conn: sqlite3.Connection, after: str | None, limit: int) -> list[Account]:
     return [
         rows.account(r)

@@ -92,6 +92,9 @@ class SqliteMailboxStore:
         )
         return row is not None
 
+    async def first_account(self, domain: str | None = None) -> Account | None:
+        return await self._db.run(lambda c: accounts.first(c, domain))
+
     async def accounts(self, *, after: str | None = None, limit: int = 500) -> list[Account]:
         return await self._db.run(lambda c: accounts.page(c, after, limit))
 
