@@ -3,10 +3,11 @@
 Users mix them with e-mail recipients. The domain part says the channel (case-insensitive);
 the local part is an international number, the `+` optional: `322123456` is read as
 country code 32 then the national number 2 123 456 — never as a national number, since
-there is no "home country" to read it against. SMS numbers must be valid numbers of
-their country; fax numbers only dialable ones (a known country code, 6 digits or more). `0032…` (the international prefix dialled
-from most of Europe) is read as `+32…`. Spaces, dots, dashes and parentheses between the
-digits are ignored. The number is validated with `phonenumbers` and returned in E.164.
+there is no "home country" to read it against. `0032…` (the international prefix
+dialled from most of Europe) is read as `+32…`. Spaces, dots, dashes and parentheses
+between the digits are ignored. The number is checked with `phonenumbers` and returned
+in E.164: an SMS number must be a valid number of its country, a fax number only a
+dialable one (a known country code, 6 national digits or more).
 """
 
 from __future__ import annotations
