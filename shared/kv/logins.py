@@ -15,8 +15,11 @@ counts resume when NATS answers.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import logging
+import random
 from collections.abc import Callable
 
 import nats.js.errors
@@ -30,7 +33,7 @@ log = logging.getLogger(__name__)
 
 FAILURES = "LOGIN_FAILURES"
 CLIENTS = "LOGIN_CLIENTS"
-_RACES = 20  # writes lost to other replicas before giving up on the shared record
+_RACE_TIME = 1.5  # seconds of writes lost to other replicas before counting locally
 _FALLBACK = "counting failed logins in this process"
 
 
@@ -80,7 +83,8 @@ class KvLoginRecords:
         name = kv_key(key)
 
         async def add(kv: KeyValue) -> bool:
-            for _ in range(_RACES):
+            deadline = asyncio.get_running_loop().time() + _RACE_TIME
+            for attempt in itertools.count():
                 value, revision = await read(kv, name)
                 times = [*_times(value, since), at][-max(1, keep) :]
                 encoded = json.dumps([round(t, 3) for t in times]).encode()
@@ -91,7 +95,11 @@ class KvLoginRecords:
                         await kv.update(name, encoded, last=revision)
                     return True
                 except nats.js.errors.KeyWrongLastSequenceError:
-                    continue  # another replica wrote first: read its count again
+                    pass  # another replica wrote first: read its count again
+                if asyncio.get_running_loop().time() > deadline:
+                    return False
+                # Apart, at random: writers that collided do not collide again at once.
+                await asyncio.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))
             return False
 
         try:

@@ -23,7 +23,7 @@ def test_the_setting_lists_addresses_and_networks(monkeypatch: pytest.MonkeyPatc
 
 def test_a_bad_entry_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BUREAU_TRUSTED_PROXIES", "10.0.0.0/8,proxy.example")
-    with pytest.raises(ValidationError, match="proxy.example"):
+    with pytest.raises(ValidationError, match=r"proxy\.example"):
         CommonSettings()
 
 
