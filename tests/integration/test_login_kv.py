@@ -107,9 +107,7 @@ async def test_replicas_failing_at_once_all_count(connections: list[Client]) -> 
         )
     )
     assert len(await first.failures("account alice", 0.0)) == 60
-    assert await first.failures("account alice", 0.0) == await second.failures(
-        "account alice", 0.0
-    )
+    assert await first.failures("account alice", 0.0) == await second.failures("account alice", 0.0)
 
 
 async def test_a_throttle_on_one_replica_refuses_what_another_counted(
