@@ -79,11 +79,11 @@ class Acceptor:
 
     async def stop(self) -> None:
         """Stop accepting; connections already handed to their protocol are theirs."""
-        self._close_sockets()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._close_sockets()
 
     def _close_sockets(self) -> None:
         for sock in self._sockets:
@@ -101,6 +101,8 @@ class Acceptor:
             try:
                 conn, address = await loop.sock_accept(listening)
             except OSError as exc:  # out of descriptors and the like: wait, go on
+                if listening.fileno() == -1:
+                    return
                 log.warning("%s: accepting failed: %s", self._name, exc)
                 await asyncio.sleep(0.5)
                 continue

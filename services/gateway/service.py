@@ -66,6 +66,7 @@ class GatewayService:
             tls=server_context(settings, settings.mail_hostname),
             changes=self.changes,
         )
+        self._leases = leases
         self._listeners: list[Listener] = [*imap.listeners(front), *pop3.listeners(front, leases)]
         self._runner: web.AppRunner | None = None
 
@@ -83,6 +84,7 @@ class GatewayService:
         self._runner = web.AppRunner(self._app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
+        await self._leases.prepare()
         for listener in self._listeners:
             await listener.start()
 

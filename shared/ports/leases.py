@@ -23,6 +23,10 @@ class Lease(Protocol):
 
 
 class Leases(Protocol):
+    async def prepare(self) -> None:
+        """Make ready (open the shared storage) at start; failing here is not fatal."""
+        ...
+
     async def acquire(self, name: str) -> Lease | None:
         """A lease on `name`, or None while someone else holds it."""
         ...
@@ -47,6 +51,9 @@ class MemoryLease:
 class MemoryLeases:
     def __init__(self) -> None:
         self._held: set[str] = set()
+
+    async def prepare(self) -> None:
+        return None
 
     def take(self, name: str) -> MemoryLease | None:
         if name in self._held:

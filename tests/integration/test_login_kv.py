@@ -1,13 +1,16 @@
-"""The login records and leases in NATS key-value buckets, on a real nats-server: the
-same contract as the in-memory records, counts that stay right when replicas write at
-once, buckets brought to new settings, an outage survived on local state and logged,
-and leases that keep replicas apart and outlive a dead holder only for their TTL."""
+"""The login records and leases in NATS key-value buckets, on a real nats-server (the
+records' contract is `tests/contracts/test_login_records.py`): counts that stay right
+when replicas write at once, buckets brought to new settings, an outage survived on
+local state and logged, and leases that keep replicas apart, outlive a dead holder only
+for their TTL, and end the POP3 session that lost one."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, cast
 
 import nats
 import pytest
@@ -15,11 +18,20 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from bureau.nats_server import EmbeddedNats
-from shared.kv import BucketSpec, open_bucket
+from bureau.process import free_port
+from services.gateway import pop3
+from services.gateway.changes import ChangeFeed
+from services.gateway.frontends import FrontEnd
+from services.gateway.settings import GatewaySettings
+from services.store.adapters.fs_blobs import FsBlobStore
+from services.store.adapters.sqlite import SqliteMailboxStore
+from shared.kv import BucketSpec, kv_key, open_bucket
 from shared.kv.leases import KvLeases
 from shared.kv.logins import FAILURES, KvLoginRecords
-from shared.ports.logins import LoginRecords, MemoryLoginRecords
+from shared.login import PasswordLogin
+from shared.passwords import hash_password
 from shared.ratelimit import Budgets, LoginThrottle
+from shared.tls import server_context
 
 WINDOW = 300.0
 NOW = 1_000_000.0
@@ -45,55 +57,6 @@ def jetstream(client: Client) -> Callable[[], JetStreamContext]:
 
 def kv_records(client: Client, window: float = WINDOW) -> KvLoginRecords:
     return KvLoginRecords(jetstream(client), window=window, known_for=86400.0)
-
-
-@pytest.fixture(params=["memory", "nats"])
-async def records(
-    request: pytest.FixtureRequest, connections: list[Client]
-) -> AsyncIterator[LoginRecords]:
-    if request.param == "memory":
-        yield MemoryLoginRecords()
-    else:
-        shared = kv_records(connections[0])
-        await shared.prepare()
-        yield shared
-
-
-# --- the contract, for both adapters ---------------------------------------------------
-async def test_failures_are_kept_newest_last_and_bounded(records: LoginRecords) -> None:
-    for n in range(6):
-        await records.add_failure("pair a@example.test 192.0.2.1", NOW + n, since=NOW - 1, keep=4)
-    assert await records.failures("pair a@example.test 192.0.2.1", NOW - 1) == [
-        NOW + 2,
-        NOW + 3,
-        NOW + 4,
-        NOW + 5,
-    ]
-    assert await records.failures("pair a@example.test 192.0.2.1", NOW + 3) == [NOW + 4, NOW + 5]
-    assert await records.failures("pair b@example.test 192.0.2.1", NOW - 1) == []
-
-
-async def test_old_failures_are_dropped_when_adding(records: LoginRecords) -> None:
-    await records.add_failure("k", NOW, since=NOW - WINDOW, keep=10)
-    await records.add_failure("k", NOW + 400, since=NOW + 400 - WINDOW, keep=10)
-    assert await records.failures("k", 0.0) == [NOW + 400]
-
-
-async def test_clear_forgets_and_counting_starts_again(records: LoginRecords) -> None:
-    await records.add_failure("k", NOW, since=0.0, keep=10)
-    await records.clear("k")
-    assert await records.failures("k", 0.0) == []
-    await records.add_failure("k", NOW + 1, since=0.0, keep=10)
-    assert await records.failures("k", 0.0) == [NOW + 1]
-    await records.clear("never-written")
-
-
-async def test_known_marks(records: LoginRecords) -> None:
-    assert await records.known_at("alice 192.0.2.1", 0.0) is None
-    await records.mark_known("alice 192.0.2.1", NOW)
-    assert await records.known_at("alice 192.0.2.1", NOW - 10) == NOW
-    assert await records.known_at("alice 192.0.2.1", NOW + 10) is None  # too long ago
-    assert await records.known_at("alice 192.0.2.2", 0.0) is None
 
 
 # --- what only the shared records do ---------------------------------------------------
@@ -226,3 +189,77 @@ async def test_a_dead_holders_lease_expires_with_its_ttl(
     assert taken is not None, "the lease did not expire"
     await taken.release()
     await held.release()  # the dead holder's release harms nothing
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return condition()
+
+
+async def test_a_lease_that_ran_out_is_taken_back_or_lost(connections: list[Client]) -> None:
+    one, other = leases(connections[0], ttl=1.5), leases(connections[1], ttl=1.5)
+    # Ran out unseen (as in an outage longer than the TTL), nobody took it: taken back.
+    kept = await one.acquire("pop3 account-1")
+    assert kept is not None
+    kv = await connections[1].jetstream().key_value("TEST_LOCKS")
+    await kv.delete(kv_key("pop3 account-1"))
+    await asyncio.sleep(1.2)  # a renewal or two
+    assert not kept.lost and await other.acquire("pop3 account-1") is None
+    # Ran out and another holder took it meanwhile: lost, and released without harm.
+    lost = await one.acquire("pop3 account-2")
+    assert lost is not None
+    await kv.delete(kv_key("pop3 account-2"))
+    taken = await other.acquire("pop3 account-2")
+    assert taken is not None
+    assert await _until(lambda: lost.lost)
+    await lost.release()
+    assert await leases(connections[0]).acquire("pop3 account-2") is None  # still taken
+    for lease in (kept, taken):
+        await lease.release()
+
+
+async def test_a_pop3_session_that_lost_its_lock_ends_without_changes(
+    tmp_path: Path, connections: list[Client]
+) -> None:
+    port = free_port()
+    settings = GatewaySettings(
+        data_dir=tmp_path, pop3_listen=f"127.0.0.1:{port}", pop3s_listen=f"127.0.0.1:{free_port()}"
+    )
+    mailbox = await SqliteMailboxStore.open(tmp_path / "mailboxes.sqlite3")
+    account = await mailbox.create_account("alice@example.test", hash_password("secret"))
+    front = FrontEnd(
+        settings=settings,
+        mailbox=mailbox,
+        blobs=FsBlobStore(tmp_path / "blobs"),
+        index=cast(Any, None),
+        login=PasswordLogin(mailbox),
+        tls=server_context(settings),
+        changes=ChangeFeed(),
+    )
+    listeners = pop3.listeners(front, leases(connections[0], ttl=1.5))
+    for listener in listeners:
+        await listener.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        await reader.readline()
+        for command in ("USER alice@example.test", "PASS secret"):
+            writer.write(command.encode() + b"\r\n")
+            assert (await reader.readline()).startswith(b"+OK")
+        # Another replica finds the lock expired and takes the maildrop.
+        kv = await connections[1].jetstream().key_value("TEST_LOCKS")
+        await kv.delete(kv_key(f"pop3 {account.id}"))
+        assert await leases(connections[1], ttl=1.5).acquire(f"pop3 {account.id}") is not None
+        await asyncio.sleep(1.5)  # this replica's next renewal finds it taken
+        writer.write(b"STAT\r\n")
+        assert await reader.readline() == (
+            b"-ERR [IN-USE] Maildrop lock lost to another session; no changes made\r\n"
+        )
+        assert await reader.read() == b""
+        writer.close()
+    finally:
+        for listener in listeners:
+            await listener.stop()
+        await mailbox.close()
