@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 FAILURES = "LOGIN_FAILURES"
 CLIENTS = "LOGIN_CLIENTS"
-_RACE_TIME = 1.5  # seconds of writes lost to other replicas before counting locally
+_RACE_TIME = 1.0  # seconds of writes lost to other replicas before counting locally
 _FALLBACK = "counting failed logins in this process"
 
 
