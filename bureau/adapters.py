@@ -1,13 +1,21 @@
 """Chooses and opens the adapters behind each port from the settings (the composition root).
 
 MongoDB when `BUREAU_MONGODB_URI` is set, else SQLite and files under the data directory;
-OpenSearch when `BUREAU_OPENSEARCH_URL` is set, else SQLite FTS5.
+OpenSearch when `BUREAU_OPENSEARCH_URL` is set, else SQLite FTS5. Login records and
+leases live in NATS key-value buckets, on the bus connection (`broker`), in either mode.
 """
 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
+import nats.errors
+from faststream.exceptions import IncorrectState
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+
+from shared.kv.leases import KvLeases
+from shared.kv.logins import KvLoginRecords
 from shared.ports.blobs import BlobStore
 from shared.ports.index import SearchIndex
 from shared.ports.mailbox import MailboxStore
@@ -17,12 +25,15 @@ from shared.settings import CommonSettings
 class Adapters:
     """Opens each adapter on first use and closes them all at the end."""
 
-    def __init__(self, settings: CommonSettings) -> None:
+    def __init__(self, settings: CommonSettings, broker: NatsBroker | None = None) -> None:
         self._settings = settings
+        self._broker = broker
         self._stack = AsyncExitStack()
         self._mailbox: MailboxStore | None = None
         self._blobs: BlobStore | None = None
         self._index: SearchIndex | None = None
+        self._logins: KvLoginRecords | None = None
+        self._leases: dict[str, KvLeases] = {}
 
     async def mailbox(self) -> MailboxStore:
         if self._mailbox is None:
@@ -74,6 +85,40 @@ class Adapters:
             self._stack.push_async_callback(index.close)
             self._index = index
         return self._index
+
+    def login_records(self) -> KvLoginRecords:
+        """Failed logins and known clients, shared by every replica of every service
+        that checks passwords (buckets opened once the broker is connected)."""
+        if self._logins is None:
+            s = self._settings
+            self._logins = KvLoginRecords(
+                self._jetstream,
+                window=s.login_window,
+                known_for=s.login_known_client_ttl,
+                replicas=s.stream_replicas,
+            )
+        return self._logins
+
+    def leases(self, bucket: str, *, ttl: float, what: str) -> KvLeases:
+        """Names held by one holder at a time across replicas, in `bucket`."""
+        if bucket not in self._leases:
+            self._leases[bucket] = KvLeases(
+                self._jetstream,
+                bucket=bucket,
+                ttl=ttl,
+                what=what,
+                replicas=self._settings.stream_replicas,
+            )
+        return self._leases[bucket]
+
+    def _jetstream(self) -> JetStreamContext:
+        try:
+            client = self._broker.connection if self._broker is not None else None
+        except IncorrectState:  # not connected yet
+            client = None
+        if client is None:
+            raise nats.errors.ConnectionClosedError  # the KV adapters fall back meanwhile
+        return client.jetstream()
 
     async def close(self) -> None:
         await self._stack.aclose()

@@ -38,8 +38,8 @@ async def run_services(
 ) -> None:
     stop = stop or _stop_on_signals()
     ordered = [n for n in SERVICE_NAMES if n in names]
-    adapters = Adapters(common)
     broker = make_broker(nats_url, name="bureau-" + "-".join(ordered))
+    adapters = Adapters(common, broker)  # key-value buckets on the bus connection
     publisher = JetStreamPublisher(broker)
     services: list[Service] = []
     started: list[Service] = []

@@ -21,6 +21,7 @@ async def _ingest(common: CommonSettings, adapters: Adapters, publisher: EventPu
         mailbox=await adapters.mailbox(),
         blobs=await adapters.blobs(),
         publisher=publisher,
+        login_records=adapters.login_records(),
     )
 
 
@@ -90,12 +91,17 @@ async def _gateway(
     from services.gateway.service import GatewayService
     from services.gateway.settings import GatewaySettings
 
+    settings = GatewaySettings()
     return GatewayService(
-        GatewaySettings(),
+        settings,
         mailbox=await adapters.mailbox(),
         index=await adapters.index(),
         blobs=await adapters.blobs(),
         publisher=publisher,
+        login_records=adapters.login_records(),
+        leases=adapters.leases(
+            "POP3_LOCKS", ttl=settings.pop3_lock_ttl, what="POP3 maildrop locks"
+        ),
     )
 
 

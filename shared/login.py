@@ -2,9 +2,9 @@
 throttle.
 
 Wrong address and wrong password fail alike after comparable work: an unknown address is
-checked against a dummy Argon2 hash. After `LoginLimiter`'s budget of failures for one
-address from one client, that pair is locked out for the rest of the window, whatever
-the password. Secrets are never logged.
+checked against a dummy Argon2 hash. Before any of that, the shared `LoginThrottle` may
+refuse the attempt, whatever the password (`LoginThrottled`, with the seconds to wait).
+Secrets are never logged.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import secrets
 from shared.model import Account
 from shared.passwords import check_password_async, hash_password_async
 from shared.ports import MailboxStore
-from shared.ratelimit import LoginLimiter
+from shared.ports.logins import LoginRecords, MemoryLoginRecords
+from shared.ratelimit import Budgets, LoginThrottle
+from shared.settings import CommonSettings
 
 log = logging.getLogger("bureau.login")
 
@@ -32,33 +34,48 @@ class LoginThrottled(Exception):
         self.retry_after = retry_after
 
 
+def login_throttle(settings: CommonSettings, records: LoginRecords) -> LoginThrottle:
+    """The throttle with the budgets of `BUREAU_LOGIN_*`, over the shared records."""
+    return LoginThrottle(records, Budgets.from_settings(settings))
+
+
 class PasswordLogin:
-    def __init__(self, mailbox: MailboxStore, limiter: LoginLimiter) -> None:
+    def __init__(self, mailbox: MailboxStore, throttle: LoginThrottle | None = None) -> None:
         self._mailbox = mailbox
-        self._limiter = limiter
+        # Alone (tests, one process): its own records. The services pass the shared ones.
+        self._throttle = throttle or LoginThrottle(MemoryLoginRecords())
         self._dummy: str | None = None
 
     async def prepare(self) -> None:
-        """Make the dummy hash now, so the first unknown address costs no extra hashing."""
+        """Make the dummy hash now, so the first unknown address costs no extra hashing,
+        and open the throttle's records."""
         if self._dummy is None:
             self._dummy = await hash_password_async(secrets.token_urlsafe(16))
+        await self._throttle.prepare()
 
     async def login(self, address: str, password: str, client: str, protocol: str) -> Account:
         """The account these credentials open. Raises `LoginThrottled` before checking
-        anything when the (address, client) pair is locked out, else `LoginFailed`."""
-        key = (address.strip().lower(), client)
-        wait = self._limiter.retry_after(key)
-        if wait is not None:
-            log.info("%s login for %r from %s refused: locked out", protocol, key[0], client)
-            raise LoginThrottled(wait)
+        anything when the throttle refuses this client for this address, else
+        `LoginFailed`."""
+        verdict = await self._throttle.check(address, client)
+        if verdict.retry_after is not None:
+            log.info(
+                "%s login for %r from %s refused for %d s: %s",
+                protocol,
+                verdict.account,
+                client,
+                verdict.retry_after,
+                verdict.reason,
+            )
+            raise LoginThrottled(verdict.retry_after)
         account = await self._mailbox.account_by_address(address.strip())
         if account is None:
-            await self.prepare()
-            assert self._dummy is not None
+            if self._dummy is None:
+                self._dummy = await hash_password_async(secrets.token_urlsafe(16))
             await check_password_async(self._dummy, password)
         elif await check_password_async(account.password_hash, password):
-            self._limiter.succeeded(key)
+            await self._throttle.succeeded(verdict)
             return account
-        self._limiter.failed(key)
-        log.info("failed login (%s) for %r from %s", protocol, key[0], client)
+        await self._throttle.failed(verdict)
+        log.info("failed login (%s) for %r from %s", protocol, verdict.account, client)
         raise LoginFailed

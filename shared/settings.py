@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, SecretStr
+from pydantic import AfterValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.clients import TrustedProxies
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -69,11 +71,48 @@ class CommonSettings(BaseSettings):
     )
     tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert")
     login_max_failures: int = Field(
-        default=10, ge=1, description="failed logins per address and client before a lockout"
+        default=10,
+        ge=1,
+        description="failed logins for one account from one client before that client is"
+        " refused for it",
     )
     login_window: float = Field(
         default=300.0, gt=0, description="seconds over which failed logins count (the lockout)"
     )
+    login_account_max_failures: int = Field(
+        default=30,
+        ge=1,
+        description="failed logins for one account from all clients before clients that"
+        " failed for it already (and never signed in to it) are refused",
+    )
+    login_client_max_failures: int = Field(
+        default=100,
+        ge=1,
+        description="failed logins from one client over all accounts before it is refused"
+        " for the accounts it never signed in to",
+    )
+    login_known_client_ttl: float = Field(
+        default=30 * 86400.0,
+        gt=0,
+        description="seconds a successful login keeps a client known to the account (exempt"
+        " from the per-account and per-client limits)",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses and CIDR networks of reverse proxies whose"
+        " X-Forwarded-For (HTTP) and PROXY protocol header (IMAP, POP3, submission) name the"
+        " client",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        TrustedProxies.parse(value)
+        return value
+
+    @property
+    def proxies(self) -> TrustedProxies:
+        return TrustedProxies.parse(self.trusted_proxies)
 
     @property
     def mailbox_db(self) -> Path:

@@ -6,7 +6,7 @@ import json
 
 from aiohttp import web
 
-from services.gateway.auth import Authenticator
+from services.gateway.auth import PROXIES, Authenticator
 from services.gateway.context import (
     AUTH,
     BLOBS,
@@ -21,8 +21,9 @@ from services.gateway.errors import error_middleware
 from services.gateway.openapi import build_openapi
 from services.gateway.routes import ENDPOINTS
 from services.gateway.tokens import SessionTokens
+from shared.clients import TrustedProxies
 from shared.ports import BlobStore, EventPublisher, MailboxStore, SearchIndex
-from shared.ratelimit import LoginLimiter
+from shared.ratelimit import LoginThrottle
 
 # Request bodies are small JSON documents (the largest: a 10,000-character comment, or a
 # selection of a few thousand message ids); aiohttp answers 413 past this.
@@ -37,21 +38,23 @@ def create_app(
     publisher: EventPublisher,
     secret: bytes,
     token_ttl: int = 86400,
-    login_limiter: LoginLimiter | None = None,
+    login_throttle: LoginThrottle | None = None,
+    trusted_proxies: TrustedProxies | None = None,
 ) -> web.Application:
     """The HTTP API under `/api/v1`, plus `/healthz` and `/readyz`.
 
     `secret` signs session tokens: give every replica the same one. The adapters stay
-    owned by the caller, which opens and closes them.
+    owned by the caller, which opens and closes them. `login_throttle` is the one the
+    mail front ends share (without it, one of its own in memory); `trusted_proxies` may
+    name the client in `X-Forwarded-For`.
     """
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY)
     app[MAILBOX] = mailbox
     app[INDEX] = index
     app[BLOBS] = blobs
     app[PUBLISHER] = publisher
-    app[AUTH] = Authenticator(
-        mailbox, SessionTokens(secret, token_ttl), login_limiter or LoginLimiter()
-    )
+    app[AUTH] = Authenticator(mailbox, SessionTokens(secret, token_ttl), login_throttle)
+    app[PROXIES] = trusted_proxies or TrustedProxies()
     app[OPENAPI] = json.dumps(build_openapi(ENDPOINTS)).encode()
     app[READINESS] = Readiness()
     for endpoint in ENDPOINTS:

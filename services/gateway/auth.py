@@ -1,7 +1,8 @@
 """Who is calling: login with address and password, then a bearer token (or HTTP Basic).
 
 Passwords are checked and failures throttled by `shared.login`, as for the mail
-protocols. Secrets are never logged.
+protocols. The client a login is counted for is the peer, or, from a trusted proxy, the
+address its `X-Forwarded-For` names. Secrets are never logged.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ from aiohttp import BasicAuth, web
 
 from services.gateway.errors import ApiError
 from services.gateway.tokens import SessionTokens
+from shared.clients import TrustedProxies
 from shared.login import LoginFailed, LoginThrottled, PasswordLogin
 from shared.model import Account
 from shared.ports import MailboxStore
-from shared.ratelimit import LoginLimiter
+from shared.ratelimit import LoginThrottle
 
 log = logging.getLogger("bureau.gateway.auth")
 
 _BAD_LOGIN = "wrong address or password"
+
+# The reverse proxies whose X-Forwarded-For is believed (none unless configured).
+PROXIES = web.AppKey("trusted_proxies", TrustedProxies)
 
 
 def unauthorized(message: str, challenge: str = "Bearer") -> ApiError:
@@ -28,10 +33,12 @@ def unauthorized(message: str, challenge: str = "Bearer") -> ApiError:
 
 
 class Authenticator:
-    def __init__(self, mailbox: MailboxStore, tokens: SessionTokens, limiter: LoginLimiter) -> None:
+    def __init__(
+        self, mailbox: MailboxStore, tokens: SessionTokens, throttle: LoginThrottle | None = None
+    ) -> None:
         self.tokens = tokens
         self._mailbox = mailbox
-        self._passwords = PasswordLogin(mailbox, limiter)
+        self._passwords = PasswordLogin(mailbox, throttle)
 
     async def login(self, address: str, password: str, client: str) -> Account:
         """The account these credentials open; 401 if none, 429 after too many failures."""
@@ -77,5 +84,10 @@ class Authenticator:
 
 
 def client_of(request: web.Request) -> str:
-    """The peer address; proxies' X-Forwarded-For is not trusted (yet)."""
-    return request.remote or "unknown"
+    """The client's address: the peer's, or, when the peer is a trusted proxy, the
+    rightmost address of `X-Forwarded-For` that no trusted proxy added."""
+    peer = request.remote or "unknown"
+    proxies = request.app.get(PROXIES)
+    if not proxies:
+        return peer
+    return proxies.forwarded_client(peer, request.headers.getall("X-Forwarded-For", []))

@@ -1,21 +1,21 @@
 """A TCP listener for a line protocol's sessions (IMAP, POP3): plaintext or implicit TLS,
-one task per connection, and a stop that lets busy sessions finish their command."""
+the client's address from a trusted proxy's PROXY header (`shared.accept`), one task per
+connection, and a stop that lets busy sessions finish their command."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import ssl
 from collections.abc import Callable
 from typing import Protocol
 
-from shared.settings import parse_listen
+from shared.accept import Acceptor
+from shared.clients import TrustedProxies
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 5.0  # seconds a session busy with a command gets to finish when stopping
-HANDSHAKE_TIMEOUT = 30.0
 
 
 class Serving(Protocol):
@@ -28,7 +28,8 @@ class Serving(Protocol):
         ...
 
 
-SessionFactory = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Serving]
+# reader, writer, and the client's address (the peer's, or the one its proxy names)
+SessionFactory = Callable[[asyncio.StreamReader, asyncio.StreamWriter, str], Serving]
 
 
 class SessionListener:
@@ -41,37 +42,37 @@ class SessionListener:
         mode: str,
         new_session: SessionFactory,
         line_limit: int = 2**16,
+        proxies: TrustedProxies | None = None,
     ) -> None:
         self._protocol = protocol
         self._listen = listen
-        self._tls = tls  # implicit TLS when given
         self._mode = mode
         self._new_session = new_session
         self._line_limit = line_limit
-        self._server: asyncio.Server | None = None
+        self._acceptor = Acceptor(
+            listen,
+            self._stream_protocol,
+            tls=tls,  # implicit TLS when given
+            proxies=proxies,
+            name=f"{protocol} {listen}",
+        )
+        self._started = False
         self._sessions: dict[asyncio.Task[None], Serving] = {}
 
     @property
     def port(self) -> int:
         """The port listened on (the one the system chose when configured as 0)."""
-        assert self._server is not None and self._server.sockets
-        return int(self._server.sockets[0].getsockname()[1])
+        return self._acceptor.port
 
     async def start(self) -> None:
-        host, port = parse_listen(self._listen)
-        self._server = await asyncio.start_server(
-            self._serve,
-            host,
-            port,
-            ssl=self._tls,
-            ssl_handshake_timeout=HANDSHAKE_TIMEOUT if self._tls else None,
-            limit=self._line_limit,
-        )
+        await self._acceptor.start()
+        self._started = True
 
     async def stop(self) -> None:
-        if self._server is None:
+        if not self._started:
             return
-        self._server.close()
+        self._started = False
+        await self._acceptor.stop()
         for session in list(self._sessions.values()):
             session.stop()
         tasks = list(self._sessions)
@@ -81,15 +82,25 @@ class SessionListener:
                 task.cancel()
             if late:
                 await asyncio.wait(late, timeout=STOP_GRACE)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._server.wait_closed(), STOP_GRACE)
-        self._server = None
 
     def describe(self) -> str:
         return f"{self._protocol}  {self._listen} ({self._mode})"
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        session = self._new_session(reader, writer)
+    def _stream_protocol(self, client: str) -> asyncio.BaseProtocol:
+        reader = asyncio.StreamReader(limit=self._line_limit)
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await self._serve(reader, writer, client)
+
+        return asyncio.StreamReaderProtocol(reader, serve)
+
+    async def _serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, client: str
+    ) -> None:
+        if not self._started:  # accepted as the listener stopped
+            writer.close()
+            return
+        session = self._new_session(reader, writer, client)
         task = asyncio.current_task()
         assert task is not None
         self._sessions[task] = session

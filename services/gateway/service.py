@@ -1,5 +1,6 @@
-"""The gateway service: the HTTP API, IMAP and POP3, over the same ports and one login
-throttle."""
+"""The gateway service: the HTTP API, IMAP and POP3, over the same ports, one login
+throttle and one POP3 maildrop lock (both shared with every replica through the
+records and leases it is given)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from services.gateway.frontends import FrontEnd, Listener
 from services.gateway.settings import GatewaySettings, signing_key
 from shared.bus import Consumer
 from shared.events import MailboxChanged
-from shared.login import PasswordLogin
+from shared.login import PasswordLogin, login_throttle
 from shared.metrics import Sample
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.index import SearchIndex
+from shared.ports.leases import Leases
+from shared.ports.logins import LoginRecords
 from shared.ports.mailbox import MailboxStore
-from shared.ratelimit import LoginLimiter
 from shared.settings import parse_listen
 from shared.tls import server_context
 
@@ -39,11 +41,11 @@ class GatewayService:
         index: SearchIndex,
         blobs: BlobStore,
         publisher: EventPublisher,
+        login_records: LoginRecords,
+        leases: Leases,
     ) -> None:
         self._settings = settings
-        limiter = LoginLimiter(
-            max_failures=settings.login_max_failures, window=settings.login_window
-        )
+        throttle = login_throttle(settings, login_records)
         self._app = create_app(
             mailbox=mailbox,
             index=index,
@@ -51,7 +53,8 @@ class GatewayService:
             publisher=publisher,
             secret=signing_key(settings),
             token_ttl=settings.token_ttl,
-            login_limiter=limiter,
+            login_throttle=throttle,
+            trusted_proxies=settings.proxies,
         )
         self.changes = ChangeFeed()
         front = FrontEnd(
@@ -59,11 +62,12 @@ class GatewayService:
             mailbox=mailbox,
             blobs=blobs,
             index=index,
-            login=PasswordLogin(mailbox, limiter),
+            login=PasswordLogin(mailbox, throttle),
             tls=server_context(settings, settings.mail_hostname),
             changes=self.changes,
         )
-        self._listeners: list[Listener] = [*imap.listeners(front), *pop3.listeners(front)]
+        self._leases = leases
+        self._listeners: list[Listener] = [*imap.listeners(front), *pop3.listeners(front, leases)]
         self._runner: web.AppRunner | None = None
 
     def subscribe(self, broker: NatsBroker) -> list[Consumer]:
@@ -82,6 +86,7 @@ class GatewayService:
         self._runner = web.AppRunner(self._app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
+        await self._leases.prepare()
         for listener in self._listeners:
             await listener.start()
 

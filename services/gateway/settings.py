@@ -32,6 +32,12 @@ class GatewaySettings(CommonSettings):
     mail_hostname: str = Field(
         default="localhost", description="name the IMAP and POP3 servers greet with"
     )
+    pop3_lock_ttl: float = Field(
+        default=30.0,
+        ge=1.0,
+        description="seconds a POP3 maildrop lock outlives a gateway replica that died"
+        " holding it (its holder renews it every third of that)",
+    )
 
     @field_validator("secret_key")
     @classmethod

@@ -16,12 +16,12 @@ from services.ingest.submission import SubmissionHandler
 from services.ingest.submission_server import SubmissionServer
 from shared.bus import Consumer
 from shared.directory import resolve_recipient
-from shared.login import PasswordLogin
+from shared.login import PasswordLogin, login_throttle
 from shared.metrics import Sample
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
+from shared.ports.logins import LoginRecords
 from shared.ports.mailbox import MailboxStore
-from shared.ratelimit import LoginLimiter
 from shared.sending import Sender
 from shared.settings import parse_listen
 
@@ -36,6 +36,7 @@ class IngestService:
         mailbox: MailboxStore,
         blobs: BlobStore,
         publisher: EventPublisher,
+        login_records: LoginRecords,
     ) -> None:
         self._settings = settings
         self.handler = InboundHandler(
@@ -45,10 +46,8 @@ class IngestService:
             publisher=publisher,
             max_recipients=settings.max_recipients,
         )
-        self._login = PasswordLogin(
-            mailbox,
-            LoginLimiter(max_failures=settings.login_max_failures, window=settings.login_window),
-        )
+        # The gateway's throttle too: failures over submission count for IMAP and HTTP.
+        self._login = PasswordLogin(mailbox, login_throttle(settings, login_records))
         self._submission = SubmissionServer(
             settings,
             SubmissionHandler(

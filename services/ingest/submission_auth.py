@@ -99,7 +99,11 @@ async def _response(server: SMTP, args: list[str], challenge: str) -> bytes | No
 
 
 def peer_ip(server: SMTP) -> str:
-    """The client's IP address, as the login throttle and the log know it."""
+    """The client's IP address, as the login throttle and the log know it: the one a
+    trusted proxy named, else the peer's."""
+    client = getattr(server, "client", None)
+    if isinstance(client, str) and client:
+        return client
     peer = server.session.peer if server.session is not None else None
     if isinstance(peer, tuple) and peer:
         return str(peer[0])

@@ -6,12 +6,16 @@ only possible under TLS. On the STARTTLS listener a client in clear may still gr
 for STARTTLS and quit; AUTH there is 538 5.7.11 and is not advertised (STARTTLS is not
 demanded for every command, so that a client trying AUTH in clear learns why it fails).
 On the implicit-TLS listener the connection is encrypted from its first byte.
+
+Both accept through `shared.accept`: a trusted proxy's connection starts with a PROXY
+header naming the client (before TLS on the implicit-TLS port), which the login
+throttle and the log then see instead of the proxy.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import ssl
 from typing import Any
 
@@ -19,20 +23,23 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.ingest.settings import IngestSettings
 from services.ingest.submission import SubmissionEnvelope, SubmissionHandler, SubmissionSession
-from shared.settings import parse_listen
+from shared.accept import Acceptor
 from shared.tls import server_context
 
-_TLS_HANDSHAKE_TIMEOUT = 30.0
 _TLS_INFO = ("sslcontext", "peercert", "cipher", "compression", "ssl_object")
 
 
 class SubmissionSMTP(SMTP):
     """aiosmtpd's SMTP with AUTH required, and, when `implicit_tls`, the connection
     taken as encrypted from the start: AUTH offered at once and `session.ssl` set, as
-    after STARTTLS."""
+    after STARTTLS. `client` is the client's address (its proxy's word for it, or the
+    peer's)."""
 
-    def __init__(self, handler: SubmissionHandler, *, implicit_tls: bool, **kwargs: Any) -> None:
+    def __init__(
+        self, handler: SubmissionHandler, *, implicit_tls: bool, client: str, **kwargs: Any
+    ) -> None:
         super().__init__(handler, auth_required=True, auth_require_tls=True, **kwargs)
+        self.client = client
         self._implicit_tls = implicit_tls
         if implicit_tls:
             # aiosmtpd only knows TLS it started itself (STARTTLS); the transport here
@@ -55,12 +62,13 @@ class SubmissionServer:
     def __init__(self, settings: IngestSettings, handler: SubmissionHandler) -> None:
         self._settings = settings
         self._handler = handler
-        self._servers: list[asyncio.Server] = []
+        self._acceptors: list[Acceptor] = []
 
-    def _protocol(self, tls: ssl.SSLContext, *, implicit: bool) -> SMTP:
+    def _protocol(self, tls: ssl.SSLContext, client: str, *, implicit: bool) -> SMTP:
         return SubmissionSMTP(
             self._handler,
             implicit_tls=implicit,
+            client=client,
             tls_context=None if implicit else tls,
             data_size_limit=self._settings.max_message_size,
             enable_SMTPUTF8=True,
@@ -72,32 +80,28 @@ class SubmissionServer:
 
     async def start(self) -> None:
         tls = server_context(self._settings, self._settings.smtp_hostname)
-        loop = asyncio.get_running_loop()
-        starttls = parse_listen(self._settings.submission_listen)
-        implicit = parse_listen(self._settings.submissions_listen)
+        proxies = self._settings.proxies
+        s = self._settings
         try:
-            self._servers.append(
-                await loop.create_server(lambda: self._protocol(tls, implicit=False), *starttls)
-            )
-            self._servers.append(
-                await loop.create_server(
-                    lambda: self._protocol(tls, implicit=True),
-                    *implicit,
-                    ssl=tls,
-                    ssl_handshake_timeout=_TLS_HANDSHAKE_TIMEOUT,
+            for listen, implicit in ((s.submission_listen, False), (s.submissions_listen, True)):
+                acceptor = Acceptor(
+                    listen,
+                    functools.partial(self._protocol, tls, implicit=implicit),
+                    tls=tls if implicit else None,
+                    proxies=proxies,
+                    name=f"submission {listen}",
                 )
-            )
+                await acceptor.start()
+                self._acceptors.append(acceptor)
         except BaseException:
             await self.stop()
             raise
 
     async def stop(self) -> None:
-        servers, self._servers = self._servers, []
-        for server in servers:
-            server.close()
-        for server in servers:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(server.wait_closed(), 5.0)
+        """Stop accepting; sessions in progress end with their connection."""
+        acceptors, self._acceptors = self._acceptors, []
+        for acceptor in acceptors:
+            await acceptor.stop()
 
     def listeners(self) -> list[str]:
         return [

@@ -16,12 +16,13 @@ from services.gateway.app import create_app
 from services.search.adapters.fts5 import Fts5Index
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
+from shared.clients import TrustedProxies
 from shared.events import Event, new_event_id
 from shared.mime import parse_message
 from shared.model import Account, FolderRole, NewMessage
 from shared.passwords import hash_password_async
 from shared.ports import IndexDocument
-from shared.ratelimit import LoginLimiter
+from shared.ratelimit import LoginThrottle
 
 SECRET = b"test-secret-0123456789abcdef0123"
 ALICE = ("alice@example.test", "correct horse battery staple")
@@ -117,7 +118,11 @@ async def _hashed(password: str) -> str:
 
 @contextlib.asynccontextmanager
 async def running_gateway(
-    tmp_path: Path, *, login_limiter: LoginLimiter | None = None, secret: bytes = SECRET
+    tmp_path: Path,
+    *,
+    login_throttle: LoginThrottle | None = None,
+    secret: bytes = SECRET,
+    trusted_proxies: TrustedProxies | None = None,
 ) -> AsyncIterator[World]:
     mailbox = await SqliteMailboxStore.open(tmp_path / "mailboxes.sqlite3")
     index = await Fts5Index.open(tmp_path / "index.sqlite3")
@@ -132,7 +137,8 @@ async def running_gateway(
             blobs=blobs,
             publisher=outbox,
             secret=secret,
-            login_limiter=login_limiter,
+            login_throttle=login_throttle,
+            trusted_proxies=trusted_proxies,
         )
         async with TestClient(TestServer(app)) as client:
             yield World(client, mailbox, index, blobs, alice, bob, outbox)

@@ -39,7 +39,6 @@ from services.store.adapters.sqlite import SqliteMailboxStore
 from shared.login import PasswordLogin
 from shared.model import Account
 from shared.passwords import hash_password_async
-from shared.ratelimit import LoginLimiter
 from shared.tls import server_context
 from tests.conftest import Stack, services_running, stack_env
 
@@ -98,7 +97,7 @@ async def own_listener(
         mailbox=imap.store,
         blobs=FsBlobStore(settings.data_dir / "blobs"),
         index=index,
-        login=PasswordLogin(imap.store, LoginLimiter(max_failures=10, window=60)),
+        login=PasswordLogin(imap.store),
         tls=server_context(settings, settings.mail_hostname),
         changes=ChangeFeed(),
     )

@@ -12,7 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.gateway.app import create_app
 from services.gateway.tokens import SessionTokens
-from shared.ratelimit import LoginLimiter
+from shared.ports.logins import MemoryLoginRecords
+from shared.ratelimit import Budgets, LoginThrottle
 from tests.integration.gateway_support import ALICE, SECRET, World, running_gateway
 
 FOLDERS = "/api/v1/folders"
@@ -33,8 +34,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def world(tmp_path: Path, clock: Clock) -> AsyncIterator[World]:
-    limiter = LoginLimiter(max_failures=3, window=60, clock=clock)
-    async with running_gateway(tmp_path, login_limiter=limiter) as world:
+    throttle = LoginThrottle(MemoryLoginRecords(), Budgets(pair=3, window=60), clock=clock)
+    async with running_gateway(tmp_path, login_throttle=throttle) as world:
         yield world
 
 

@@ -31,7 +31,6 @@ from services.store.adapters.sqlite import SqliteMailboxStore
 from shared.login import PasswordLogin
 from shared.model import FolderRole, Selection
 from shared.passwords import hash_password
-from shared.ratelimit import LoginLimiter
 from shared.tls import server_context
 from tests.conftest import Stack
 from tests.factories import make_raw, new_message
@@ -580,7 +579,7 @@ async def alone(tmp_path: Path) -> AsyncIterator[Alone]:
         mailbox=mailbox,
         blobs=FsBlobStore(tmp_path / "blobs"),
         index=cast(Any, None),  # POP3 does not search
-        login=PasswordLogin(mailbox, LoginLimiter()),
+        login=PasswordLogin(mailbox),
         tls=server_context(settings),
         changes=ChangeFeed(),
     )

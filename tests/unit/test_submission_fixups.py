@@ -16,6 +16,7 @@ from services.ingest.trace import submission_received
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
 from shared.events import Event
+from shared.ports.logins import MemoryLoginRecords
 
 WHEN = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 MSGID = "<q1@example.test>"
@@ -99,7 +100,11 @@ async def test_the_ingest_service_names_its_listeners(
         submissions_listen="[::1]:465",
     )
     service = IngestService(
-        settings, mailbox=mailbox, blobs=FsBlobStore(tmp_path / "blobs"), publisher=_Publisher()
+        settings,
+        mailbox=mailbox,
+        blobs=FsBlobStore(tmp_path / "blobs"),
+        publisher=_Publisher(),
+        login_records=MemoryLoginRecords(),
     )
     assert service.listeners() == [
         "SMTP  127.0.0.1:25",

@@ -14,7 +14,9 @@ from services.gateway.listening import SessionListener
 def imap_listener(
     front: FrontEnd, listen: str, *, implicit_tls: bool, plaintext_on_loopback: bool = True
 ) -> SessionListener:
-    def new_session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Session:
+    def new_session(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, client: str
+    ) -> Session:
         return Session(
             front,
             reader,
@@ -22,6 +24,7 @@ def imap_listener(
             tls=implicit_tls,
             starttls=None if implicit_tls else front.tls,
             plaintext_on_loopback=plaintext_on_loopback,
+            peer=client,
         )
 
     return SessionListener(
@@ -30,6 +33,7 @@ def imap_listener(
         tls=front.tls if implicit_tls else None,
         mode="implicit TLS" if implicit_tls else "STARTTLS",
         new_session=new_session,
+        proxies=front.settings.proxies,
     )
 
 

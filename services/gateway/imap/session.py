@@ -65,14 +65,18 @@ class Session:
         tls: bool,
         starttls: ssl.SSLContext | None,
         plaintext_on_loopback: bool = True,
+        peer: str | None = None,
     ) -> None:
         self.front = front
         self.out = Output(writer)
         self.reader = CommandReader(reader, self._continue_literal, self._check_literal)
         self.tls = tls
         self.starttls_context = starttls
-        peer = writer.get_extra_info("peername")
-        self.peer = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
+        # The client's address: the one a trusted proxy named, else the peer's.
+        if peer is None:
+            peername = writer.get_extra_info("peername")
+            peer = str(peername[0]) if isinstance(peername, tuple) and peername else "unknown"
+        self.peer = peer
         self._loopback_ok = plaintext_on_loopback and _is_loopback(self.peer)
         self.account: Account | None = None
         self.selected: Selected | None = None

@@ -43,13 +43,17 @@ class Connection:
         *,
         secure: bool,
         idle_timeout: float,
+        peer: str | None = None,
     ) -> None:
         self._reader = reader
         self._writer = writer
         self._idle_timeout = idle_timeout
         self.secure = secure
-        peer = writer.get_extra_info("peername")
-        self.peer = str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
+        # The client's address: the one a trusted proxy named, else the peer's.
+        if peer is None:
+            peername = writer.get_extra_info("peername")
+            peer = str(peername[0]) if isinstance(peername, tuple) and peername else "unknown"
+        self.peer = peer
         self.loopback = is_loopback(self.peer)
 
     async def read_line(self) -> str | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from shared.model import FlagChange, FolderRole, Selection
 from shared.ports import BlobStore, MailboxStore
 from shared.ports.blobs import BlobNotFound
+from shared.ports.leases import Lease, Leases, MemoryLeases
 from shared.ports.mailbox import NotFound
 
 
@@ -111,17 +112,12 @@ class Maildrop:
 
 
 class MaildropLocks:
-    """RFC 1939 §8: one session at a time per maildrop. In-process, like the login
-    limiter: sessions on two gateway replicas are not kept apart."""
+    """RFC 1939 §8: one session at a time per maildrop, across every gateway replica
+    (a lease per account in the shared `Leases`, `POP3_LOCKS` in NATS)."""
 
-    def __init__(self) -> None:
-        self._held: set[str] = set()
+    def __init__(self, leases: Leases | None = None) -> None:
+        self._leases: Leases = leases or MemoryLeases()
 
-    def acquire(self, account_id: str) -> bool:
-        if account_id in self._held:
-            return False
-        self._held.add(account_id)
-        return True
-
-    def release(self, account_id: str) -> None:
-        self._held.discard(account_id)
+    async def acquire(self, account_id: str) -> Lease | None:
+        """The account's lock, or None while another session holds it."""
+        return await self._leases.acquire(f"pop3 {account_id}")

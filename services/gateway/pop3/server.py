@@ -16,8 +16,12 @@ IDLE_TIMEOUT = 600.0  # RFC 1939 §3: an autologout timer of at least 10 minutes
 def pop3_listener(
     front: FrontEnd, listen: str, *, implicit_tls: bool, locks: MaildropLocks
 ) -> SessionListener:
-    def new_session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Session:
-        connection = Connection(reader, writer, secure=implicit_tls, idle_timeout=IDLE_TIMEOUT)
+    def new_session(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, client: str
+    ) -> Session:
+        connection = Connection(
+            reader, writer, secure=implicit_tls, idle_timeout=IDLE_TIMEOUT, peer=client
+        )
         return Session(front, connection, locks)
 
     return SessionListener(
@@ -27,4 +31,5 @@ def pop3_listener(
         mode="TLS" if implicit_tls else "STLS",
         new_session=new_session,
         line_limit=MAX_LINE,
+        proxies=front.settings.proxies,
     )

@@ -5,8 +5,8 @@
 Passwords travel in the clear inside USER/PASS and AUTH PLAIN, so, like Dovecot's
 `disable_plaintext_auth` default, both are accepted only over TLS (STLS or the implicit
 TLS port) or from a loopback address. A proxy on the same machine that does not pass the
-client's address on makes every client look local: put such proxies in front of the
-TLS port only.
+client's address on (a trusted proxy's PROXY header does) makes every client look local:
+put such proxies in front of the TLS port only.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from services.gateway.pop3.connection import (
 from services.gateway.pop3.maildrop import Entry, Gone, Maildrop, MaildropLocks
 from shared.login import LoginFailed, LoginThrottled
 from shared.model import Account
+from shared.ports.leases import Lease
 
 log = logging.getLogger("bureau.gateway.pop3")
 
 MAX_BAD_COMMANDS = 20  # in a row; then the connection is closed
-MAX_LOGIN_FAILURES = 5  # per connection; the shared limiter counts per address and client
+MAX_LOGIN_FAILURES = 5  # per connection; the shared throttle counts across connections
 
 
 class State(enum.Enum):
@@ -49,6 +50,7 @@ class Session:
         self.state = State.AUTHORIZATION
         self._user: str | None = None  # the USER that PASS completes
         self._account: Account | None = None
+        self._lease: Lease | None = None  # the maildrop lock, while logged in
         self._maildrop: Maildrop | None = None
         self._bad = 0
         self._login_failures = 0
@@ -102,8 +104,8 @@ class Session:
         except Closed:
             pass
         finally:
-            if self._account is not None:
-                self._locks.release(self._account.id)
+            if self._lease is not None:
+                await self._lease.release()
             await self._conn.closed()
 
     def stop(self) -> None:
@@ -118,6 +120,12 @@ class Session:
     async def _command(self, line: str | None) -> None:
         if line is None:
             await self._bad_command("Line too long")
+            return
+        if self._lease is not None and self._lease.lost:
+            # Our lock ran out (NATS was away longer than its TTL) and another session
+            # took the maildrop: nothing more here, and no deletions applied.
+            self.state = State.DONE
+            await self._err("[IN-USE] Maildrop lock lost to another session; no changes made")
             return
         keyword, _, argument = line.partition(" ")
         keyword = keyword.upper()
@@ -234,6 +242,9 @@ class Session:
         try:
             account = await self._front.login.login(address, password, self._conn.peer, "POP3")
         except LoginThrottled as throttled:
+            # SYS/TEMP, not AUTH (RFC 3206 §4): the refusal passes with time and says
+            # nothing of the credentials; AUTH would have the client ask for a password
+            # that may well be right.
             await self._err(
                 f"[SYS/TEMP] Too many failed logins; try again in {throttled.retry_after} seconds"
             )
@@ -246,17 +257,18 @@ class Session:
             else:
                 await self._err("[AUTH] Authentication failed")
             return
-        if not self._locks.acquire(account.id):
+        lease = await self._locks.acquire(account.id)
+        if lease is None:
             await self._err("[IN-USE] Mailbox is locked by another POP3 session")
             return
         try:
             maildrop = await Maildrop.open(self._front.mailbox, self._front.blobs, account.id)
         except Exception:
-            self._locks.release(account.id)
+            await lease.release()
             log.exception("POP3 maildrop of account %s could not be opened", account.id)
             await self._err("[SYS/TEMP] Mailbox unavailable, try again later")
             return
-        self._account, self._maildrop = account, maildrop
+        self._account, self._lease, self._maildrop = account, lease, maildrop
         self.state = State.TRANSACTION
         count, size = maildrop.stat()
         log.info("POP3 login of %r from %s", account.address, self._conn.peer)
