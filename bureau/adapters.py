@@ -6,6 +6,7 @@ OpenSearch when `BUREAU_OPENSEARCH_URL` is set, else SQLite FTS5.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 
 from shared.ports.blobs import BlobStore
@@ -74,6 +75,18 @@ class Adapters:
             self._stack.push_async_callback(index.close)
             self._index = index
         return self._index
+
+    def pings(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        """The `ping` of each adapter opened so far — those the process's services were
+        given, and only those — for readiness."""
+        pings: dict[str, Callable[[], Awaitable[None]]] = {}
+        if self._mailbox is not None:
+            pings["mailbox"] = self._mailbox.ping
+        if self._blobs is not None:
+            pings["blobs"] = self._blobs.ping
+        if self._index is not None:
+            pings["index"] = self._index.ping
+        return pings
 
     async def close(self) -> None:
         await self._stack.aclose()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+from shared.metrics import Registry, bounded
 from shared.model import Account
 from shared.passwords import check_password_async, hash_password_async
 from shared.ports import MailboxStore
@@ -32,10 +33,36 @@ class LoginThrottled(Exception):
         self.retry_after = retry_after
 
 
+PROTOCOLS = frozenset({"http", "imap", "pop3", "submission"})
+RESULTS = ("success", "failure", "throttled")
+
+
+class LoginMetrics:
+    """`bureau_logins_total{protocol, result}` (the gateway and ingest share the family)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.logins = registry.counter(
+            "bureau_logins_total",
+            "Password logins by protocol and result (throttled: refused by the lockout"
+            " before any check)",
+            ("protocol", "result"),
+        )
+
+    def declare(self, protocol: str) -> None:
+        for result in RESULTS:
+            self.logins.labels(protocol=protocol, result=result)
+
+    def count(self, protocol: str, result: str) -> None:
+        self.logins.inc(protocol=bounded(protocol.lower(), PROTOCOLS), result=result)
+
+
 class PasswordLogin:
-    def __init__(self, mailbox: MailboxStore, limiter: LoginLimiter) -> None:
+    def __init__(
+        self, mailbox: MailboxStore, limiter: LoginLimiter, metrics: LoginMetrics | None = None
+    ) -> None:
         self._mailbox = mailbox
         self._limiter = limiter
+        self._metrics = metrics or LoginMetrics(Registry())
         self._dummy: str | None = None
 
     async def prepare(self) -> None:
@@ -50,6 +77,7 @@ class PasswordLogin:
         wait = self._limiter.retry_after(key)
         if wait is not None:
             log.info("%s login for %r from %s refused: locked out", protocol, key[0], client)
+            self._metrics.count(protocol, "throttled")
             raise LoginThrottled(wait)
         account = await self._mailbox.account_by_address(address.strip())
         if account is None:
@@ -58,7 +86,9 @@ class PasswordLogin:
             await check_password_async(self._dummy, password)
         elif await check_password_async(account.password_hash, password):
             self._limiter.succeeded(key)
+            self._metrics.count(protocol, "success")
             return account
         self._limiter.failed(key)
+        self._metrics.count(protocol, "failure")
         log.info("failed login (%s) for %r from %s", protocol, key[0], client)
         raise LoginFailed

@@ -21,6 +21,7 @@ from services.gateway.errors import error_middleware
 from services.gateway.openapi import build_openapi
 from services.gateway.routes import ENDPOINTS
 from services.gateway.tokens import SessionTokens
+from shared.login import LoginMetrics
 from shared.ports import BlobStore, EventPublisher, MailboxStore, SearchIndex
 from shared.ratelimit import LoginLimiter
 
@@ -38,6 +39,7 @@ def create_app(
     secret: bytes,
     token_ttl: int = 86400,
     login_limiter: LoginLimiter | None = None,
+    login_metrics: LoginMetrics | None = None,
 ) -> web.Application:
     """The HTTP API under `/api/v1`, plus `/healthz` and `/readyz`.
 
@@ -50,7 +52,7 @@ def create_app(
     app[BLOBS] = blobs
     app[PUBLISHER] = publisher
     app[AUTH] = Authenticator(
-        mailbox, SessionTokens(secret, token_ttl), login_limiter or LoginLimiter()
+        mailbox, SessionTokens(secret, token_ttl), login_limiter or LoginLimiter(), login_metrics
     )
     app[OPENAPI] = json.dumps(build_openapi(ENDPOINTS)).encode()
     app[READINESS] = Readiness()

@@ -52,6 +52,14 @@ class SessionListener:
         self._sessions: dict[asyncio.Task[None], Serving] = {}
 
     @property
+    def protocol(self) -> str:
+        return self._protocol
+
+    @property
+    def open_sessions(self) -> int:
+        return len(self._sessions)
+
+    @property
     def port(self) -> int:
         """The port listened on (the one the system chose when configured as 0)."""
         assert self._server is not None and self._server.sockets

@@ -12,11 +12,13 @@ from services.gateway import imap, pop3
 from services.gateway.app import create_app
 from services.gateway.changes import ChangeFeed
 from services.gateway.frontends import FrontEnd, Listener
+from services.gateway.listening import SessionListener
+from services.gateway.metrics import GatewayMetrics, TimedIndex
 from services.gateway.settings import GatewaySettings, signing_key
 from shared.bus import Consumer
 from shared.events import MailboxChanged
 from shared.login import PasswordLogin
-from shared.metrics import Sample
+from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.index import SearchIndex
@@ -39,8 +41,13 @@ class GatewayService:
         index: SearchIndex,
         blobs: BlobStore,
         publisher: EventPublisher,
+        registry: Registry | None = None,
     ) -> None:
         self._settings = settings
+        registry = registry or Registry()
+        self._metrics = metrics = GatewayMetrics(registry)
+        registry.on_scrape("mail sessions", self._count_sessions)
+        index = TimedIndex(index, metrics.search_seconds)
         limiter = LoginLimiter(
             max_failures=settings.login_max_failures, window=settings.login_window
         )
@@ -52,16 +59,20 @@ class GatewayService:
             secret=signing_key(settings),
             token_ttl=settings.token_ttl,
             login_limiter=limiter,
+            login_metrics=metrics.logins,
         )
+        # Outermost, so that it counts the status the error middleware answers.
+        self._app.middlewares.insert(0, metrics.middleware())
         self.changes = ChangeFeed()
         front = FrontEnd(
             settings=settings,
             mailbox=mailbox,
             blobs=blobs,
             index=index,
-            login=PasswordLogin(mailbox, limiter),
+            login=PasswordLogin(mailbox, limiter, metrics.logins),
             tls=server_context(settings, settings.mail_hostname),
             changes=self.changes,
+            metrics=metrics,
         )
         self._listeners: list[Listener] = [*imap.listeners(front), *pop3.listeners(front)]
         self._runner: web.AppRunner | None = None
@@ -98,5 +109,11 @@ class GatewayService:
             listener.describe() for listener in self._listeners
         ]
 
-    def metrics(self) -> list[Sample]:
-        return []
+    async def _count_sessions(self) -> None:
+        counts = {"imap": 0, "pop3": 0}
+        for listener in self._listeners:
+            if isinstance(listener, SessionListener):
+                protocol = listener.protocol.lower()
+                counts[protocol] = counts.get(protocol, 0) + listener.open_sessions
+        for protocol, count in counts.items():
+            self._metrics.sessions.set(count, protocol=protocol)

@@ -18,6 +18,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.ingest.settings import IngestSettings
+from services.ingest.smtp_metrics import CountingSMTP, SmtpMetrics
 from services.ingest.submission import SubmissionEnvelope, SubmissionHandler, SubmissionSession
 from shared.settings import parse_listen
 from shared.tls import server_context
@@ -26,7 +27,7 @@ _TLS_HANDSHAKE_TIMEOUT = 30.0
 _TLS_INFO = ("sslcontext", "peercert", "cipher", "compression", "ssl_object")
 
 
-class SubmissionSMTP(SMTP):
+class SubmissionSMTP(CountingSMTP):
     """aiosmtpd's SMTP with AUTH required, and, when `implicit_tls`, the connection
     taken as encrypted from the start: AUTH offered at once and `session.ssl` set, as
     after STARTTLS."""
@@ -52,15 +53,23 @@ class SubmissionSMTP(SMTP):
 
 
 class SubmissionServer:
-    def __init__(self, settings: IngestSettings, handler: SubmissionHandler) -> None:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        handler: SubmissionHandler,
+        metrics: SmtpMetrics | None = None,
+    ) -> None:
         self._settings = settings
         self._handler = handler
+        self._metrics = metrics
         self._servers: list[asyncio.Server] = []
 
     def _protocol(self, tls: ssl.SSLContext, *, implicit: bool) -> SMTP:
         return SubmissionSMTP(
             self._handler,
             implicit_tls=implicit,
+            metrics=self._metrics,
+            listener="submission",
             tls_context=None if implicit else tls,
             data_size_limit=self._settings.max_message_size,
             enable_SMTPUTF8=True,
