@@ -79,7 +79,8 @@ class GatewayService:
 
     def subscribe(self, broker: NatsBroker) -> list[Consumer]:
         # Plain NATS, not a durable consumer: every replica hears of every change.
-        @broker.subscriber(f"{MailboxChanged.SUBJECT}.*")
+        # Never answered: a reply would reach the relay before its PubAck and fail it.
+        @broker.subscriber(f"{MailboxChanged.SUBJECT}.*", no_reply=True)
         async def changed(message: NatsMessage) -> None:
             account_id = message.raw_message.subject.rpartition(".")[2]
             self.changes.notify(account_id)

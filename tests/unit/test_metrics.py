@@ -112,8 +112,7 @@ def test_the_test_parser_refuses_what_prometheus_would() -> None:
         parse("# TYPE bureau_x counter\nbureau_x{a=b} 1\n")  # unquoted label value
     with pytest.raises(FormatError):
         parse(
-            "# TYPE h histogram\n"
-            'h_bucket{le="1"} 3\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 2\n'
+            '# TYPE h histogram\nh_bucket{le="1"} 3\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 2\n'
         )  # buckets not cumulative
     with pytest.raises(FormatError):
-        parse("# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\na{x=\"1\"} 2\n")  # a split
+        parse('# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\na{x="1"} 2\n')  # a split

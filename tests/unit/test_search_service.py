@@ -13,8 +13,8 @@ from shared.metrics import Registry
 from shared.model import Address, MessageSummary
 from shared.query import parse
 from shared.settings import CommonSettings
-from tests.factories import make_raw
 from tests import prometheus
+from tests.factories import make_raw
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
