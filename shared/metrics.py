@@ -206,6 +206,7 @@ class Registry:
     def __init__(self) -> None:
         self._families: dict[str, AnyFamily] = {}
         self._refreshers: list[tuple[str, Refresh]] = []
+        self._failing: set[str] = set()  # sources whose last refresh failed: logged once
 
     def counter(
         self, name: str, help: str, labels: Sequence[str] = (), *,
@@ -249,9 +250,16 @@ class Registry:
                 return_exceptions=True,
             )
             for (name, _), result in zip(self._refreshers, results, strict=True):
-                if isinstance(result, BaseException):
+                if not isinstance(result, BaseException):
+                    if name in self._failing:
+                        self._failing.discard(name)
+                        log.info("metrics: %s refreshed again", name)
+                elif name not in self._failing:
+                    self._failing.add(name)
                     reason = "timed out" if isinstance(result, TimeoutError) else str(result)
-                    log.info("metrics: %s not refreshed: %s", name, reason or type(result).__name__)
+                    log.warning(
+                        "metrics: %s not refreshed: %s", name, reason or type(result).__name__
+                    )
         return self.render()
 
     def render(self) -> str:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import imaplib
+import poplib
 import smtplib
+import ssl
 from pathlib import Path
 
 import aiohttp
@@ -111,7 +113,10 @@ async def test_each_service_exports_what_it_does(tmp_path: Path, nats_server: Em
     smtp_port, http_port = free_port(), free_port()
     env["BUREAU_SMTP_LISTEN"] = f"127.0.0.1:{smtp_port}"
     env["BUREAU_HTTP_LISTEN"] = f"127.0.0.1:{http_port}"
-    imap_port = int(env["BUREAU_IMAP_LISTEN"].rpartition(":")[2])
+    imap_port, pop3_port, submission_port = (
+        int(env[var].rpartition(":")[2])
+        for var in ("BUREAU_IMAP_LISTEN", "BUREAU_POP3_LISTEN", "BUREAU_SUBMISSION_LISTEN")
+    )
     mailbox = await SqliteMailboxStore.open(data_dir / "mailboxes.sqlite3")
     await mailbox.create_account("alice@example.test", hash_password(PASSWORD))
     await mailbox.close()
@@ -132,7 +137,12 @@ async def test_each_service_exports_what_it_does(tmp_path: Path, nats_server: Em
             raw = make_raw(to="alice@example.test", subject="Metered", body="a wombat\n")
             with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as client:
                 client.sendmail("bob@example.net", ["alice@example.test"], raw)
+            await asyncio.to_thread(_submission_login, submission_port)
             api = f"http://127.0.0.1:{http_port}/api/v1"
+            async with http.post(
+                f"{api}/session", json={"address": "alice@example.test", "password": "wrong"}
+            ) as resp:
+                assert resp.status == 401
             async with http.post(
                 f"{api}/session", json={"address": "alice@example.test", "password": PASSWORD}
             ) as resp:
@@ -149,7 +159,13 @@ async def test_each_service_exports_what_it_does(tmp_path: Path, nats_server: Em
                 assert resp.status == 200
             async with http.get(f"{api}/no-such-thing/{'x' * 40}", headers=headers) as resp:
                 assert resp.status == 404
-            await asyncio.to_thread(_imap_login, imap_port)
+            imap = await asyncio.to_thread(_imap_login, imap_port)
+            try:
+                during = await scrape(http, procs["gateway"])
+            finally:
+                await asyncio.to_thread(imap.logout)
+            assert count(during, "bureau_mail_sessions_open", protocol="imap") == 1
+            await asyncio.to_thread(_pop3_session, pop3_port)
             await _wait_counted(http, procs["notify"], "bureau_consumer_acks_total", 2)
             after = {name: await scrape(http, proc) for name, proc in procs.items()}
     finally:
@@ -162,6 +178,10 @@ async def test_each_service_exports_what_it_does(tmp_path: Path, nats_server: Em
     assert count(ingest, "bureau_smtp_replies_total", listener="mx", code="221") == 1
     assert count(ingest, "bureau_smtp_messages_accepted_total", listener="mx") == 1
     assert count(ingest, "bureau_smtp_accepted_bytes_total", listener="mx") >= len(raw)
+    assert count(ingest, "bureau_smtp_replies_total", listener="submission", code="220") == 2
+    assert count(ingest, "bureau_smtp_replies_total", listener="submission", code="235") == 1
+    assert count(ingest, "bureau_smtp_messages_accepted_total", listener="submission") == 0
+    assert count(ingest, "bureau_logins_total", protocol="submission", result="success") == 1
 
     filters = after["filters"]
     assert count(filters, "bureau_filters_messages_total", outcome="delivered") == 2
@@ -199,11 +219,16 @@ async def test_each_service_exports_what_it_does(tmp_path: Path, nats_server: Em
     assert not any("x" * 40 in route for route in routes)  # templates, never raw paths
     assert count(gateway, "bureau_http_request_duration_seconds_count", route="/api/v1/send") == 1
     assert count(gateway, "bureau_logins_total", protocol="http", result="success") == 1
+    assert count(gateway, "bureau_logins_total", protocol="http", result="failure") == 1
+    assert count(gateway, "bureau_logins_total", protocol="pop3", result="success") == 1
     assert count(gateway, "bureau_logins_total", protocol="imap", result="success") == 1
     assert count(gateway, "bureau_logins_total", protocol="imap", result="failure") == 0
     commands = "bureau_mail_command_duration_seconds_count"
     assert count(gateway, commands, protocol="imap", command="LOGIN") == 1
     assert count(gateway, commands, protocol="imap", command="SELECT") == 1
+    for command in ("USER", "PASS", "STAT", "QUIT"):
+        assert count(gateway, commands, protocol="pop3", command=command) == 1
+    assert count(gateway, "bureau_mail_sessions_open", protocol="imap") == 0
     assert count(gateway, "bureau_search_query_duration_seconds_count") >= 1
     for name, families in after.items():
         before_total = sum(s.value for f in before[name].values() for s in f.samples)
@@ -211,12 +236,29 @@ async def test_each_service_exports_what_it_does(tmp_path: Path, nats_server: Em
         assert after_total > before_total, f"nothing moved in {name}"
 
 
-def _imap_login(port: int) -> None:
-    with imaplib.IMAP4("127.0.0.1", port, timeout=30) as imap:
-        imap.login("alice@example.test", PASSWORD)
-        status, _ = imap.select("INBOX")
-        assert status == "OK"
-        imap.logout()
+def _imap_login(port: int) -> imaplib.IMAP4:
+    imap = imaplib.IMAP4("127.0.0.1", port, timeout=30)
+    imap.login("alice@example.test", PASSWORD)
+    status, _ = imap.select("INBOX")
+    assert status == "OK"
+    return imap
+
+
+def _pop3_session(port: int) -> None:
+    pop = poplib.POP3("127.0.0.1", port, timeout=30)
+    pop.user("alice@example.test")
+    pop.pass_(PASSWORD)
+    pop.stat()
+    pop.quit()
+
+
+def _submission_login(port: int) -> None:
+    """STARTTLS (greeted again: a second 220), AUTH, and nothing sent."""
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE  # the self-signed certificate
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.starttls(context=tls)
+        client.login("alice@example.test", PASSWORD)
 
 
 async def _wait_found(
