@@ -7,6 +7,7 @@ leases live in NATS key-value buckets, on the bus connection (`broker`), in eith
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 
 import nats.errors
@@ -119,6 +120,17 @@ class Adapters:
         if client is None:
             raise nats.errors.ConnectionClosedError  # the KV adapters fall back meanwhile
         return client.jetstream()
+    def pings(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        """The `ping` of each adapter opened so far — those the process's services were
+        given, and only those — for readiness."""
+        pings: dict[str, Callable[[], Awaitable[None]]] = {}
+        if self._mailbox is not None:
+            pings["mailbox"] = self._mailbox.ping
+        if self._blobs is not None:
+            pings["blobs"] = self._blobs.ping
+        if self._index is not None:
+            pings["index"] = self._index.ping
+        return pings
 
     async def close(self) -> None:
         await self._stack.aclose()

@@ -16,11 +16,12 @@ from aiohttp import web
 from nats.aio.client import Client
 
 from bureau.adapters import Adapters
+from bureau.health import Readiness, process_checks, serve_health, watch_consumers
 from bureau.services import BUILDERS, SERVICE_NAMES
 from shared.bus import Consumer, JetStreamPublisher, ensure_streams, make_broker, with_retries
-from shared.metrics import Sample, render
+from shared.metrics import Registry
 from shared.service import Service
-from shared.settings import CommonSettings, parse_listen
+from shared.settings import CommonSettings
 from shared.streams import ALL_STREAMS
 
 log = logging.getLogger(__name__)
@@ -41,13 +42,15 @@ async def run_services(
     broker = make_broker(nats_url, name="bureau-" + "-".join(ordered))
     adapters = Adapters(common, broker)  # key-value buckets on the bus connection
     publisher = JetStreamPublisher(broker)
+    registry = Registry()  # the process's metrics, given to every service it builds
+    readiness: Readiness | None = None
     services: list[Service] = []
     started: list[Service] = []
     consumers: list[Consumer] = []
     health: web.AppRunner | None = None
     try:
         for name in ordered:
-            services.append(await BUILDERS[name](common, adapters, publisher))
+            services.append(await BUILDERS[name](common, adapters, publisher, registry))
         consumers = [c for service in services for c in service.subscribe(broker)]
 
         async def join_bus() -> Client:
@@ -64,15 +67,15 @@ async def run_services(
             await service.start()
             started.append(service)
         if common.health_listen:
-            health = await _serve_health(
-                common.health_listen,
-                lambda: bool(connection.is_connected),
-                lambda: [sample for service in services for sample in service.metrics()],
-            )
+            readiness = Readiness(process_checks(connection, consumers, adapters.pings()))
+            watch_consumers(registry, connection, list(consumers))
+            health = await serve_health(common.health_listen, readiness, registry)
         if on_ready is not None:
             on_ready(services)
         await stop.wait()
     finally:
+        if readiness is not None:
+            readiness.stopping = True  # /readyz 503 at once: balancers drain us first
         # Front ends first (no new work), then the consumers, then storage.
         for service in reversed(started):
             try:
@@ -93,30 +96,3 @@ def _stop_on_signals() -> asyncio.Event:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     return stop
-
-
-async def _serve_health(
-    listen: str, ready: Callable[[], bool], samples: Callable[[], list[Sample]]
-) -> web.AppRunner:
-    """`/healthz` (the process lives), `/readyz` (connected to the bus) and `/metrics`
-    (Prometheus text format), for Kubernetes."""
-
-    async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    async def readyz(_request: web.Request) -> web.Response:
-        ok = ready()
-        return web.json_response({"ready": ok}, status=200 if ok else 503)
-
-    async def metrics(_request: web.Request) -> web.Response:
-        return web.Response(text=render(samples()), content_type="text/plain", charset="utf-8")
-
-    app = web.Application()
-    app.router.add_get("/metrics", metrics)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    host, port = parse_listen(listen)
-    await web.TCPSite(runner, host, port).start()
-    return runner

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bureau.adapters import Adapters
+from shared.metrics import Registry
 from shared.ports.bus import EventPublisher
 from shared.service import Service
 from shared.settings import CommonSettings
@@ -12,7 +13,12 @@ from shared.settings import CommonSettings
 SERVICE_NAMES = ("store", "search", "filters", "outbound", "notify", "ingest", "gateway")
 
 
-async def _ingest(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+async def _ingest(
+    common: CommonSettings,
+    adapters: Adapters,
+    publisher: EventPublisher,
+    registry: Registry | None = None,
+) -> Service:
     from services.ingest.service import IngestService
     from services.ingest.settings import IngestSettings
 
@@ -22,11 +28,15 @@ async def _ingest(common: CommonSettings, adapters: Adapters, publisher: EventPu
         blobs=await adapters.blobs(),
         publisher=publisher,
         login_records=adapters.login_records(),
+        registry=registry,
     )
 
 
 async def _filters(
-    common: CommonSettings, adapters: Adapters, publisher: EventPublisher
+    common: CommonSettings,
+    adapters: Adapters,
+    publisher: EventPublisher,
+    registry: Registry | None = None,
 ) -> Service:
     from services.filters.service import FiltersService
     from services.outbound.settings import OutboundSettings
@@ -38,11 +48,15 @@ async def _filters(
         publisher=publisher,
         # The platform's mail name (BUREAU_HOSTNAME): loop warnings come from its postmaster.
         hostname=OutboundSettings().hostname,
+        registry=registry,
     )
 
 
 async def _outbound(
-    common: CommonSettings, adapters: Adapters, publisher: EventPublisher
+    common: CommonSettings,
+    adapters: Adapters,
+    publisher: EventPublisher,
+    registry: Registry | None = None,
 ) -> Service:
     from services.outbound.service import OutboundService
     from services.outbound.settings import OutboundSettings
@@ -52,10 +66,16 @@ async def _outbound(
         mailbox=await adapters.mailbox(),
         blobs=await adapters.blobs(),
         publisher=publisher,
+        registry=registry,
     )
 
 
-async def _notify(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+async def _notify(
+    common: CommonSettings,
+    adapters: Adapters,
+    publisher: EventPublisher,
+    registry: Registry | None = None,
+) -> Service:
     from services.notify.service import NotifyService
     from services.notify.settings import NotifySettings
 
@@ -64,10 +84,16 @@ async def _notify(common: CommonSettings, adapters: Adapters, publisher: EventPu
         mailbox=await adapters.mailbox(),
         blobs=await adapters.blobs(),
         publisher=publisher,
+        registry=registry,
     )
 
 
-async def _store(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+async def _store(
+    common: CommonSettings,
+    adapters: Adapters,
+    publisher: EventPublisher,
+    registry: Registry | None = None,
+) -> Service:
     from services.store.service import StoreService
     from services.store.settings import StoreSettings
 
@@ -76,17 +102,28 @@ async def _store(common: CommonSettings, adapters: Adapters, publisher: EventPub
         mailbox=await adapters.mailbox(),
         blobs=await adapters.blobs(),
         publisher=publisher,
+        registry=registry,
     )
 
 
-async def _search(common: CommonSettings, adapters: Adapters, publisher: EventPublisher) -> Service:
+async def _search(
+    common: CommonSettings,
+    adapters: Adapters,
+    publisher: EventPublisher,
+    registry: Registry | None = None,
+) -> Service:
     from services.search.service import SearchService
 
-    return SearchService(common, index=await adapters.index(), blobs=await adapters.blobs())
+    return SearchService(
+        common, index=await adapters.index(), blobs=await adapters.blobs(), registry=registry
+    )
 
 
 async def _gateway(
-    common: CommonSettings, adapters: Adapters, publisher: EventPublisher
+    common: CommonSettings,
+    adapters: Adapters,
+    publisher: EventPublisher,
+    registry: Registry | None = None,
 ) -> Service:
     from services.gateway.service import GatewayService
     from services.gateway.settings import GatewaySettings
@@ -102,10 +139,13 @@ async def _gateway(
         leases=adapters.leases(
             "POP3_LOCKS", ttl=settings.pop3_lock_ttl, what="POP3 maildrop locks"
         ),
+        registry=registry,
     )
 
 
-BUILDERS: dict[str, Callable[[CommonSettings, Adapters, EventPublisher], Awaitable[Service]]] = {
+# Each builder takes the process's metrics registry last (a private one when not given).
+Builder = Callable[[CommonSettings, Adapters, EventPublisher, Registry | None], Awaitable[Service]]
+BUILDERS: dict[str, Builder] = {
     "ingest": _ingest,
     "filters": _filters,
     "outbound": _outbound,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StreamConfig
 from pydantic import ValidationError
 
+from shared.consumer_metrics import ConsumerMetrics
 from shared.events import DeadLetter, Event
 from shared.ports.bus import PublishError
 from shared.streams import ALL_STREAMS, DISCARD, STORAGE, StreamSpec
@@ -218,6 +220,8 @@ class Consumer:
         describe: str,
         ack_wait: float = 30.0,
         expired: Callable[[Any], bool] | None = None,
+        stream: str | None = None,
+        metrics: ConsumerMetrics | None = None,
     ) -> None:
         self._broker = broker
         self._ack_wait = ack_wait
@@ -229,11 +233,20 @@ class Consumer:
         self.max_deliver = max_deliver
         self._expired = expired
         self._describe = describe
+        self.stream = stream  # the stream it reads, for its lag (consumer info)
+        self._metrics = metrics
+        if metrics is not None:
+            metrics.declare(durable)
+
+    def _count_nak(self, reason: str) -> None:
+        if self._metrics is not None:
+            self._metrics.nak(self.durable, reason)
 
     async def __call__(self, msg: NatsMessage) -> None:
         if self._closing:
             # Stopping: hand it back at once, for another replica or the next start.
             await msg.nack()
+            self._count_nak("stopping")
             return
         # The work runs in a task of its own: should the broker cancel this call, the
         # message in hand is still finished and settled, and `drain` waits for it.
@@ -251,6 +264,10 @@ class Consumer:
 
     async def _settle(self, msg: NatsMessage) -> None:
         deliveries = _deliveries(msg)
+        if self._metrics is not None:
+            self._metrics.deliveries.inc(consumer=self.durable)
+            if deliveries > 1:
+                self._metrics.redeliveries.inc(consumer=self.durable)
         try:
             event = self._model.model_validate_json(msg.body)
         except ValidationError as exc:
@@ -265,6 +282,7 @@ class Consumer:
             await self._handle_alive(event, msg)
         except Defer as defer:
             await msg.nack(delay=defer.delay)
+            self._count_nak("deferred")
             return
         except Exception as exc:  # noqa: BLE001 - every failure gets an explicit outcome
             if self._gives_up(event, deliveries):
@@ -281,8 +299,11 @@ class Consumer:
                     exc,
                 )
                 await msg.nack(delay=delay)
+                self._count_nak("failed")
             return
         await msg.ack()
+        if self._metrics is not None:
+            self._metrics.acks.inc(consumer=self.durable)
 
     def _gives_up(self, event: Event, deliveries: int) -> bool:
         """Whether a failed delivery is the last: `max_deliver` reached, or, for a
@@ -294,13 +315,20 @@ class Consumer:
     async def _handle_alive(self, event: Event, msg: NatsMessage) -> None:
         """Run the handler, telling JetStream the work goes on (in-progress) every half
         ack-wait, so a slow handler keeps its message while a dead one loses it quickly."""
+        started = time.monotonic()
         work = asyncio.ensure_future(self._handler(event))
-        while True:
-            done, _ = await asyncio.wait({work}, timeout=self._ack_wait / 2)
-            if done:
-                return work.result()
-            with contextlib.suppress(Exception):
-                await msg.in_progress()
+        try:
+            while True:
+                done, _ = await asyncio.wait({work}, timeout=self._ack_wait / 2)
+                if done:
+                    return work.result()
+                with contextlib.suppress(Exception):
+                    await msg.in_progress()
+        finally:
+            if self._metrics is not None:
+                self._metrics.handle_seconds.observe(
+                    time.monotonic() - started, consumer=self.durable
+                )
 
     async def _dead_letter(self, msg: NatsMessage, deliveries: int, error: str) -> None:
         subject = msg.raw_message.subject
@@ -325,9 +353,12 @@ class Consumer:
             # Not parked: leave it for redelivery rather than lose it.
             log.error("%s: dead-letter publish failed, will retry: %s", self._describe, exc)
             await msg.nack(delay=5.0)
+            self._count_nak("dead_letter_failed")
             return
         log.error("%s: moved to %s: %s", self._describe, DeadLetter.subject_for(subject), error)
         await msg.ack()
+        if self._metrics is not None:
+            self._metrics.dead_letters.inc(consumer=self.durable)
 
 
 def _deliveries(msg: NatsMessage) -> int:
@@ -349,6 +380,7 @@ def subscribe(
     workers: int = 1,
     ack_wait: float = 60.0,
     expired: Callable[[E], bool] | None = None,
+    metrics: ConsumerMetrics | None = None,
 ) -> Consumer:
     """Register `handler` as a durable pull consumer shared by every replica of a service.
 
@@ -365,6 +397,8 @@ def subscribe(
         describe=f"{durable}@{subject}",
         ack_wait=ack_wait,
         expired=expired,
+        stream=stream.name,
+        metrics=metrics,
     )
     config = ConsumerConfig(ack_wait=ack_wait, max_ack_pending=max(64, workers * 16))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+from shared.metrics import Registry, bounded
 from shared.model import Account
 from shared.passwords import check_password_async, hash_password_async
 from shared.ports import MailboxStore
@@ -39,11 +40,40 @@ def login_throttle(settings: CommonSettings, records: LoginRecords) -> LoginThro
     return LoginThrottle(records, Budgets.from_settings(settings))
 
 
+PROTOCOLS = frozenset({"http", "imap", "pop3", "submission"})
+RESULTS = ("success", "failure", "throttled")
+
+
+class LoginMetrics:
+    """`bureau_logins_total{protocol, result}` (the gateway and ingest share the family)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.logins = registry.counter(
+            "bureau_logins_total",
+            "Password logins by protocol and result (throttled: refused by the lockout"
+            " before any check)",
+            ("protocol", "result"),
+        )
+
+    def declare(self, protocol: str) -> None:
+        for result in RESULTS:
+            self.logins.labels(protocol=protocol, result=result)
+
+    def count(self, protocol: str, result: str) -> None:
+        self.logins.inc(protocol=bounded(protocol.lower(), PROTOCOLS), result=result)
+
+
 class PasswordLogin:
-    def __init__(self, mailbox: MailboxStore, throttle: LoginThrottle | None = None) -> None:
+    def __init__(
+        self,
+        mailbox: MailboxStore,
+        throttle: LoginThrottle | None = None,
+        metrics: LoginMetrics | None = None,
+    ) -> None:
         self._mailbox = mailbox
         # Alone (tests, one process): its own records. The services pass the shared ones.
         self._throttle = throttle or LoginThrottle(MemoryLoginRecords())
+        self._metrics = metrics or LoginMetrics(Registry())
         self._dummy: str | None = None
 
     async def prepare(self) -> None:
@@ -67,6 +97,7 @@ class PasswordLogin:
                 verdict.retry_after,
                 verdict.reason,
             )
+            self._metrics.count(protocol, "throttled")
             raise LoginThrottled(verdict.retry_after)
         account = await self._mailbox.account_by_address(address.strip())
         if account is None:
@@ -75,7 +106,9 @@ class PasswordLogin:
             await check_password_async(self._dummy, password)
         elif await check_password_async(account.password_hash, password):
             await self._throttle.succeeded(verdict)
+            self._metrics.count(protocol, "success")
             return account
         await self._throttle.failed(verdict)
+        self._metrics.count(protocol, "failure")
         log.info("failed login (%s) for %r from %s", protocol, verdict.account, client)
         raise LoginFailed

@@ -1,4 +1,7 @@
-"""What the runtime needs of a service: its subscriptions, and start/stop of what it serves."""
+"""What the runtime needs of a service: its subscriptions, and start/stop of what it serves.
+
+Metrics are not asked of a service: its constructor is given the process's `Registry`
+(`shared/metrics.py`) and declares its families there, which the runtime serves."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from typing import Protocol
 from faststream.nats import NatsBroker
 
 from shared.bus import Consumer
-from shared.metrics import Sample
 
 
 class Service(Protocol):
@@ -29,10 +31,6 @@ class Service(Protocol):
         """Human-readable addresses this service listens on, for the start-up banner."""
         ...
 
-    def metrics(self) -> list[Sample]:
-        """The service's own metrics, served at `/metrics` beside the health endpoints."""
-        ...
-
 
 class ConsumerService:
     """Base of the services that only consume from the bus: nothing of their own to start,
@@ -45,7 +43,4 @@ class ConsumerService:
         return None
 
     def listeners(self) -> list[str]:
-        return []
-
-    def metrics(self) -> list[Sample]:
         return []

@@ -61,7 +61,7 @@ class CommonSettings(BaseSettings):
         default=30.0, gt=0, description="seconds before an unacknowledged delivery is redelivered"
     )
     health_listen: Listen | None = Field(
-        default=None, description="host:port for /healthz and /readyz"
+        default=None, description="host:port for /healthz, /readyz and /metrics"
     )
     log_level: str = "INFO"
     tls_cert: Path | None = Field(

@@ -62,6 +62,21 @@ class SqliteDatabase:
 
         return await self.run(body)
 
+    async def ping(self) -> None:
+        """Raise unless the database file opens and reads now, through a new read-only
+        connection: the one in use goes on working on a file since removed or on a
+        volume gone, which the next start would not find."""
+
+        def probe() -> None:
+            uri = f"{self._path.resolve().as_uri()}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=1.0)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                conn.close()
+
+        await asyncio.to_thread(probe)
+
     async def close(self) -> None:
         def shut(_conn: sqlite3.Connection) -> None:
             if self._conn is not None:

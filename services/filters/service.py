@@ -38,8 +38,10 @@ from services.filters.facts import MessageFacts
 from services.filters.forwarding import already_forwarded, traced
 from shared import bus
 from shared.automatic import is_generated
+from shared.consumer_metrics import ConsumerMetrics
 from shared.directory import resolve_recipient
-from shared.events import MailReceived
+from shared.events import MailDeliver, MailReceived, OutboundRequest
+from shared.metrics import Registry
 from shared.mime import parse_message
 from shared.model import Account, FolderRole, ParsedMessage, Preferences
 from shared.ports.blobs import BlobStore
@@ -63,9 +65,26 @@ class FiltersService(ConsumerService):
         blobs: BlobStore,
         publisher: EventPublisher,
         hostname: str | None = None,
+        registry: Registry | None = None,
     ) -> None:
         """`hostname` names the sender of warnings (postmaster@hostname); the machine's
         name by default."""
+        self._registry = registry or Registry()
+        self._outcomes = self._registry.counter(
+            "bureau_filters_messages_total",
+            "Messages per recipient account, by outcome: delivered (to a folder), discarded,"
+            " forwarded (one kept and forwarded counts under both)",
+            ("outcome",),
+        )
+        self._automatic = self._registry.counter(
+            "bureau_filters_automatic_mail_total",
+            "Mail the filters service wrote itself: vacation replies, forwarding-loop warnings",
+            ("kind",),
+        )
+        for outcome in ("delivered", "discarded", "forwarded"):
+            self._outcomes.labels(outcome=outcome)
+        for kind in ("vacation_reply", "loop_warning"):
+            self._automatic.labels(kind=kind)
         self._settings = settings
         self._mailbox = mailbox
         self._blobs = blobs
@@ -84,6 +103,7 @@ class FiltersService(ConsumerService):
             max_deliver=self._settings.max_deliver,
             ack_wait=self._settings.ack_wait,
             workers=8,
+            metrics=ConsumerMetrics(self._registry),
         )
         return [consumer]
 
@@ -119,8 +139,13 @@ class FiltersService(ConsumerService):
                 forward_blob = (await self._blobs.put(copy), len(copy))
             if outcome.discard:
                 log.info("mail %s: not stored for %s", event.event_id, account.id)
-        for published in decisions(event, account, recipient, outcome, forward_blob=forward_blob):
+        events = decisions(event, account, recipient, outcome, forward_blob=forward_blob)
+        for published in events:
             await self._publisher.publish(published)
+        kinds = {type(e) for e in events}
+        self._outcomes.inc(outcome="delivered" if MailDeliver in kinds else "discarded")
+        if OutboundRequest in kinds:
+            self._outcomes.inc(outcome="forwarded")
 
     async def _automations(
         self,
@@ -143,7 +168,7 @@ class FiltersService(ConsumerService):
             and not account.submission_blocked
             and not (outcome.discard or outcome.delete or spam)
         ):
-            await send_vacation_reply(
+            if await send_vacation_reply(
                 self._ports,
                 event,
                 account,
@@ -151,7 +176,8 @@ class FiltersService(ConsumerService):
                 parsed=parsed,
                 vacation=preferences.vacation,
                 own=own,
-            )
+            ):
+                self._automatic.inc(kind="vacation_reply")
         forward_to = target(preferences.forwarding, own)
         loop = already_forwarded(parsed.headers, account.address)
         if outcome.forwards and (loop or account.submission_blocked):
@@ -168,14 +194,15 @@ class FiltersService(ConsumerService):
         )
         if warn and forward_to is not None:
             log.warning("mail %s: %s forwarding loop to %s", event.event_id, account.id, forward_to)
-            await warn_of_loop(
+            if await warn_of_loop(
                 self._ports,
                 event,
                 account,
                 forward_to=forward_to,
                 subject=parsed.subject,
                 postmaster=postmaster_address(self._hostname, account),
-            )
+            ):
+                self._automatic.inc(kind="loop_warning")
 
     async def _spam(self, account: Account, outcome: Outcome, parsed: ParsedMessage) -> bool:
         """Whether the message is spam: a spam filter's verdict in its header, or the

@@ -22,6 +22,7 @@ from services.gateway.openapi import build_openapi
 from services.gateway.routes import ENDPOINTS
 from services.gateway.tokens import SessionTokens
 from shared.clients import TrustedProxies
+from shared.login import LoginMetrics
 from shared.ports import BlobStore, EventPublisher, MailboxStore, SearchIndex
 from shared.ratelimit import LoginThrottle
 
@@ -40,6 +41,7 @@ def create_app(
     token_ttl: int = 86400,
     login_throttle: LoginThrottle | None = None,
     trusted_proxies: TrustedProxies | None = None,
+    login_metrics: LoginMetrics | None = None,
 ) -> web.Application:
     """The HTTP API under `/api/v1`, plus `/healthz` and `/readyz`.
 
@@ -53,7 +55,9 @@ def create_app(
     app[INDEX] = index
     app[BLOBS] = blobs
     app[PUBLISHER] = publisher
-    app[AUTH] = Authenticator(mailbox, SessionTokens(secret, token_ttl), login_throttle)
+    app[AUTH] = Authenticator(
+        mailbox, SessionTokens(secret, token_ttl), login_throttle, login_metrics
+    )
     app[PROXIES] = trusted_proxies or TrustedProxies()
     app[OPENAPI] = json.dumps(build_openapi(ENDPOINTS)).encode()
     app[READINESS] = Readiness()

@@ -15,7 +15,7 @@ from aiohttp import BasicAuth, web
 from services.gateway.errors import ApiError
 from services.gateway.tokens import SessionTokens
 from shared.clients import TrustedProxies
-from shared.login import LoginFailed, LoginThrottled, PasswordLogin
+from shared.login import LoginFailed, LoginMetrics, LoginThrottled, PasswordLogin
 from shared.model import Account
 from shared.ports import MailboxStore
 from shared.ratelimit import LoginThrottle
@@ -34,11 +34,15 @@ def unauthorized(message: str, challenge: str = "Bearer") -> ApiError:
 
 class Authenticator:
     def __init__(
-        self, mailbox: MailboxStore, tokens: SessionTokens, throttle: LoginThrottle | None = None
+        self,
+        mailbox: MailboxStore,
+        tokens: SessionTokens,
+        throttle: LoginThrottle | None = None,
+        metrics: LoginMetrics | None = None,
     ) -> None:
         self.tokens = tokens
         self._mailbox = mailbox
-        self._passwords = PasswordLogin(mailbox, throttle)
+        self._passwords = PasswordLogin(mailbox, throttle, metrics)
 
     async def login(self, address: str, password: str, client: str) -> Account:
         """The account these credentials open; 401 if none, 429 after too many failures."""

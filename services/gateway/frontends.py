@@ -4,12 +4,14 @@ listeners the gateway service starts and stops with the HTTP API."""
 from __future__ import annotations
 
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from services.gateway.changes import ChangeFeed
+from services.gateway.metrics import GatewayMetrics
 from services.gateway.settings import GatewaySettings
 from shared.login import PasswordLogin
+from shared.metrics import Registry
 from shared.ports import BlobStore, MailboxStore, SearchIndex
 
 
@@ -22,6 +24,7 @@ class FrontEnd:
     login: PasswordLogin  # shared with the HTTP API: one lockout across protocols
     tls: ssl.SSLContext
     changes: ChangeFeed
+    metrics: GatewayMetrics = field(default_factory=lambda: GatewayMetrics(Registry()))
 
 
 class Listener(Protocol):

@@ -60,6 +60,14 @@ class SessionListener:
         self._sessions: dict[asyncio.Task[None], Serving] = {}
 
     @property
+    def protocol(self) -> str:
+        return self._protocol
+
+    @property
+    def open_sessions(self) -> int:
+        return len(self._sessions)
+
+    @property
     def port(self) -> int:
         """The port listened on (the one the system chose when configured as 0)."""
         return self._acceptor.port

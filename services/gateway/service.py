@@ -13,11 +13,13 @@ from services.gateway import imap, pop3
 from services.gateway.app import create_app
 from services.gateway.changes import ChangeFeed
 from services.gateway.frontends import FrontEnd, Listener
+from services.gateway.listening import SessionListener
+from services.gateway.metrics import GatewayMetrics, TimedIndex
 from services.gateway.settings import GatewaySettings, signing_key
 from shared.bus import Consumer
 from shared.events import MailboxChanged
 from shared.login import PasswordLogin, login_throttle
-from shared.metrics import Sample
+from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.index import SearchIndex
@@ -43,9 +45,14 @@ class GatewayService:
         publisher: EventPublisher,
         login_records: LoginRecords,
         leases: Leases,
+        registry: Registry | None = None,
     ) -> None:
         self._settings = settings
         throttle = login_throttle(settings, login_records)
+        registry = registry or Registry()
+        self._metrics = metrics = GatewayMetrics(registry)
+        registry.on_scrape("mail sessions", self._count_sessions)
+        index = TimedIndex(index, metrics.search_seconds)
         self._app = create_app(
             mailbox=mailbox,
             index=index,
@@ -55,16 +62,20 @@ class GatewayService:
             token_ttl=settings.token_ttl,
             login_throttle=throttle,
             trusted_proxies=settings.proxies,
+            login_metrics=metrics.logins,
         )
+        # Outermost, so that it counts the status the error middleware answers.
+        self._app.middlewares.insert(0, metrics.middleware())
         self.changes = ChangeFeed()
         front = FrontEnd(
             settings=settings,
             mailbox=mailbox,
             blobs=blobs,
             index=index,
-            login=PasswordLogin(mailbox, throttle),
+            login=PasswordLogin(mailbox, throttle, metrics.logins),
             tls=server_context(settings, settings.mail_hostname),
             changes=self.changes,
+            metrics=metrics,
         )
         self._leases = leases
         self._listeners: list[Listener] = [*imap.listeners(front), *pop3.listeners(front, leases)]
@@ -105,5 +116,11 @@ class GatewayService:
             listener.describe() for listener in self._listeners
         ]
 
-    def metrics(self) -> list[Sample]:
-        return []
+    async def _count_sessions(self) -> None:
+        counts = {"imap": 0, "pop3": 0}
+        for listener in self._listeners:
+            if isinstance(listener, SessionListener):
+                protocol = listener.protocol.lower()
+                counts[protocol] = counts.get(protocol, 0) + listener.open_sessions
+        for protocol, count in counts.items():
+            self._metrics.sessions.set(count, protocol=protocol)

@@ -7,17 +7,17 @@ import asyncio
 import contextlib
 import functools
 
-from aiosmtpd.smtp import SMTP
 from faststream.nats import NatsBroker
 
 from services.ingest.settings import IngestSettings
 from services.ingest.smtp import InboundHandler
+from services.ingest.smtp_metrics import CountingSMTP, SmtpMetrics
 from services.ingest.submission import SubmissionHandler
 from services.ingest.submission_server import SubmissionServer
 from shared.bus import Consumer
 from shared.directory import resolve_recipient
-from shared.login import PasswordLogin, login_throttle
-from shared.metrics import Sample
+from shared.login import LoginMetrics, PasswordLogin, login_throttle
+from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.logins import LoginRecords
@@ -37,8 +37,13 @@ class IngestService:
         blobs: BlobStore,
         publisher: EventPublisher,
         login_records: LoginRecords,
+        registry: Registry | None = None,
     ) -> None:
         self._settings = settings
+        registry = registry or Registry()
+        self._metrics = SmtpMetrics(registry)
+        logins = LoginMetrics(registry)
+        logins.declare("submission")
         self.handler = InboundHandler(
             resolve=functools.partial(resolve_recipient, mailbox),
             quota=mailbox.quota,
@@ -47,7 +52,7 @@ class IngestService:
             max_recipients=settings.max_recipients,
         )
         # The gateway's throttle too: failures over submission count for IMAP and HTTP.
-        self._login = PasswordLogin(mailbox, login_throttle(settings, login_records))
+        self._login = PasswordLogin(mailbox, login_throttle(settings, login_records), logins)
         self._submission = SubmissionServer(
             settings,
             SubmissionHandler(
@@ -56,15 +61,18 @@ class IngestService:
                 login=self._login,
                 max_recipients=settings.max_recipients,
             ),
+            self._metrics,
         )
         self._server: asyncio.Server | None = None
 
     def subscribe(self, broker: NatsBroker) -> list[Consumer]:
         return []  # ingest only publishes
 
-    def _protocol(self) -> SMTP:
-        return SMTP(
+    def _protocol(self) -> CountingSMTP:
+        return CountingSMTP(
             self.handler,
+            metrics=self._metrics,
+            listener="mx",
             data_size_limit=self._settings.max_message_size,
             enable_SMTPUTF8=True,
             decode_data=False,
@@ -90,6 +98,3 @@ class IngestService:
 
     def listeners(self) -> list[str]:
         return [f"SMTP  {self._settings.smtp_listen}", *self._submission.listeners()]
-
-    def metrics(self) -> list[Sample]:
-        return []

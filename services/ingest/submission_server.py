@@ -22,6 +22,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.ingest.settings import IngestSettings
+from services.ingest.smtp_metrics import CountingSMTP, SmtpMetrics
 from services.ingest.submission import SubmissionEnvelope, SubmissionHandler, SubmissionSession
 from shared.accept import Acceptor
 from shared.tls import server_context
@@ -29,7 +30,7 @@ from shared.tls import server_context
 _TLS_INFO = ("sslcontext", "peercert", "cipher", "compression", "ssl_object")
 
 
-class SubmissionSMTP(SMTP):
+class SubmissionSMTP(CountingSMTP):
     """aiosmtpd's SMTP with AUTH required, and, when `implicit_tls`, the connection
     taken as encrypted from the start: AUTH offered at once and `session.ssl` set, as
     after STARTTLS. `client` is the client's address (its proxy's word for it, or the
@@ -59,9 +60,15 @@ class SubmissionSMTP(SMTP):
 
 
 class SubmissionServer:
-    def __init__(self, settings: IngestSettings, handler: SubmissionHandler) -> None:
+    def __init__(
+        self,
+        settings: IngestSettings,
+        handler: SubmissionHandler,
+        metrics: SmtpMetrics | None = None,
+    ) -> None:
         self._settings = settings
         self._handler = handler
+        self._metrics = metrics
         self._acceptors: list[Acceptor] = []
 
     def _protocol(self, tls: ssl.SSLContext, client: str, *, implicit: bool) -> SMTP:
@@ -69,6 +76,8 @@ class SubmissionServer:
             self._handler,
             implicit_tls=implicit,
             client=client,
+            metrics=self._metrics,
+            listener="submission",
             tls_context=None if implicit else tls,
             data_size_limit=self._settings.max_message_size,
             enable_SMTPUTF8=True,

@@ -11,9 +11,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.notify.metrics import NotifyMetrics
 from shared.bounce import send_bounce
 from shared.dsn import RecipientStatus
 from shared.events import ChannelRequest
+from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 
@@ -32,8 +34,15 @@ class Bouncer:
     """Sends a DSN for one failed SMS or fax recipient."""
 
     def __init__(
-        self, *, blobs: BlobStore, publisher: EventPublisher, hostname: str, postmaster: str
+        self,
+        *,
+        blobs: BlobStore,
+        publisher: EventPublisher,
+        hostname: str,
+        postmaster: str,
+        metrics: NotifyMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or NotifyMetrics(Registry())
         self._blobs = blobs
         self._publisher = publisher
         self._hostname = hostname
@@ -50,6 +59,7 @@ class Bouncer:
                 event.recipient,
                 failure.diagnostic,
             )
+            self._metrics.bounces.inc(result="dropped")
             return
         await send_bounce(
             self._blobs,
@@ -72,6 +82,7 @@ class Bouncer:
             postmaster=self._postmaster,
             now=now,
         )
+        self._metrics.bounces.inc(result="sent")
         log.info(
             "%s %s to %s bounced to %s: %s",
             event.kind,

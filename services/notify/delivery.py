@@ -18,8 +18,10 @@ from services.notify.bounces import Bouncer, Failure
 from services.notify.content import attachments, fax_cover, sms_text
 from services.notify.credit import debit_once
 from services.notify.fax import fax_document
+from services.notify.metrics import NotifyMetrics
 from shared import bus
 from shared.events import ChannelRequest, derived_id
+from shared.metrics import Registry
 from shared.mime import parse_message
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
@@ -57,7 +59,9 @@ class ChannelDelivery:
         bouncer: Bouncer,
         retry: RetryPolicy,
         clock: Clock,
+        metrics: NotifyMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or NotifyMetrics(Registry())
         self._mailbox = mailbox
         self._blobs = blobs
         self._publisher = publisher
@@ -80,6 +84,7 @@ class ChannelDelivery:
         failure = await self._send(event, raw, now)
         if failure is not None:
             await self._bouncer.bounce(event, raw, failure, now)
+            self._metrics.channel_messages.inc(kind=event.kind, result="failed")
 
     async def _send(self, event: ChannelRequest, raw: bytes, now: datetime) -> Failure | None:
         """Deliver once; the failure to bounce, or None (sent, or a retry queued)."""
@@ -104,6 +109,7 @@ class ChannelDelivery:
         except ChannelTemporaryError as exc:
             return await self._retry_later(event, exc, now)
         log.info("%s %s delivered to %s", event.kind, event.reference, event.number)
+        self._metrics.channel_messages.inc(kind=event.kind, result="sent")
         return None
 
     async def _retry_later(
@@ -122,4 +128,5 @@ class ChannelDelivery:
                 }
             )
         )
+        self._metrics.channel_messages.inc(kind=event.kind, result="retried")
         return None

@@ -17,8 +17,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from services.notify.credit import debit_once
+from services.notify.metrics import NotifyMetrics
 from services.notify.notifications import email_notification, sms_notification
 from shared.events import MailStored, NotifyRequest, OutboundRequest, derived_id
+from shared.metrics import Registry
 from shared.model import Account, NotifyMode, Preferences
 from shared.phones import InvalidNumber, channel_of, mobile_number, parse_channel_recipient
 from shared.ports.blobs import BlobStore
@@ -48,7 +50,9 @@ class NewMailNotifier:
         sender: str,
         hostname: str,
         clock: Clock,
+        metrics: NotifyMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or NotifyMetrics(Registry())
         self._mailbox = mailbox
         self._blobs = blobs
         self._publisher = publisher
@@ -172,6 +176,7 @@ class NewMailNotifier:
                 queued_at=self._clock(),
             )
         )
+        self._metrics.notifications.inc(channel="email")
 
     async def _send_sms(self, event: MailStored, numbers: list[str]) -> None:
         if not numbers:
@@ -188,6 +193,7 @@ class NewMailNotifier:
                 await self._channel.send_sms(
                     number, [text], reference=derived_id(reference, number)
                 )
+                self._metrics.notifications.inc(channel="sms")
             except ChannelPermanentError as exc:
                 log.warning("SMS notification to %s refused: %s", number, exc)
 

@@ -19,10 +19,13 @@ from services.notify.bounces import Bouncer
 from services.notify.channels.http_provider import HttpProviderChannel
 from services.notify.channels.spool import SpoolChannel
 from services.notify.delivery import ChannelDelivery, RetryPolicy
+from services.notify.metrics import NotifyMetrics
 from services.notify.newmail import NewMailNotifier
 from services.notify.settings import NotifySettings
 from shared import bus
+from shared.consumer_metrics import ConsumerMetrics
 from shared.events import ChannelRequest, MailStored
+from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.channels import Channel
@@ -58,8 +61,11 @@ class NotifyService(ConsumerService):
         publisher: EventPublisher,
         channel: Channel | None = None,
         clock: Clock = _utcnow,
+        registry: Registry | None = None,
     ) -> None:
         self._settings = settings
+        self._registry = registry or Registry()
+        metrics = NotifyMetrics(self._registry)
         self._channel = channel if channel is not None else open_channel(settings)
         self.notifier = NewMailNotifier(
             mailbox=mailbox,
@@ -69,6 +75,7 @@ class NotifyService(ConsumerService):
             sender=settings.notifications_from,
             hostname=settings.hostname,
             clock=clock,
+            metrics=metrics,
         )
         self.delivery = ChannelDelivery(
             mailbox=mailbox,
@@ -80,6 +87,7 @@ class NotifyService(ConsumerService):
                 publisher=publisher,
                 hostname=settings.hostname,
                 postmaster=settings.bounce_sender,
+                metrics=metrics,
             ),
             retry=RetryPolicy(
                 period=settings.channel_retry_period,
@@ -87,6 +95,7 @@ class NotifyService(ConsumerService):
                 longest=settings.channel_retry_max,
             ),
             clock=clock,
+            metrics=metrics,
         )
 
     def subscribe(self, broker: NatsBroker) -> list[bus.Consumer]:
@@ -100,6 +109,7 @@ class NotifyService(ConsumerService):
             max_deliver=self._settings.max_deliver,
             workers=4,
             ack_wait=self._settings.ack_wait,
+            metrics=ConsumerMetrics(self._registry),
         )
         channels = bus.subscribe(
             broker,
@@ -112,6 +122,7 @@ class NotifyService(ConsumerService):
             workers=4,
             ack_wait=self._settings.ack_wait,  # slow providers report in-progress
             expired=self.delivery.expired,
+            metrics=ConsumerMetrics(self._registry),
         )
         return [notifications, channels]
 

@@ -24,15 +24,18 @@ from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from services.outbound.channels import channel_request, sort_recipients
+from services.outbound.metrics import OutboundMetrics
 from services.outbound.mx import LookupFailed, NoMailService, mail_hosts, make_resolver
 from services.outbound.settings import DAY, OutboundSettings
 from services.outbound.transport import Credentials, Reply, SmtpTransport
 from shared import bus
 from shared.addresses import InvalidAddress, split
 from shared.bounce import send_bounce
+from shared.consumer_metrics import ConsumerMetrics
 from shared.directory import resolve_recipient
 from shared.dsn import RecipientStatus
 from shared.events import MailReceived, OutboundRequest, derived_id
+from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.mailbox import MailboxStore
@@ -62,8 +65,11 @@ class OutboundService(ConsumerService):
         blobs: BlobStore,
         publisher: EventPublisher,
         clock: Clock = _utcnow,
+        registry: Registry | None = None,
     ) -> None:
         self._settings = settings
+        self._registry = registry or Registry()
+        self._metrics = OutboundMetrics(self._registry)
         self._mailbox = mailbox
         self._blobs = blobs
         self._publisher = publisher
@@ -101,6 +107,7 @@ class OutboundService(ConsumerService):
             workers=8,
             ack_wait=self._settings.ack_wait,  # long SMTP sessions report in-progress
             expired=self._expired,
+            metrics=ConsumerMetrics(self._registry),
         )
         return [consumer]
 
@@ -116,6 +123,12 @@ class OutboundService(ConsumerService):
             ),
             budget=self._settings.start_timeout,
         )
+        js = self._broker.connection.jetstream(timeout=1.5)
+        self._registry.on_scrape("outbound queue", lambda: self._metrics.refresh_queue(js))
+        self._registry.on_scrape("outbound deferred", self._settle_due)
+
+    async def _settle_due(self) -> None:
+        self._metrics.settle_due(self._clock())
 
     def _expired(self, event: OutboundRequest) -> bool:
         """A request that keeps failing (not an SMTP answer: its blob is gone, a store is
@@ -126,13 +139,16 @@ class OutboundService(ConsumerService):
     async def handle(self, event: OutboundRequest) -> None:
         now = self._clock()
         if event.not_before is not None and event.not_before > now:
+            self._metrics.defer(event.event_id, event.not_before, now)
             raise bus.Defer((event.not_before - now).total_seconds())
+        self._metrics.handled(event.event_id)
         raw = await self._blobs.get(event.blob_id)
         pending = [r for r in event.recipients if not await self._was_sent(event, r)]
         by_kind = sort_recipients(pending)
         for channel in by_kind.channels:
             await self._publisher.publish(channel_request(event, channel))
             await self._record_sent(event, channel.address)  # handed over: notify's now
+            self._metrics.recipients.inc(result="channel")
         local, remote = await self._split(by_kind.addresses)
         if local:
             await self._deliver_locally(event, local, now)
@@ -177,6 +193,7 @@ class OutboundService(ConsumerService):
         )
         for recipient in local:
             await self._record_sent(event, recipient)
+        self._metrics.recipients.inc(len(local), result="local")
 
     async def _send(
         self, domain: str, event: OutboundRequest, recipients: list[str], raw: bytes
@@ -234,6 +251,12 @@ class OutboundService(ConsumerService):
                     }
                 )
             )
+            self._metrics.retries.inc()
+        # Counted once settled: a failure above redelivers the request, counted then.
+        delivered = sum(1 for reply in replies.values() if reply.delivered)
+        self._metrics.recipients.inc(delivered, result="delivered")
+        self._metrics.recipients.inc(len(failed), result="failed")
+        self._metrics.recipients.inc(len(waiting), result="deferred")
 
     async def _bounce(
         self, event: OutboundRequest, raw: bytes, failed: dict[str, Reply], now: datetime
@@ -241,6 +264,7 @@ class OutboundService(ConsumerService):
         if not event.mail_from:
             # Never bounce a bounce (RFC 5321 §4.5.5): note it and drop it.
             log.warning("undeliverable bounce %s to %s", event.event_id, ", ".join(failed))
+            self._metrics.bounces.inc(result="dropped")
             return
         hostname = self._settings.hostname
         await send_bounce(
@@ -265,6 +289,7 @@ class OutboundService(ConsumerService):
             postmaster=self._settings.postmaster or f"postmaster@{hostname}",
             now=now,
         )
+        self._metrics.bounces.inc(result="sent")
 
     def _key(self, event: OutboundRequest, recipient: str) -> str:
         return f"{event.event_id}.{hashlib.sha256(recipient.lower().encode()).hexdigest()[:32]}"

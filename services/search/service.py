@@ -8,8 +8,9 @@ from faststream.nats import NatsBroker
 
 from services.search.documents import index_document
 from shared import bus
+from shared.consumer_metrics import ConsumerMetrics
 from shared.events import ChangeKind, MailboxChanged
-from shared.metrics import Sample
+from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.index import SearchIndex
 from shared.service import ConsumerService
@@ -20,12 +21,29 @@ from shared.streams import MAILBOX
 class SearchService(ConsumerService):
     name = "search"
 
-    def __init__(self, settings: CommonSettings, *, index: SearchIndex, blobs: BlobStore) -> None:
+    def __init__(
+        self,
+        settings: CommonSettings,
+        *,
+        index: SearchIndex,
+        blobs: BlobStore,
+        registry: Registry | None = None,
+    ) -> None:
         self._settings = settings
-        self._indexed = 0
-        self._lag = 0.0
         self._index = index
         self._blobs = blobs
+        self._registry = registry or Registry()
+        self._lag = self._registry.gauge(
+            "bureau_search_index_lag_seconds",
+            "Time from a mailbox change to its indexing, for the latest change indexed",
+        )
+        self._applied = self._registry.counter(
+            "bureau_search_changes_indexed_total",
+            "Mailbox changes applied to the index, by kind",
+            ("kind",),
+        )
+        for kind in ChangeKind:
+            self._applied.labels(kind=kind.value)
 
     def subscribe(self, broker: NatsBroker) -> list[bus.Consumer]:
         consumer = bus.subscribe(
@@ -40,28 +58,14 @@ class SearchService(ConsumerService):
             # Several at once: an update that overtakes its message's addition indexes the
             # whole message, and the index never goes back to an older modseq.
             workers=4,
+            metrics=ConsumerMetrics(self._registry),
         )
         return [consumer]
 
     async def handle(self, event: MailboxChanged) -> None:
         await self._apply(event)
-        self._indexed += 1
-        self._lag = max(0.0, (datetime.now(UTC) - event.at).total_seconds())
-
-    def metrics(self) -> list[Sample]:
-        return [
-            Sample(
-                "bureau_search_index_lag_seconds",
-                "Time from a mailbox change to its indexing, for the latest change indexed",
-                self._lag,
-            ),
-            Sample(
-                "bureau_search_changes_indexed_total",
-                "Mailbox changes applied to the index by this process",
-                self._indexed,
-                kind="counter",
-            ),
-        ]
+        self._applied.inc(kind=event.kind.value)
+        self._lag.set(max(0.0, (datetime.now(UTC) - event.at).total_seconds()))
 
     async def _apply(self, event: MailboxChanged) -> None:
         message_id, summary = event.message_id, event.message

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from services.store.metrics import StoreMetrics
 from shared.ports.blobs import BlobStore
 from shared.ports.mailbox import MailboxStore
 
@@ -38,7 +39,9 @@ class Housekeeping:
         blob_grace: float,
         upload_lifetime: float = 86400.0,
         clock: Clock = _utcnow,
+        metrics: StoreMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._mailbox = mailbox
         self._blobs = blobs
         self._interval = interval
@@ -88,6 +91,10 @@ class Housekeeping:
         purged = await self.purge_trash()
         expired = await self.expire_uploads()
         collected = await self.collect_blobs()
+        if self._metrics is not None:
+            self._metrics.removed.inc(purged, kind="trash_messages")
+            self._metrics.removed.inc(expired, kind="uploads")
+            self._metrics.removed.inc(collected, kind="blobs")
         if purged or expired or collected:
             log.info(
                 "housekeeping: %d messages purged from Trash, %d uploads expired, %d blobs deleted",
@@ -102,6 +109,11 @@ class Housekeeping:
                 await self.run_once()
             except Exception:
                 log.exception("housekeeping failed; retrying at the next round")
+                if self._metrics is not None:
+                    self._metrics.housekeeping_runs.inc(result="failed")
+            else:
+                if self._metrics is not None:
+                    self._metrics.housekeeping_runs.inc(result="ok")
             await asyncio.sleep(self._interval)
 
     def start(self) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 
+from services.store.metrics import StoreMetrics
 from shared.events import MailboxChanged
 from shared.ports.bus import EventPublisher, PublishError
 from shared.ports.mailbox import MailboxStore
@@ -20,10 +21,18 @@ log = logging.getLogger(__name__)
 
 
 class JournalRelay:
-    def __init__(self, mailbox: MailboxStore, publisher: EventPublisher, *, poll: float = 0.1):
+    def __init__(
+        self,
+        mailbox: MailboxStore,
+        publisher: EventPublisher,
+        *,
+        poll: float = 0.1,
+        metrics: StoreMetrics | None = None,
+    ) -> None:
         self._mailbox = mailbox
         self._publisher = publisher
         self._poll = poll
+        self._metrics = metrics
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -44,6 +53,8 @@ class JournalRelay:
                 published.append(change.event_id)
         finally:
             await self._mailbox.mark_published(published)
+            if self._metrics is not None:
+                self._metrics.published.inc(len(published))
         return len(published)
 
     async def _run(self) -> None:
@@ -55,6 +66,8 @@ class JournalRelay:
                 log.warning("journal relay: %s; retrying", exc)
             except Exception:  # the store failing is no expected condition: keep the trace
                 log.exception("journal relay failed, retrying")
+                if self._metrics is not None:
+                    self._metrics.relay_failures.inc()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
             self._wake.clear()

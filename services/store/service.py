@@ -22,10 +22,13 @@ from faststream.nats import NatsBroker
 
 from services.store import arrival
 from services.store.housekeeping import Housekeeping
+from services.store.metrics import StoreMetrics
 from services.store.relay import JournalRelay
 from services.store.settings import StoreSettings
 from shared import bus
+from shared.consumer_metrics import ConsumerMetrics
 from shared.events import MailDeliver
+from shared.metrics import Registry
 from shared.mime import parse_message
 from shared.model import Folder, FolderRole, NewMessage, ParsedMessage, Selection, Tag
 from shared.ports.blobs import BlobStore
@@ -49,18 +52,25 @@ class StoreService(ConsumerService):
         mailbox: MailboxStore,
         blobs: BlobStore,
         publisher: EventPublisher,
+        registry: Registry | None = None,
     ) -> None:
         self._settings = settings
         self._mailbox = mailbox
         self._blobs = blobs
         self._publisher = publisher
-        self.relay = JournalRelay(mailbox, publisher)
+        self._registry = registry or Registry()
+        self._metrics = StoreMetrics(self._registry)
+        self._registry.on_scrape(
+            "journal backlog", lambda: self._metrics.refresh_backlog(self._mailbox)
+        )
+        self.relay = JournalRelay(mailbox, publisher, metrics=self._metrics)
         self.housekeeping = Housekeeping(
             mailbox,
             blobs,
             interval=settings.housekeeping_interval,
             blob_grace=settings.blob_grace,
             upload_lifetime=settings.upload_lifetime,
+            metrics=self._metrics,
         )
 
     def subscribe(self, broker: NatsBroker) -> list[bus.Consumer]:
@@ -74,6 +84,7 @@ class StoreService(ConsumerService):
             max_deliver=self._settings.max_deliver,
             ack_wait=self._settings.ack_wait,
             workers=8,
+            metrics=ConsumerMetrics(self._registry),
         )
         return [consumer]
 
@@ -106,6 +117,7 @@ class StoreService(ConsumerService):
                 parsed=parsed,
             )
         )
+        self._metrics.deliveries.inc(result="stored" if delivery.created else "duplicate")
         if not delivery.created:
             # Delivered by an earlier attempt: a tag deleted and made again since, or a
             # message written before tags came with it, still gets what the filters said.

@@ -62,4 +62,9 @@ class BlobStore(Protocol):
         """Remove a blob; removing an absent one is not an error."""
         ...
 
+    async def ping(self) -> None:
+        """Raise unless the store answers now: a cheap check for readiness that reads
+        nothing of any account."""
+        ...
+
     async def close(self) -> None: ...

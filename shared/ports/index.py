@@ -105,4 +105,9 @@ class SearchIndex(Protocol):
         """How many messages of the account are indexed."""
         ...
 
+    async def ping(self) -> None:
+        """Raise unless the index answers now: a cheap check for readiness that reads
+        nothing of any account."""
+        ...
+
     async def close(self) -> None: ...

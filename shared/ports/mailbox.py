@@ -8,7 +8,7 @@ entries to `mailbox.changed.<account>`; see `services/store/relay.py`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from shared.events import MailboxChanged
 from shared.filters import Filter, FilterFields
@@ -37,6 +37,13 @@ from shared.model import (
     UidEntry,
     Upload,
 )
+
+BACKLOG_COUNT_LIMIT = 100_000  # a journal backlog is counted up to this, no further
+
+
+class JournalBacklog(NamedTuple):
+    entries: int
+    oldest_at: datetime | None  # None when nothing waits
 
 
 class NotFound(LookupError):
@@ -456,6 +463,16 @@ class MailboxStore(Protocol):
         self, account_id: str, modseq: int, limit: int = 1000
     ) -> list[MailboxChanged]:
         """Journal entries of one account with a modseq above `modseq`, in order."""
+        ...
+
+    async def journal_backlog(self) -> JournalBacklog:
+        """How many journal entries wait for the relay (counted up to `BACKLOG_COUNT_LIMIT`),
+        and when the oldest of them was written: the relay's lag, for the metrics."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise unless the store answers now: a cheap check for readiness that reads
+        nothing of any account."""
         ...
 
     async def close(self) -> None: ...

@@ -10,6 +10,9 @@ from shared.ports.blobs import BlobNotFound, BlobStore, BlobTooLarge, blob_id_fo
 
 
 class BlobStoreContract:
+    async def test_ping_answers(self, blobs: BlobStore) -> None:
+        await blobs.ping()
+
     async def test_round_trip_is_content_addressed(self, blobs: BlobStore) -> None:
         data = b"From: a@b\r\n\r\nbody\r\n"
         blob_id = await blobs.put(data)

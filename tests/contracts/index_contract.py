@@ -37,6 +37,9 @@ def q(text: str) -> Node:
 
 
 class SearchIndexContract:
+    async def test_ping_answers(self, index: SearchIndex) -> None:
+        await index.ping()
+
     async def settle(self, index: SearchIndex) -> None:
         return None
 

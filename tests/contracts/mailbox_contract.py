@@ -11,14 +11,37 @@ import pytest
 
 from shared.events import ChangeKind
 from shared.model import SYSTEM_FOLDERS, FolderRole
-from shared.ports.mailbox import AccountExists, MailboxStore, NotFound
+from shared.ports.mailbox import AccountExists, JournalBacklog, MailboxStore, NotFound
 from tests.contracts.mailbox_folders_contract import FolderContract
 from tests.contracts.mailbox_messages_contract import MessageContract
+from tests.contracts.mailbox_support import account_with_mail
 from tests.contracts.mailbox_tags_contract import TagQuotaContract
 from tests.factories import make_raw, new_message
 
 
 class MailboxStoreContract(FolderContract, MessageContract, TagQuotaContract):
+    async def test_ping_answers(self, store: MailboxStore) -> None:
+        await store.ping()
+
+    async def test_journal_backlog_is_what_the_relay_has_not_published(
+        self, store: MailboxStore
+    ) -> None:
+        for change in await store.unpublished_changes():  # whatever creating a store wrote
+            await store.mark_published([change.event_id])
+        assert await store.journal_backlog() == JournalBacklog(0, None)
+        await account_with_mail(store, 2)
+        pending = await store.unpublished_changes()
+        backlog = await store.journal_backlog()
+        assert backlog.entries == len(pending) >= 2
+        assert backlog.oldest_at is not None
+        assert abs((backlog.oldest_at - pending[0].at).total_seconds()) < 0.01
+        await store.mark_published([c.event_id for c in pending[:-1]])
+        backlog = await store.journal_backlog()
+        assert backlog.entries == 1 and backlog.oldest_at is not None
+        assert abs((backlog.oldest_at - pending[-1].at).total_seconds()) < 0.01
+        await store.mark_published([pending[-1].event_id])
+        assert await store.journal_backlog() == JournalBacklog(0, None)
+
     async def test_create_account_makes_system_folders(self, store: MailboxStore) -> None:
         account = await store.create_account("Alice@Example.TEST", "hash")
         assert account.address == "alice@example.test"

@@ -413,6 +413,20 @@ def test_probes_use_the_health_endpoints(deployment: Doc) -> None:
         )
 
 
+@pytest.mark.parametrize("deployment", deployment_params())
+def test_readiness_and_metrics_come_from_the_health_listener(deployment: Doc) -> None:
+    """Only the runtime's health server checks JetStream and storage, and serves /metrics."""
+    container = the_container(deployment)
+    health = listen_ports(container).get("BUREAU_HEALTH_LISTEN")
+    assert health is not None, f"{name_of(deployment)}: no BUREAU_HEALTH_LISTEN"
+    readiness = container["readinessProbe"]["httpGet"]
+    assert resolve_port(container, readiness["port"]) == health
+    annotations = deployment["spec"]["template"]["metadata"].get("annotations") or {}
+    assert annotations.get("prometheus.io/scrape") == "true"
+    assert annotations.get("prometheus.io/path") == "/metrics"
+    assert int(annotations.get("prometheus.io/port", 0)) == health
+
+
 def deployment_selected_by(selector: dict[str, str]) -> Doc:
     matches = [d for d in deployments() if selects(selector, pod_labels(d))]
     assert len(matches) == 1, f"selector {selector} matches {len(matches)} Deployments"

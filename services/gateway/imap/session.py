@@ -211,7 +211,8 @@ class Session:
         self._busy = True
         self.responded = False
         try:
-            status = await self._run(spec, command)
+            with self.front.metrics.command("imap", command.name):
+                status = await self._run(spec, command)
         finally:
             self._busy = False
         if not self.logged_out and not self.responded:

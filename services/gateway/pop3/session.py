@@ -132,7 +132,8 @@ class Session:
         handlers = self._authorization if self.state is State.AUTHORIZATION else self._transaction
         handler = handlers.get(keyword)
         if handler is not None:
-            await handler(argument)
+            with self._front.metrics.command("pop3", keyword):
+                await handler(argument)
         elif keyword in self._authorization or keyword in self._transaction:
             await self._bad_command("Command not valid in this state")
         else:

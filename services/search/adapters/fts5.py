@@ -88,6 +88,9 @@ class Fts5Index:
     async def close(self) -> None:
         await self._db.close()
 
+    async def ping(self) -> None:
+        await self._db.ping()
+
     async def upsert(self, doc: IndexDocument) -> None:
         await self._db.transaction(lambda conn: _upsert(conn, doc))
 

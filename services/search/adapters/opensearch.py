@@ -185,6 +185,10 @@ class OpenSearchIndex:
         """Make every write so far searchable now, instead of within the refresh interval."""
         await self._client.indices.refresh(index=self.name)
 
+    async def ping(self) -> None:
+        if not await self._client.ping():
+            raise ConnectionError("OpenSearch does not answer")
+
     async def close(self) -> None:
         await self._client.close()
 

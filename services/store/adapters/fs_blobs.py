@@ -126,6 +126,16 @@ class FsBlobStore:
             return
         await asyncio.to_thread(path.unlink, True)
 
+    async def ping(self) -> None:
+        """The root is there and takes a new file (not a volume gone or made read-only)."""
+
+        def probe() -> None:
+            fd, name = tempfile.mkstemp(dir=self._root, prefix=".ping-")
+            os.close(fd)
+            os.unlink(name)
+
+        await asyncio.to_thread(probe)
+
     async def close(self) -> None:
         return None
 

@@ -204,5 +204,8 @@ class GridFsBlobStore:
         with contextlib.suppress(NoFile):  # absent already: not an error
             await self._bucket.delete(blob_id)
 
+    async def ping(self) -> None:
+        await self._client.admin.command("ping")
+
     async def close(self) -> None:
         await self._client.close()

@@ -73,7 +73,13 @@ from shared.model import (
     UidEntry,
     Upload,
 )
-from shared.ports.mailbox import Conflict, NotFound, Refused
+from shared.ports.mailbox import (
+    BACKLOG_COUNT_LIMIT,
+    Conflict,
+    JournalBacklog,
+    NotFound,
+    Refused,
+)
 
 # A change is acknowledged once a majority holds it in its journal (on a standalone
 # mongod: once it is in the local journal), as the bus does with JetStream.
@@ -106,6 +112,9 @@ class MongoMailboxStore:
 
     async def close(self) -> None:
         await self._client.close()
+
+    async def ping(self) -> None:
+        await self._client.admin.command("ping")
 
     # --- accounts -------------------------------------------------------------------
     async def create_account(self, address: str, password_hash: str) -> Account:
@@ -503,6 +512,15 @@ class MongoMailboxStore:
             await self._db.journal.update_many(
                 {"id": {"$in": change_ids}}, {"$set": {"published": True}}
             )
+
+    async def journal_backlog(self) -> JournalBacklog:
+        # Both read the (published, _id) index; the count stops at the limit.
+        waiting = {"published": False}
+        entries = await self._db.journal.count_documents(waiting, limit=BACKLOG_COUNT_LIMIT)
+        if not entries:
+            return JournalBacklog(0, None)
+        first = await self._db.journal.find_one(waiting, {"at": True}, sort=[("_id", ASCENDING)])
+        return JournalBacklog(entries, first["at"] if first is not None else None)
 
     async def highest_modseq(self, account_id: str) -> int:
         # The journal's, not the account's counter: a modseq is reserved before its entry

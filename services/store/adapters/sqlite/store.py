@@ -54,7 +54,7 @@ from shared.model import (
     UidEntry,
     Upload,
 )
-from shared.ports.mailbox import NotFound, Refused
+from shared.ports.mailbox import BACKLOG_COUNT_LIMIT, JournalBacklog, NotFound, Refused
 from shared.sqlite import SqliteDatabase
 
 
@@ -70,6 +70,9 @@ class SqliteMailboxStore:
 
     async def close(self) -> None:
         await self._db.close()
+
+    async def ping(self) -> None:
+        await self._db.ping()
 
     # --- accounts -------------------------------------------------------------------
     async def create_account(self, address: str, password_hash: str) -> Account:
@@ -443,6 +446,21 @@ class SqliteMailboxStore:
                     "UPDATE journal SET published = 1 WHERE id = ?", [(i,) for i in change_ids]
                 )
             )
+
+    async def journal_backlog(self) -> JournalBacklog:
+        def read(c: sqlite3.Connection) -> JournalBacklog:
+            # The partial index of unpublished entries answers both, bounded.
+            row = c.execute(
+                "SELECT count(*), min(seq) FROM"
+                " (SELECT seq FROM journal WHERE published = 0 ORDER BY seq LIMIT ?)",
+                (BACKLOG_COUNT_LIMIT,),
+            ).fetchone()
+            if not row[0]:
+                return JournalBacklog(0, None)
+            first = c.execute("SELECT event FROM journal WHERE seq = ?", (row[1],)).fetchone()
+            return JournalBacklog(row[0], MailboxChanged.model_validate_json(first[0]).at)
+
+        return await self._db.run(read)
 
     async def highest_modseq(self, account_id: str) -> int:
         def read(c: sqlite3.Connection) -> int:
