@@ -93,13 +93,14 @@ class GatewayService:
         return []
 
     async def start(self) -> None:
+        # The mail listeners first: the HTTP API's /readyz answering means all are up.
+        await self._leases.prepare()
+        for listener in self._listeners:
+            await listener.start()
         host, port = parse_listen(self._settings.http_listen)
         self._runner = web.AppRunner(self._app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
-        await self._leases.prepare()
-        for listener in self._listeners:
-            await listener.start()
 
     async def stop(self) -> None:
         for listener in self._listeners:
