@@ -33,6 +33,8 @@ from shared.model import (
     SortKey,
     StoredMessage,
     Tag,
+    TagChange,
+    TagLimits,
     ThreadKey,
     UidEntry,
     Upload,
@@ -56,7 +58,17 @@ class Refused(ValueError):
     under Inbox, a folder moved into itself, a tag renamed…); the message says which."""
 
 
+class LimitExceeded(Refused):
+    """The change would pass a bound of the mailbox (`TagLimits`, a name's length); nothing
+    was changed. IMAP answers NO [LIMIT] (RFC 5530), the API 422 `limit_exceeded`."""
+
+
 class MailboxStore(Protocol):
+    @property
+    def tag_limits(self) -> TagLimits:
+        """The bounds this store keeps tags within (IMAP announces `\\*` by them)."""
+        ...
+
     # --- accounts -------------------------------------------------------------------
     async def create_account(self, address: str, password_hash: str) -> Account:
         """Create the account (its domain on demand) with its system folders.
@@ -223,8 +235,11 @@ class MailboxStore(Protocol):
 
     # --- folder changes (each journals folder.changed / folder.removed) ---------------
     async def create_folder(self, account_id: str, name: str, parent_id: str | None) -> Folder:
-        """A user folder, at the top or under `parent_id`. `Conflict` if a sibling has the
-        name; `Refused` under Inbox, Sent, Spam or a folder in Trash; `NotFound` parent."""
+        """A user folder, at the top or under `parent_id`, with a `uidvalidity` the account
+        never gave before (RFC 9051 §2.3.1.1: a name deleted and made again gets a new
+        one). `Conflict` if a sibling has the name; `Refused` for a name no folder can have
+        (`shared.model.folder_name`), under Inbox, Sent, Spam or a folder in Trash;
+        `NotFound` parent."""
         ...
 
     async def rename_folder(self, account_id: str, folder_id: str, name: str) -> Folder:
@@ -251,6 +266,19 @@ class MailboxStore(Protocol):
     ) -> list[str]:
         """Set or clear unread/flagged/deleted/answered/draft; returns the ids that
         changed."""
+        ...
+
+    async def change_flags(
+        self, account_id: str, selection: Selection, flags: FlagChange, tags: TagChange
+    ) -> list[str]:
+        """Flags and tags of messages in one change (IMAP STORE): each message is read and
+        written once, whatever the number of tags, and journals one `message.updated` if
+        its flags or tags changed. Returns the ids that changed. Tags `tags.create` makes
+        are made grey with the change. `LimitExceeded`, changing nothing, when the change
+        names more than `tag_limits.per_change` message-tag pairs or more tags than a
+        message may carry, when it would make the account more tags than it may have, or
+        when a message would come to carry more than `per_message` tags; `Refused` for a
+        name no tag can have; `NotFound` for a name without a tag and without `create`."""
         ...
 
     async def move_messages(
@@ -296,7 +324,9 @@ class MailboxStore(Protocol):
     async def tags(self, account_id: str) -> list[Tag]: ...
 
     async def create_tag(self, account_id: str, name: str, color: str) -> Tag:
-        """`Conflict` if the account has a tag of that name."""
+        """`Conflict` if the account has a tag of that name; `Refused` for a name no tag can
+        have (`shared.model.tag_name`); `LimitExceeded` once the account has
+        `tag_limits.per_account` tags."""
         ...
 
     async def set_tag_color(self, account_id: str, tag_id: str, color: str) -> Tag: ...
@@ -308,7 +338,9 @@ class MailboxStore(Protocol):
     async def tag_messages(
         self, account_id: str, selection: Selection, tag_id: str, *, add: bool
     ) -> list[str]:
-        """Put a tag on (add) or take it off messages; returns the ids that changed."""
+        """Put a tag on (add) or take it off messages; returns the ids that changed. As
+        `change_flags`: `LimitExceeded`, changing nothing, for more messages than
+        `tag_limits.per_change`, or a message that would carry more than `per_message`."""
         ...
 
     async def set_comment(self, account_id: str, message_id: str, comment: str | None) -> None:
