@@ -18,7 +18,7 @@ from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
 from shared.events import Event, new_event_id
 from shared.mime import parse_message
-from shared.model import Account, FolderRole, NewMessage
+from shared.model import Account, FolderRole, NewMessage, TagLimits
 from shared.passwords import hash_password_async
 from shared.ports import IndexDocument
 from shared.ratelimit import LoginLimiter
@@ -117,9 +117,13 @@ async def _hashed(password: str) -> str:
 
 @contextlib.asynccontextmanager
 async def running_gateway(
-    tmp_path: Path, *, login_limiter: LoginLimiter | None = None, secret: bytes = SECRET
+    tmp_path: Path,
+    *,
+    login_limiter: LoginLimiter | None = None,
+    secret: bytes = SECRET,
+    limits: TagLimits | None = None,
 ) -> AsyncIterator[World]:
-    mailbox = await SqliteMailboxStore.open(tmp_path / "mailboxes.sqlite3")
+    mailbox = await SqliteMailboxStore.open(tmp_path / "mailboxes.sqlite3", limits=limits)
     index = await Fts5Index.open(tmp_path / "index.sqlite3")
     blobs = FsBlobStore(tmp_path / "blobs")
     try:
