@@ -293,6 +293,27 @@ class TagLimits:
     per_account: int = 1000  # distinct tags of an account
     per_change: int = 200_000  # message-tag pairs of one change (one IMAP STORE)
 
+    def too_large(self, messages: int, change: TagChange) -> str | None:
+        """Why a change of `messages` messages names too much at once (more tags than a
+        message may carry, more message-tag pairs than one change may), or None."""
+        named = len(set(change.add) | set(change.replace or ()))
+        if named > self.per_message:
+            return f"{named} tags named at once, but a message carries at most {self.per_message}"
+        pairs = messages * change.named
+        if pairs > self.per_change:
+            return (
+                f"{messages} messages by {change.named} tags is {pairs} changes,"
+                f" at most {self.per_change} at once"
+            )
+        return None
+
+    def too_many(self, before: list[str], after: list[str]) -> str | None:
+        """Why a message cannot go from tags `before` to `after` (it would grow past the
+        bound), or None: one past it already may still lose tags."""
+        if len(after) > len(before) and len(after) > self.per_message:
+            return f"a message carries at most {self.per_message} tags"
+        return None
+
 
 # --- names of folders and tags ---------------------------------------------------------
 
@@ -317,9 +338,8 @@ class NameTooLong(InvalidName):
 def _clean(name: str, kind: str, max_length: int) -> str:
     for char in name:
         if char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs"):
-            raise InvalidName(
-                f"a {kind} name cannot hold the control character U+{ord(char):04X}"
-            )
+            what = "bidirectional control" if char in _BIDI_CONTROLS else "control"
+            raise InvalidName(f"a {kind} name cannot hold the {what} character U+{ord(char):04X}")
     name = " ".join(name.split())  # runs of spaces made one, none at either end
     if not name:
         raise InvalidName(f"a {kind} needs a name")

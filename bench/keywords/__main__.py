@@ -4,8 +4,9 @@ Bureau runs as `bureau run` (SQLite, blobs on disk, its private nats-server); a 
 of `--messages` messages is filled through the store's port before it starts. Then,
 through imaplib over loopback: LOGIN, SELECT, one `STORE 1:* +FLAGS (kw0 … kwN)` with
 `--keywords` keywords, timed; the growth of the mailbox database (with its WAL) and of
-the nats-server's data once the journal relay has published every change; and LOGIN and
-SELECT timed again afterwards.
+the nats-server's data once the journal relay has published every change; the time until
+the search index has the last keyword on every message (through the HTTP API); and LOGIN
+and SELECT timed again once all is quiet.
 
     python -m bench.keywords --messages 2000 --keywords 50
 """
@@ -18,6 +19,8 @@ import imaplib
 import json
 import sqlite3
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from bench.imap.__main__ import PASSWORD, USER, fill_bureau
@@ -43,6 +46,26 @@ def _unpublished(data_dir: Path) -> int:
         conn.close()
 
 
+def _indexed(api: str, keyword: str, messages: int, deadline: float) -> bool:
+    """Wait until a search for the keyword finds every message (False at the deadline)."""
+    body = json.dumps({"address": USER, "password": PASSWORD}).encode()
+    request = urllib.request.Request(
+        f"{api}/session", body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        token = json.load(resp)["token"]
+    query = urllib.parse.urlencode({"q": f"tag:{keyword}"})
+    search = urllib.request.Request(
+        f"{api}/search?{query}", headers={"Authorization": f"Bearer {token}"}
+    )
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(search, timeout=30) as resp:
+            if json.load(resp)["total"] >= messages:
+                return True
+        time.sleep(0.5)
+    return False
+
+
 def _login(port: int) -> tuple[imaplib.IMAP4, float]:
     start = time.perf_counter()
     client = imaplib.IMAP4("127.0.0.1", port)
@@ -57,7 +80,9 @@ def _select(client: imaplib.IMAP4) -> float:
     return time.perf_counter() - start
 
 
-def run(stack: EmbeddedStack, keywords: int, timeout: float) -> dict[str, float | str]:
+def run(
+    stack: EmbeddedStack, messages: int, keywords: int, timeout: float
+) -> dict[str, float | str]:
     data_dir = stack.data_dir
     result: dict[str, float | str] = {}
     client, result["login_before_ms"] = _login(stack.imap_port)
@@ -79,6 +104,8 @@ def run(stack: EmbeddedStack, keywords: int, timeout: float) -> dict[str, float 
     result["unpublished_left"] = _unpublished(data_dir)
     result["db_growth_mb"] = (_database_size(data_dir) - db_before) / 1e6
     result["nats_growth_mb"] = (_size(data_dir / "nats") - nats_before) / 1e6
+    if _indexed(stack.api, f"kw{keywords - 1}", messages, time.monotonic() + timeout):
+        result["indexed_ms"] = time.perf_counter() - start
     try:
         client.logout()
     except (imaplib.IMAP4.error, OSError):
@@ -99,7 +126,7 @@ async def main(messages: int, keywords: int, timeout: float) -> dict[str, float 
     stack = EmbeddedStack()
     await fill_bureau(stack.data_dir, mail)
     async with stack:
-        result = await asyncio.to_thread(run, stack, keywords, timeout)
+        result = await asyncio.to_thread(run, stack, messages, keywords, timeout)
     return {"messages": messages, "keywords": keywords, **result}
 
 

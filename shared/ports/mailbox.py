@@ -7,6 +7,7 @@ entries to `mailbox.changed.<account>`; see `services/store/relay.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
@@ -20,7 +21,9 @@ from shared.model import (
     FolderRole,
     Identity,
     IdentityFields,
+    InvalidName,
     MessageSummary,
+    NameTooLong,
     NewMessage,
     Page,
     Plan,
@@ -38,6 +41,7 @@ from shared.model import (
     ThreadKey,
     UidEntry,
     Upload,
+    tag_name,
 )
 
 
@@ -61,6 +65,36 @@ class Refused(ValueError):
 class LimitExceeded(Refused):
     """The change would pass a bound of the mailbox (`TagLimits`, a name's length); nothing
     was changed. IMAP answers NO [LIMIT] (RFC 5530), the API 422 `limit_exceeded`."""
+
+
+def kept_name(rule: Callable[[str], str], name: str) -> str:
+    """`rule(name)` (`shared.model.folder_name`, `tag_name`: the name as kept), with its
+    refusal as the port's: `LimitExceeded` past the length, else `Refused`."""
+    try:
+        return rule(name)
+    except NameTooLong as exc:
+        raise LimitExceeded(str(exc)) from None
+    except InvalidName as exc:
+        raise Refused(str(exc)) from None
+
+
+def resolve_tags(change: TagChange, known: Collection[str]) -> tuple[TagChange, list[str]]:
+    """A change of tags against the account's tag names `known`: the change in the names
+    the tags have, and the new names it makes (`change.create`; else `NotFound`). Only
+    new names are held to the rule of names (`kept_name`): existing tags keep working as
+    they are. Names to take off that no tag has are dropped."""
+    putting = [*change.add, *(change.replace or ())]
+    unknown = [n for n in putting if n not in known]
+    if unknown and not change.create:
+        raise NotFound(f"tag {unknown[0]!r}")
+    cleaned = {n: kept_name(tag_name, n) for n in unknown}
+    new = [n for n in dict.fromkeys(cleaned.values()) if n not in known]
+    resolved = TagChange(
+        add=[cleaned.get(n, n) for n in change.add],
+        remove=[n for n in change.remove if n in known],
+        replace=None if change.replace is None else [cleaned.get(n, n) for n in change.replace],
+    )
+    return resolved, new
 
 
 class MailboxStore(Protocol):

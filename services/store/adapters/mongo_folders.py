@@ -35,8 +35,8 @@ from services.store.adapters.mongo_journal import (
 )
 from services.store.adapters.mongo_schema import Collections
 from shared.events import ChangeKind
-from shared.model import NO_SUBFOLDERS, Folder, FolderRole, InvalidName, folder_name
-from shared.ports.mailbox import Conflict, NotFound, Refused
+from shared.model import NO_SUBFOLDERS, Folder, FolderRole, folder_name
+from shared.ports.mailbox import Conflict, NotFound, Refused, kept_name
 
 MAX_UIDVALIDITY = 2**32 - 1  # a non-zero 32-bit number (RFC 9051 §2.3.1.1)
 _RENAME_TRIES = 20  # names tried for a folder deleted into a Trash holding its name
@@ -136,10 +136,7 @@ async def one(db: Collections, account_id: str, folder_id: str) -> Folder:
 
 
 def clean_name(name: str) -> str:
-    try:
-        return folder_name(name)
-    except InvalidName as exc:
-        raise Refused(str(exc)) from None
+    return kept_name(folder_name, name)
 
 
 async def new_uidvalidity(db: Collections, account_id: str) -> int:

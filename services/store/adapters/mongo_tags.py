@@ -26,29 +26,11 @@ from services.store.adapters.mongo_journal import (
 from services.store.adapters.mongo_listing import tag
 from services.store.adapters.mongo_schema import Collections
 from shared.events import ChangeKind
-from shared.model import (
-    DEFAULT_TAG_COLOR,
-    FlagChange,
-    InvalidName,
-    NameTooLong,
-    Tag,
-    TagChange,
-    TagLimits,
-    tag_name,
-)
-from shared.ports.mailbox import Conflict, LimitExceeded, NotFound, Refused
+from shared.model import DEFAULT_TAG_COLOR, FlagChange, Tag, TagChange, TagLimits, tag_name
+from shared.ports.mailbox import Conflict, LimitExceeded, NotFound, kept_name, resolve_tags
 
 _CHUNK = 500
 _TRIES = 5  # a message changed by others this often while being written is left as it is
-
-
-def valid_name(name: str) -> str:
-    try:
-        return tag_name(name)
-    except NameTooLong as exc:
-        raise LimitExceeded(str(exc)) from None
-    except InvalidName as exc:
-        raise Refused(str(exc)) from None
 
 
 async def listing(db: Collections, account_id: str) -> list[Tag]:
@@ -67,7 +49,7 @@ async def _room(db: Collections, account_id: str, wanted: int, limits: TagLimits
 async def create(
     db: Collections, account_id: str, name: str, color: str, limits: TagLimits
 ) -> Tag:
-    name = valid_name(name)
+    name = kept_name(tag_name, name)
     if await db.accounts.find_one({"_id": account_id}, {"_id": True}) is None:
         raise NotFound(f"account {account_id}")
     if await db.tags.find_one({"account_id": account_id, "name": name}, {"_id": True}):
@@ -101,20 +83,6 @@ async def apply(
     return await change(db, account_id, ids, FlagChange(), tags, limits)
 
 
-def check_size(ids: list[str], tags: TagChange, limits: TagLimits) -> None:
-    named = len(set(tags.add) | set(tags.replace or ()))
-    if named > limits.per_message:
-        raise LimitExceeded(
-            f"{named} tags named at once, but a message carries at most {limits.per_message}"
-        )
-    pairs = len(ids) * tags.named
-    if pairs > limits.per_change:
-        raise LimitExceeded(
-            f"{len(ids)} messages by {tags.named} tags is {pairs} changes,"
-            f" at most {limits.per_change} at once"
-        )
-
-
 async def change(
     db: Collections,
     account_id: str,
@@ -124,26 +92,15 @@ async def change(
     limits: TagLimits,
 ) -> list[str]:
     """`MailboxStore.change_flags`."""
-    check_size(ids, tags, limits)
+    if refusal := limits.too_large(len(ids), tags):
+        raise LimitExceeded(refusal)
     wanted = {name: value for name, value in flags.model_dump().items() if value is not None}
     if not tags.named and tags.replace is None:
         return await mongo_changes.set_flags(db, account_id, ids, flags)
-    known = {t.name for t in await listing(db, account_id)}
-    putting = [*tags.add, *(tags.replace or ())]
-    unknown = [n for n in putting if n not in known]
-    if unknown and not tags.create:
-        raise NotFound(f"tag {unknown[0]!r}")
-    # Only new names are held to the rule: existing tags keep working as they are.
-    cleaned = {n: valid_name(n) for n in unknown}
-    new = [n for n in dict.fromkeys(cleaned.values()) if n not in known]
-    resolved = TagChange(
-        add=[cleaned.get(n, n) for n in tags.add],
-        remove=[n for n in tags.remove if n in known],
-        replace=None if tags.replace is None else [cleaned.get(n, n) for n in tags.replace],
-    )
+    resolved, new = resolve_tags(tags, {t.name for t in await listing(db, account_id)})
     if new:
         await _room(db, account_id, len(new), limits)
-    await _check_growth(db, account_id, ids, resolved, limits.per_message)
+    await _check_growth(db, account_id, ids, resolved, limits)
     for name in new:
         try:
             await db.tags.insert_one(
@@ -160,17 +117,16 @@ async def change(
 
 
 async def _check_growth(
-    db: Collections, account_id: str, ids: list[str], tags: TagChange, per_message: int
+    db: Collections, account_id: str, ids: list[str], tags: TagChange, limits: TagLimits
 ) -> None:
     """Refuse the change, before anything is written, if a message would come to carry
-    more than `per_message` tags."""
+    more tags than it may."""
     for start in range(0, len(ids), _CHUNK):
         where = {"_id": {"$in": ids[start : start + _CHUNK]}, "account_id": account_id}
         async for doc in db.messages.find(where, {"tags": True}):
             before = doc.get("tags", [])
-            after = tags.apply(before)
-            if len(after) > len(before) and len(after) > per_message:
-                raise LimitExceeded(f"a message carries at most {per_message} tags")
+            if refusal := limits.too_many(before, tags.apply(before)):
+                raise LimitExceeded(refusal)
 
 
 def _update(doc: Doc, wanted: dict[str, bool], tags: TagChange) -> Doc:

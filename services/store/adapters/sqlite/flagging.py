@@ -26,37 +26,21 @@ _CHUNK = 500  # messages read, then written, at once (SQLite binds at most 32766
 _FLAGS = ("unread", "flagged", "deleted", "answered", "draft")
 
 
-def check_size(ids: list[str], tags: TagChange, limits: TagLimits) -> None:
-    """Refuse a change naming too much at once: more tags than a message may carry, or
-    more message-tag pairs than one change may."""
-    named = len(set(tags.add) | set(tags.replace or ()))
-    if named > limits.per_message:
-        raise LimitExceeded(
-            f"{named} tags named at once, but a message carries at most {limits.per_message}"
-        )
-    pairs = len(ids) * tags.named
-    if pairs > limits.per_change:
-        raise LimitExceeded(
-            f"{len(ids)} messages by {tags.named} tags is {pairs} changes,"
-            f" at most {limits.per_change} at once"
-        )
-
-
 def change(
     conn: sqlite3.Connection,
     account_id: str,
     ids: list[str],
     flags: FlagChange,
     tags: TagChange | None,
-    per_message: int | None,
+    limits: TagLimits | None,
 ) -> list[str]:
     """Apply `flags` and `tags` (tag names the account has) to the messages `ids` of the
-    account; returns those that changed. `per_message`: the bound a message's tags may
-    not grow past (None: none, for taking tags off)."""
+    account; returns those that changed. `limits`: what a message's tags may not grow
+    past (None: nothing, for taking a tag off everywhere)."""
     wanted = {name: value for name, value in flags.model_dump().items() if value is not None}
     changed: list[str] = []
     for chunk in _chunks(ids):
-        plan = _plan(conn, account_id, chunk, wanted, tags, per_message)
+        plan = _plan(conn, account_id, chunk, wanted, tags, limits)
         if plan:
             _write(conn, account_id, plan)
             changed += [m.id for m, _ in plan]
@@ -74,7 +58,7 @@ def _plan(
     ids: list[str],
     wanted: dict[str, bool],
     tags: TagChange | None,
-    per_message: int | None,
+    limits: TagLimits | None,
 ) -> list[tuple[MessageSummary, bool]]:
     """The messages of `ids` that change, as they will be (modseq not yet given), each
     with whether it was unread."""
@@ -96,9 +80,8 @@ def _plan(
             before: list[str] = json.loads(row["tags"])
             after = tags.apply(before)
             if after != before:
-                grows = len(after) > len(before)
-                if per_message is not None and grows and len(after) > per_message:
-                    raise LimitExceeded(f"a message carries at most {per_message} tags")
+                if limits is not None and (refusal := limits.too_many(before, after)):
+                    raise LimitExceeded(refusal)
                 update["tags"] = after
         if update:
             plan.append((rows.summary(row).model_copy(update=update), bool(row["unread"])))

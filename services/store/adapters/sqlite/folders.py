@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from services.store.adapters.sqlite import journal, rows
 from shared.events import ChangeKind
-from shared.model import NO_SUBFOLDERS, Folder, FolderRole, InvalidName, folder_name
-from shared.ports.mailbox import Conflict, NotFound, Refused
+from shared.model import NO_SUBFOLDERS, Folder, FolderRole, folder_name
+from shared.ports.mailbox import Conflict, NotFound, Refused, kept_name
 
 MAX_UIDVALIDITY = 2**32 - 1  # a non-zero 32-bit number (RFC 9051 §2.3.1.1)
 
@@ -75,10 +75,7 @@ class Tree:
 
 
 def clean_name(name: str) -> str:
-    try:
-        return folder_name(name)
-    except InvalidName as exc:
-        raise Refused(str(exc)) from None
+    return kept_name(folder_name, name)
 
 
 def new_uidvalidity(conn: sqlite3.Connection, account_id: str, count: int = 1) -> int:

@@ -6,17 +6,8 @@ import sqlite3
 import uuid
 
 from services.store.adapters.sqlite import flagging, rows
-from shared.model import (
-    DEFAULT_TAG_COLOR,
-    FlagChange,
-    InvalidName,
-    NameTooLong,
-    Tag,
-    TagChange,
-    TagLimits,
-    tag_name,
-)
-from shared.ports.mailbox import Conflict, LimitExceeded, NotFound, Refused
+from shared.model import DEFAULT_TAG_COLOR, FlagChange, Tag, TagChange, TagLimits, tag_name
+from shared.ports.mailbox import Conflict, LimitExceeded, NotFound, kept_name, resolve_tags
 
 
 def get(conn: sqlite3.Connection, account_id: str, tag_id: str) -> Tag:
@@ -26,16 +17,6 @@ def get(conn: sqlite3.Connection, account_id: str, tag_id: str) -> Tag:
     if row is None:
         raise NotFound(f"tag {tag_id}")
     return rows.tag(row)
-
-
-def valid_name(name: str) -> str:
-    """The name as kept, or the port's refusal of it."""
-    try:
-        return tag_name(name)
-    except NameTooLong as exc:
-        raise LimitExceeded(str(exc)) from None
-    except InvalidName as exc:
-        raise Refused(str(exc)) from None
 
 
 def _room(conn: sqlite3.Connection, account_id: str, wanted: int, limits: TagLimits) -> None:
@@ -49,7 +30,7 @@ def _room(conn: sqlite3.Connection, account_id: str, wanted: int, limits: TagLim
 def create(
     conn: sqlite3.Connection, account_id: str, name: str, color: str, limits: TagLimits
 ) -> Tag:
-    name = valid_name(name)
+    name = kept_name(tag_name, name)
     if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is None:
         raise NotFound(f"account {account_id}")
     if conn.execute(
@@ -96,31 +77,19 @@ def carrying(conn: sqlite3.Connection, account_id: str, name: str) -> list[str]:
 def resolve(
     conn: sqlite3.Connection, account_id: str, change: TagChange, limits: TagLimits
 ) -> TagChange:
-    """The change with the names the account has tags of: the others made (grey) when
-    `change.create`, within the account's bound, else `NotFound`; names to take off that
-    no tag has dropped."""
-    known = {
-        r["name"]
-        for r in conn.execute("SELECT name FROM tags WHERE account_id = ?", (account_id,))
-    }
-    putting = [*change.add, *(change.replace or ())]
-    unknown = [n for n in putting if n not in known]
-    if unknown and not change.create:
-        raise NotFound(f"tag {unknown[0]!r}")
-    # Only new names are held to the rule: existing tags keep working as they are.
-    cleaned = {n: valid_name(n) for n in unknown}
-    new = [n for n in dict.fromkeys(cleaned.values()) if n not in known]
+    """The change in the names the account's tags have, the new ones made (grey) within
+    the account's bound (`resolve_tags`)."""
+    known = [
+        r["name"] for r in conn.execute("SELECT name FROM tags WHERE account_id = ?", (account_id,))
+    ]
+    resolved, new = resolve_tags(change, set(known))
     if new:
         _room(conn, account_id, len(new), limits)
         conn.executemany(
             "INSERT INTO tags(id, account_id, name, color) VALUES (?, ?, ?, ?)",
             [(uuid.uuid4().hex, account_id, n, DEFAULT_TAG_COLOR) for n in new],
         )
-    return TagChange(
-        add=[cleaned.get(n, n) for n in change.add],
-        remove=[n for n in change.remove if n in known],
-        replace=None if change.replace is None else [cleaned.get(n, n) for n in change.replace],
-    )
+    return resolved
 
 
 def change(
@@ -132,10 +101,11 @@ def change(
     limits: TagLimits,
 ) -> list[str]:
     """Flags and tags of messages in one change (`MailboxStore.change_flags`)."""
-    flagging.check_size(ids, tags, limits)
+    if refusal := limits.too_large(len(ids), tags):
+        raise LimitExceeded(refusal)
     touches = tags.named or tags.replace is not None
     resolved = resolve(conn, account_id, tags, limits) if touches else None
-    return flagging.change(conn, account_id, ids, flags, resolved, limits.per_message)
+    return flagging.change(conn, account_id, ids, flags, resolved, limits)
 
 
 def apply(
