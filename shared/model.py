@@ -291,7 +291,7 @@ class TagLimits:
 
     per_message: int = 64  # tags one message carries
     per_account: int = 1000  # distinct tags of an account
-    per_change: int = 200_000  # message-tag pairs of one change (one IMAP STORE)
+    per_change: int = 100_000  # message-tag pairs of one change (one IMAP STORE)
 
     def too_large(self, messages: int, change: TagChange) -> str | None:
         """Why a change of `messages` messages names too much at once (more tags than a

@@ -26,7 +26,8 @@ def select(conn: sqlite3.Connection, account_id: str, selection: Selection) -> l
             found.update(
                 r["id"]
                 for r in conn.execute(
-                    f"SELECT id FROM messages WHERE account_id = ? AND id IN ({marks})",
+                    # By primary key ("+": not by an index of the account's messages).
+                    f"SELECT id FROM messages WHERE +account_id = ? AND id IN ({marks})",
                     (account_id, *chunk),
                 )
             )

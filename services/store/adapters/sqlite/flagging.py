@@ -63,8 +63,8 @@ def _plan(
     """The messages of `ids` that change, as they will be (modseq not yet given), each
     with whether it was unread."""
     marks = ",".join("?" * len(ids))
-    found = conn.execute(
-        f"SELECT {SUMMARY_COLUMNS} FROM messages WHERE account_id = ? AND id IN ({marks})",
+    found = conn.execute(  # by primary key ("+": not by an index of the account's messages)
+        f"SELECT {SUMMARY_COLUMNS} FROM messages WHERE +account_id = ? AND id IN ({marks})",
         (account_id, *ids),
     ).fetchall()
     by_id = {r["id"]: r for r in found}
