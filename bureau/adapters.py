@@ -43,12 +43,12 @@ class Adapters:
                 from services.store.adapters.mongo import MongoMailboxStore
 
                 mailbox: MailboxStore = await MongoMailboxStore.open(
-                    s.mongodb_uri.get_secret_value(), s.mongodb_database
+                    s.mongodb_uri.get_secret_value(), s.mongodb_database, limits=s.tag_limits
                 )
             else:
                 from services.store.adapters.sqlite import SqliteMailboxStore
 
-                mailbox = await SqliteMailboxStore.open(s.mailbox_db)
+                mailbox = await SqliteMailboxStore.open(s.mailbox_db, limits=s.tag_limits)
             self._stack.push_async_callback(mailbox.close)
             self._mailbox = mailbox
         return self._mailbox

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -248,6 +249,117 @@ class Tag(BaseModel):
     account_id: str
     name: str
     color: str  # "#rrggbb"
+
+
+DEFAULT_TAG_COLOR = "#808080"  # a tag made without a colour: by an IMAP keyword, a filter
+
+
+class TagChange(BaseModel):
+    """Tags, by name, to put on messages (`add`, after those they carry) or take off
+    (`remove`), or the exact tags they are to carry (`replace`, IMAP STORE FLAGS).
+    With `create`, a name the account has no tag of becomes a new tag (grey); without,
+    such a name is `NotFound` (in `remove`: nothing to take off)."""
+
+    add: list[str] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)
+    replace: list[str] | None = None
+    create: bool = False
+
+    @property
+    def named(self) -> int:
+        """How many tag names the change names: with the messages, its size."""
+        return len(self.add) + len(self.remove) + len(self.replace or ())
+
+    def apply(self, tags: list[str]) -> list[str]:
+        """`tags` after the change; the order tags were put on is kept."""
+        if self.replace is not None:
+            wanted, added = set(self.replace), self.replace
+            kept = [t for t in tags if t in wanted]
+        else:
+            removed, added = set(self.remove), self.add
+            kept = [t for t in tags if t not in removed]
+        present = set(kept)
+        return kept + [t for t in dict.fromkeys(added) if t not in present]
+
+
+@dataclass(frozen=True, slots=True)
+class TagLimits:
+    """Bounds of tags (IMAP keywords are tags), so that no account can make its mailbox
+    slow for every client; an operator may change them (`BUREAU_MAX_TAGS_*`). A change
+    that would pass one is refused whole (`LimitExceeded`); tags and messages that are
+    past a bound already (made before it was lowered) keep working, only growth stops."""
+
+    per_message: int = 64  # tags one message carries
+    per_account: int = 1000  # distinct tags of an account
+    per_change: int = 100_000  # message-tag pairs of one change (one IMAP STORE)
+
+    def too_large(self, messages: int, change: TagChange) -> str | None:
+        """Why a change of `messages` messages names too much at once (more tags than a
+        message may carry, more message-tag pairs than one change may), or None."""
+        named = len(set(change.add) | set(change.replace or ()))
+        if named > self.per_message:
+            return f"{named} tags named at once, but a message carries at most {self.per_message}"
+        pairs = messages * change.named
+        if pairs > self.per_change:
+            return (
+                f"{messages} messages by {change.named} tags is {pairs} changes,"
+                f" at most {self.per_change} at once"
+            )
+        return None
+
+    def too_many(self, before: list[str], after: list[str]) -> str | None:
+        """Why a message cannot go from tags `before` to `after` (it would grow past the
+        bound), or None: one past it already may still lose tags."""
+        if len(after) > len(before) and len(after) > self.per_message:
+            return f"a message carries at most {self.per_message} tags"
+        return None
+
+
+# --- names of folders and tags ---------------------------------------------------------
+
+MAX_FOLDER_NAME = 255
+MAX_TAG_NAME = 64  # and so of an IMAP keyword
+
+# Bidirectional controls (Unicode TR 9) make a name display as another ("Trojan Source",
+# CVE-2021-42574); controls (C0, DEL, C1) and lone surrogates are never text.
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+class InvalidName(ValueError):
+    """A folder or tag name the mailbox cannot keep; the message says why."""
+
+
+class NameTooLong(InvalidName):
+    """A name past its length bound."""
+
+
+def _clean(name: str, kind: str, max_length: int) -> str:
+    for char in name:
+        if char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs"):
+            what = "bidirectional control" if char in _BIDI_CONTROLS else "control"
+            raise InvalidName(f"a {kind} name cannot hold the {what} character U+{ord(char):04X}")
+    name = " ".join(name.split())  # runs of spaces made one, none at either end
+    if not name:
+        raise InvalidName(f"a {kind} needs a name")
+    if len(name) > max_length:
+        raise NameTooLong(f"a {kind} name has at most {max_length} characters")
+    return name
+
+
+def folder_name(name: str) -> str:
+    """A folder's name as it is kept; `InvalidName` for one that cannot be. The one rule
+    of both mailbox adapters and the API."""
+    name = _clean(name, "folder", MAX_FOLDER_NAME)
+    if "/" in name:
+        raise InvalidName("a folder name cannot hold '/'")
+    return name
+
+
+def tag_name(name: str) -> str:
+    """A tag's name as it is kept; `InvalidName` for one that cannot be."""
+    return _clean(name, "tag", MAX_TAG_NAME)
 
 
 class Vacation(BaseModel):

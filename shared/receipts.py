@@ -12,27 +12,28 @@ from __future__ import annotations
 
 import logging
 
-from shared.model import Selection
-from shared.ports.mailbox import Conflict, MailboxStore, NotFound
+from shared.model import FlagChange, Selection, TagChange
+from shared.ports.mailbox import MailboxStore, NotFound, Refused
 
 MDN_SENT = "$MDNSent"
-TAG_COLOR = "#808080"
 
 log = logging.getLogger(__name__)
 
 
 async def mark_settled(mailbox: MailboxStore, account_id: str, message_id: str) -> None:
-    """Put `$MDNSent` on a message whose receipt was just settled in Bureau."""
-    tag = next((t for t in await mailbox.tags(account_id) if t.name == MDN_SENT), None)
-    if tag is None:
-        try:
-            tag = await mailbox.create_tag(account_id, MDN_SENT, TAG_COLOR)
-        except Conflict:  # made meanwhile
-            tag = next(t for t in await mailbox.tags(account_id) if t.name == MDN_SENT)
+    """Put `$MDNSent` on a message whose receipt was just settled in Bureau (the receipt
+    is settled either way: a message or account at its bound of tags goes without)."""
     try:
-        await mailbox.tag_messages(account_id, Selection.of(message_id), tag.id, add=True)
+        await mailbox.change_flags(
+            account_id,
+            Selection.of(message_id),
+            FlagChange(),
+            TagChange(add=[MDN_SENT], create=True),
+        )
     except NotFound:
         log.info("receipt of %s settled, but the message is gone", message_id)
+    except Refused as exc:
+        log.warning("receipt of %s settled, %s not put on: %s", message_id, MDN_SENT, exc)
 
 
 async def settled_by_client(mailbox: MailboxStore, account_id: str, message_ids: list[str]) -> None:

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.clients import TrustedProxies
+from shared.model import TagLimits
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -28,6 +29,8 @@ def _valid_listen(value: str) -> str:
     parse_listen(value)
     return value
 
+
+_TAGS = TagLimits()  # the default bounds of tags
 
 # A `host:port` setting, checked when the settings are read.
 Listen = Annotated[str, AfterValidator(_valid_listen)]
@@ -113,6 +116,26 @@ class CommonSettings(BaseSettings):
     @property
     def proxies(self) -> TrustedProxies:
         return TrustedProxies.parse(self.trusted_proxies)
+
+    max_tags_per_message: int = Field(
+        default=_TAGS.per_message, ge=1, description="tags (IMAP keywords) one message carries"
+    )
+    max_tags_per_account: int = Field(
+        default=_TAGS.per_account, ge=1, description="distinct tags of one account"
+    )
+    max_tag_changes: int = Field(
+        default=_TAGS.per_change,
+        ge=1,
+        description="message-tag pairs one change may name (one IMAP STORE, one API action)",
+    )
+
+    @property
+    def tag_limits(self) -> TagLimits:
+        return TagLimits(
+            per_message=self.max_tags_per_message,
+            per_account=self.max_tags_per_account,
+            per_change=self.max_tag_changes,
+        )
 
     @property
     def mailbox_db(self) -> Path:

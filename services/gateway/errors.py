@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from services.gateway.schemas import ErrorBody, ErrorResponse
-from shared.ports import Conflict, NotFound, Refused
+from shared.ports import Conflict, LimitExceeded, NotFound, Refused
 
 log = logging.getLogger("bureau.gateway")
 
@@ -75,6 +75,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(not_found())
     except Conflict as exc:  # a name taken by a sibling folder or another tag
         return error_response(ApiError(409, "conflict", str(exc) or "the name is taken"))
+    except LimitExceeded as exc:  # a bound of the mailbox (tags); nothing was changed
+        return error_response(ApiError(422, "limit_exceeded", str(exc) or "limit exceeded"))
     except Refused as exc:  # a rule of the mailbox; the store's message says which
         return error_response(ApiError(422, "refused", str(exc) or "not allowed"))
     except web.HTTPException as exc:

@@ -30,7 +30,16 @@ from shared.consumer_metrics import ConsumerMetrics
 from shared.events import MailDeliver
 from shared.metrics import Registry
 from shared.mime import parse_message
-from shared.model import Folder, FolderRole, NewMessage, ParsedMessage, Selection, Tag
+from shared.model import (
+    FlagChange,
+    Folder,
+    FolderRole,
+    NewMessage,
+    ParsedMessage,
+    Selection,
+    Tag,
+    TagChange,
+)
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.mailbox import Conflict, MailboxStore, NotFound, Refused
@@ -121,10 +130,16 @@ class StoreService(ConsumerService):
         if not delivery.created:
             # Delivered by an earlier attempt: a tag deleted and made again since, or a
             # message written before tags came with it, still gets what the filters said.
-            for tag in tags:
-                await self._mailbox.tag_messages(
-                    event.account_id, Selection.of(delivery.message_id), tag.id, add=True
-                )
+            if tags:
+                try:
+                    await self._mailbox.change_flags(
+                        event.account_id,
+                        Selection.of(delivery.message_id),
+                        FlagChange(),
+                        TagChange(add=[tag.name for tag in tags]),
+                    )
+                except Refused as exc:  # past the tags a message carries: the mail stays
+                    log.warning("tags of %s not applied: %s", delivery.message_id, exc)
             if event.comment:
                 await self._mailbox.set_comment(
                     event.account_id, delivery.message_id, event.comment

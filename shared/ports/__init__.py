@@ -3,7 +3,14 @@
 from shared.ports.blobs import BlobNotFound, BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.index import IndexDocument, SearchHit, SearchIndex, SearchResults, SearchSort
-from shared.ports.mailbox import AccountExists, Conflict, MailboxStore, NotFound, Refused
+from shared.ports.mailbox import (
+    AccountExists,
+    Conflict,
+    LimitExceeded,
+    MailboxStore,
+    NotFound,
+    Refused,
+)
 
 __all__ = [
     "AccountExists",
@@ -12,6 +19,7 @@ __all__ = [
     "Conflict",
     "EventPublisher",
     "IndexDocument",
+    "LimitExceeded",
     "MailboxStore",
     "NotFound",
     "Refused",

@@ -7,6 +7,7 @@ entries to `mailbox.changed.<account>`; see `services/store/relay.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple, Protocol
 
@@ -20,7 +21,9 @@ from shared.model import (
     FolderRole,
     Identity,
     IdentityFields,
+    InvalidName,
     MessageSummary,
+    NameTooLong,
     NewMessage,
     Page,
     Plan,
@@ -33,9 +36,12 @@ from shared.model import (
     SortKey,
     StoredMessage,
     Tag,
+    TagChange,
+    TagLimits,
     ThreadKey,
     UidEntry,
     Upload,
+    tag_name,
 )
 
 BACKLOG_COUNT_LIMIT = 100_000  # a journal backlog is counted up to this, no further
@@ -63,7 +69,47 @@ class Refused(ValueError):
     under Inbox, a folder moved into itself, a tag renamed…); the message says which."""
 
 
+class LimitExceeded(Refused):
+    """The change would pass a bound of the mailbox (`TagLimits`, a name's length); nothing
+    was changed. IMAP answers NO [LIMIT] (RFC 5530), the API 422 `limit_exceeded`."""
+
+
+def kept_name(rule: Callable[[str], str], name: str) -> str:
+    """`rule(name)` (`shared.model.folder_name`, `tag_name`: the name as kept), with its
+    refusal as the port's: `LimitExceeded` past the length, else `Refused`."""
+    try:
+        return rule(name)
+    except NameTooLong as exc:
+        raise LimitExceeded(str(exc)) from None
+    except InvalidName as exc:
+        raise Refused(str(exc)) from None
+
+
+def resolve_tags(change: TagChange, known: Collection[str]) -> tuple[TagChange, list[str]]:
+    """A change of tags against the account's tag names `known`: the change in the names
+    the tags have, and the new names it makes (`change.create`; else `NotFound`). Only
+    new names are held to the rule of names (`kept_name`): existing tags keep working as
+    they are. Names to take off that no tag has are dropped."""
+    putting = [*change.add, *(change.replace or ())]
+    unknown = [n for n in putting if n not in known]
+    if unknown and not change.create:
+        raise NotFound(f"tag {unknown[0]!r}")
+    cleaned = {n: kept_name(tag_name, n) for n in unknown}
+    new = [n for n in dict.fromkeys(cleaned.values()) if n not in known]
+    resolved = TagChange(
+        add=[cleaned.get(n, n) for n in change.add],
+        remove=[n for n in change.remove if n in known],
+        replace=None if change.replace is None else [cleaned.get(n, n) for n in change.replace],
+    )
+    return resolved, new
+
+
 class MailboxStore(Protocol):
+    @property
+    def tag_limits(self) -> TagLimits:
+        """The bounds this store keeps tags within (IMAP announces `\\*` by them)."""
+        ...
+
     # --- accounts -------------------------------------------------------------------
     async def create_account(self, address: str, password_hash: str) -> Account:
         """Create the account (its domain on demand) with its system folders.
@@ -235,8 +281,11 @@ class MailboxStore(Protocol):
 
     # --- folder changes (each journals folder.changed / folder.removed) ---------------
     async def create_folder(self, account_id: str, name: str, parent_id: str | None) -> Folder:
-        """A user folder, at the top or under `parent_id`. `Conflict` if a sibling has the
-        name; `Refused` under Inbox, Sent, Spam or a folder in Trash; `NotFound` parent."""
+        """A user folder, at the top or under `parent_id`, with a `uidvalidity` the account
+        never gave before (RFC 9051 §2.3.1.1: a name deleted and made again gets a new
+        one). `Conflict` if a sibling has the name; `Refused` for a name no folder can have
+        (`shared.model.folder_name`), under Inbox, Sent, Spam or a folder in Trash;
+        `NotFound` parent."""
         ...
 
     async def rename_folder(self, account_id: str, folder_id: str, name: str) -> Folder:
@@ -263,6 +312,19 @@ class MailboxStore(Protocol):
     ) -> list[str]:
         """Set or clear unread/flagged/deleted/answered/draft; returns the ids that
         changed."""
+        ...
+
+    async def change_flags(
+        self, account_id: str, selection: Selection, flags: FlagChange, tags: TagChange
+    ) -> list[str]:
+        """Flags and tags of messages in one change (IMAP STORE): each message is read and
+        written once, whatever the number of tags, and journals one `message.updated` if
+        its flags or tags changed. Returns the ids that changed. Tags `tags.create` makes
+        are made grey with the change. `LimitExceeded`, changing nothing, when the change
+        names more than `tag_limits.per_change` message-tag pairs or more tags than a
+        message may carry, when it would make the account more tags than it may have, or
+        when a message would come to carry more than `per_message` tags; `Refused` for a
+        name no tag can have; `NotFound` for a name without a tag and without `create`."""
         ...
 
     async def move_messages(
@@ -308,7 +370,9 @@ class MailboxStore(Protocol):
     async def tags(self, account_id: str) -> list[Tag]: ...
 
     async def create_tag(self, account_id: str, name: str, color: str) -> Tag:
-        """`Conflict` if the account has a tag of that name."""
+        """`Conflict` if the account has a tag of that name; `Refused` for a name no tag can
+        have (`shared.model.tag_name`); `LimitExceeded` once the account has
+        `tag_limits.per_account` tags."""
         ...
 
     async def set_tag_color(self, account_id: str, tag_id: str, color: str) -> Tag: ...
@@ -320,7 +384,9 @@ class MailboxStore(Protocol):
     async def tag_messages(
         self, account_id: str, selection: Selection, tag_id: str, *, add: bool
     ) -> list[str]:
-        """Put a tag on (add) or take it off messages; returns the ids that changed."""
+        """Put a tag on (add) or take it off messages; returns the ids that changed. As
+        `change_flags`: `LimitExceeded`, changing nothing, for more messages than
+        `tag_limits.per_change`, or a message that would carry more than `per_message`."""
         ...
 
     async def set_comment(self, account_id: str, message_id: str, comment: str | None) -> None:

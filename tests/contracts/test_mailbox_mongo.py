@@ -15,12 +15,13 @@ from services.store.adapters.mongo import MongoMailboxStore
 from services.store.adapters.mongo_documents import pending
 from services.store.adapters.mongo_journal import allocate_modseqs, change_message
 from shared.events import ChangeKind
-from shared.model import FlagChange, FolderRole, Selection
+from shared.model import FlagChange, FolderRole, Selection, TagLimits
 from shared.ports.mailbox import NotFound
 from tests.contracts.mailbox_automation_contract import AutomationContract
 from tests.contracts.mailbox_contract import MailboxStoreContract
 from tests.contracts.mailbox_filters_contract import FiltersContract
 from tests.contracts.mailbox_imap_contract import ImapContract
+from tests.contracts.mailbox_limits_contract import LimitsContract, OpenStore
 from tests.contracts.mailbox_senders_contract import SendersContract
 from tests.contracts.mailbox_support import account_with_mail
 from tests.factories import make_raw, new_message
@@ -40,7 +41,12 @@ async def _cut_off(
 
 
 class TestMongoMailboxStore(
-    MailboxStoreContract, SendersContract, ImapContract, FiltersContract, AutomationContract
+    MailboxStoreContract,
+    SendersContract,
+    ImapContract,
+    FiltersContract,
+    AutomationContract,
+    LimitsContract,
 ):
     @pytest.fixture
     async def store(self, mongodb_uri: str) -> AsyncIterator[MongoMailboxStore]:
@@ -50,6 +56,21 @@ class TestMongoMailboxStore(
                 yield store
             finally:
                 await store.close()
+
+    @pytest.fixture
+    async def open_store(self, mongodb_uri: str) -> AsyncIterator[OpenStore]:
+        async with fresh_database(mongodb_uri) as database:
+            opened: list[MongoMailboxStore] = []
+
+            async def open_store(limits: TagLimits) -> MongoMailboxStore:
+                opened.append(await MongoMailboxStore.open(mongodb_uri, database, limits=limits))
+                return opened[-1]
+
+            try:
+                yield open_store
+            finally:
+                for store in opened:
+                    await store.close()
 
     async def test_cut_off_change_is_journaled_before_the_next(
         self, store: MongoMailboxStore

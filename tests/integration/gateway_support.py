@@ -19,7 +19,7 @@ from services.store.adapters.sqlite import SqliteMailboxStore
 from shared.clients import TrustedProxies
 from shared.events import Event, new_event_id
 from shared.mime import parse_message
-from shared.model import Account, FolderRole, NewMessage
+from shared.model import Account, FolderRole, NewMessage, TagLimits
 from shared.passwords import hash_password_async
 from shared.ports import IndexDocument
 from shared.ratelimit import LoginThrottle
@@ -123,8 +123,9 @@ async def running_gateway(
     login_throttle: LoginThrottle | None = None,
     secret: bytes = SECRET,
     trusted_proxies: TrustedProxies | None = None,
+    limits: TagLimits | None = None,
 ) -> AsyncIterator[World]:
-    mailbox = await SqliteMailboxStore.open(tmp_path / "mailboxes.sqlite3")
+    mailbox = await SqliteMailboxStore.open(tmp_path / "mailboxes.sqlite3", limits=limits)
     index = await Fts5Index.open(tmp_path / "index.sqlite3")
     blobs = FsBlobStore(tmp_path / "blobs")
     try:

@@ -77,11 +77,26 @@ async def test_unread_below_marks_the_parent_of_unread_mail(world: World) -> Non
 
 @pytest.mark.parametrize(
     ("body", "mentions"),
-    [({}, "name"), ({"name": "   "}, "name"), ({"name": "x", "colour": "red"}, "colour")],
+    [
+        ({}, "name"),
+        ({"name": "   "}, "name"),
+        ({"name": "x", "colour": "red"}, "colour"),
+        ({"name": "a\u0000b"}, "control character U+0000"),
+        ({"name": "line\nbreak"}, "control character U+000A"),
+        ({"name": "invoice\u202efdp.exe"}, "control character U+202E"),
+        ({"name": "\u2066x"}, "control character U+2066"),
+        ({"name": "a/b"}, "'/'"),
+    ],
 )
 async def test_bad_folder_bodies_are_400(world: World, body: Any, mentions: str) -> None:
     error = await call(world, "POST", FOLDERS, body=body, status=400)
     assert error["error"]["code"] == "invalid_field" and mentions in error["error"]["message"]
+    work = await call(world, "POST", FOLDERS, body={"name": "Work"}, status=201)
+    if "name" in body:
+        error = await call(world, "PATCH", f"{FOLDERS}/{work['id']}", body=body, status=400)
+        assert error["error"]["code"] == "invalid_field"
+    assert {f["name"] for f in (await folder_list(world)).values()} >= {"Work"}
+    assert len(await folder_list(world)) == 7
 
 
 async def test_duplicate_sibling_name_is_409(world: World) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.model import FolderRole, Plan
+from shared.model import FolderRole, Plan, TagLimits
 from tests.factories import make_raw
 from tests.integration.gateway_support import World, running_gateway
 
@@ -190,3 +190,56 @@ async def test_quota_shows_the_sms_credit_of_the_month(world: World) -> None:
     assert await world.mailbox.debit_sms(world.alice.id, 3, datetime.now(UTC))
     quota = await call(world, "GET", "/api/v1/quota")
     assert quota["sms_credit"] == 10 and quota["sms_used"] == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "mentions"),
+    [
+        ("a\u0000b", "U+0000"),
+        ("to\tdo", "U+0009"),
+        ("\u202eevil", "U+202E"),
+        ("x\u200fy", "U+200F"),
+        ("x" * 65, "name"),
+    ],
+)
+async def test_bad_tag_names_are_400(world: World, name: str, mentions: str) -> None:
+    error = await call(world, "POST", TAGS, body={"name": name, "color": "#000000"}, status=400)
+    assert error["error"]["code"] == "invalid_field" and mentions in error["error"]["message"]
+    assert await call(world, "GET", TAGS) == []
+
+
+SMALL = TagLimits(per_message=2, per_account=3, per_change=4)
+
+
+@pytest.fixture
+async def small(tmp_path: Path) -> AsyncIterator[World]:
+    async with running_gateway(tmp_path, limits=SMALL) as world:
+        yield world
+
+
+async def test_tags_past_the_bounds_are_422(small: World) -> None:
+    world = small
+    tags = [await new_tag(world, f"t{i}") for i in range(3)]
+    error = await call(world, "POST", TAGS, body={"name": "t3", "color": "#000000"}, status=422)
+    assert (
+        error["error"]["code"] == "limit_exceeded" and "at most 3 tags" in error["error"]["message"]
+    )
+
+    ids = [await world.deliver(world.alice, make_raw(subject=f"m{n}")) for n in range(5)]
+    actions = "/api/v1/messages/actions"
+    body = {"action": "tag", "selection": {"message_ids": ids}, "tag_id": tags[0]["id"]}
+    error = await call(world, "POST", actions, body=body, status=422)  # 5 changes, 4 at once
+    assert error["error"]["code"] == "limit_exceeded"
+    assert (await call(world, "GET", f"{TAGS}/{tags[0]['id']}/messages"))["total"] == 0
+
+    for tag in tags[:2]:
+        await call(world, "PUT", f"/api/v1/messages/{ids[0]}/tags/{tag['id']}")
+    error = await call(world, "PUT", f"/api/v1/messages/{ids[0]}/tags/{tags[2]['id']}", status=422)
+    assert error["error"] == {
+        "code": "limit_exceeded",
+        "message": "a message carries at most 2 tags",
+    }
+    assert (await call(world, "GET", f"/api/v1/messages/{ids[0]}"))["tags"] == ["t0", "t1"]
+    await call(world, "DELETE", f"{TAGS}/{tags[1]['id']}", status=204)
+    await call(world, "PUT", f"/api/v1/messages/{ids[0]}/tags/{tags[2]['id']}")
+    await new_tag(world, "t3")  # room again

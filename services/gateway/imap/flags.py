@@ -3,7 +3,9 @@
 System flags map to the store's booleans: `\\Seen` is "not unread", `\\Flagged`,
 `\\Deleted`, `\\Answered`, `\\Draft`; `\\Recent` is never set (RFC 9051 drops it). Keywords
 are the account's tags: a tag is shown by its name when that is an atom, else with each
-character an atom cannot hold replaced by `_`; a keyword that names no tag creates one.
+character an atom cannot hold replaced by `_`; a keyword that names no tag creates one,
+while the account may have more tags (`TagLimits`): PERMANENTFLAGS announces `\\*` only
+then (RFC 9051 §7.1).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import NamedTuple
 
 from shared.model import FlagChange, Tag, UidEntry
 from shared.ports import MailboxStore
-from shared.ports.mailbox import Conflict
 
 SEEN, FLAGGED, DELETED, ANSWERED, DRAFT, RECENT = (
     "\\Seen",
@@ -27,7 +28,6 @@ SEEN, FLAGGED, DELETED, ANSWERED, DRAFT, RECENT = (
 )
 SYSTEM_FLAGS = (ANSWERED, FLAGGED, DELETED, SEEN, DRAFT)
 _BY_UPPER = {flag.upper(): flag for flag in (*SYSTEM_FLAGS, RECENT)}
-NEW_TAG_COLOR = "#808080"
 
 # ATOM-CHAR but "]" (a flag-keyword is an atom, RFC 3501 §9).
 _NOT_ATOM_CHAR = re.compile(r"[^!#$&\'+-Z^-z|~\[}]")
@@ -162,20 +162,37 @@ def split_flags(names: Iterable[str]) -> tuple[set[str], set[str]]:
 
 
 class Keywords:
-    """The account's tags by keyword (case-insensitive), creating tags for new keywords."""
+    """The account's tags by keyword (case-insensitive), read once and again after a
+    change that made tags."""
 
     def __init__(self, mailbox: MailboxStore, account_id: str) -> None:
         self._mailbox = mailbox
         self._account_id = account_id
         self._tags: dict[str, Tag] | None = None
+        self._count = 0
 
     async def all(self) -> list[str]:
         """Every keyword of the account, for FLAGS and PERMANENTFLAGS."""
         return sorted({keyword_of(t.name) for t in (await self._load()).values()})
 
+    async def room(self) -> int:
+        """How many more tags the account may have."""
+        await self._load()
+        return max(0, self._mailbox.tag_limits.per_account - self._count)
+
+    async def may_create(self) -> bool:
+        """Whether a new keyword can still make a tag (PERMANENTFLAGS `\\*`)."""
+        return await self.room() > 0
+
+    async def permanent(self) -> str:
+        """The PERMANENTFLAGS list of a read-write mailbox, with the FLAGS list."""
+        names = " ".join([*SYSTEM_FLAGS, *await self.all()])
+        return f"{names} \\*" if await self.may_create() else names
+
     async def _load(self) -> dict[str, Tag]:
         if self._tags is None:
             tags = await self._mailbox.tags(self._account_id)
+            self._count = len(tags)
             self._tags = {}
             for tag in tags:
                 self._tags.setdefault(keyword_of(tag.name).lower(), tag)
@@ -184,16 +201,17 @@ class Keywords:
     def forget(self) -> None:
         self._tags = None
 
-    async def tag(self, keyword: str, *, create: bool) -> Tag | None:
-        """The tag a keyword names; made (grey) when missing and `create`."""
-        tags = await self._load()
-        found = tags.get(keyword.lower())
-        if found is not None or not create:
-            return found
-        try:
-            made = await self._mailbox.create_tag(self._account_id, keyword, NEW_TAG_COLOR)
-        except Conflict:  # made meanwhile by another session
-            self.forget()
-            return (await self._load()).get(keyword.lower())
-        tags[keyword.lower()] = made
-        return made
+    async def tag(self, keyword: str) -> Tag | None:
+        """The tag a keyword names, if there is one."""
+        return (await self._load()).get(keyword.lower())
+
+    async def names(self, keywords: Iterable[str]) -> tuple[list[str], int]:
+        """The tag names keywords stand for (a keyword without a tag stands for the tag it
+        would make), and how many have no tag yet."""
+        names: list[str] = []
+        new = 0
+        for keyword in sorted(keywords):
+            tag = await self.tag(keyword)
+            names.append(keyword if tag is None else tag.name)
+            new += tag is None
+        return names, new

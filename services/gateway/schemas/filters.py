@@ -18,9 +18,8 @@ from services.filters.matching import validate
 from services.gateway.schemas.core import Request, Schema
 from shared.addresses import InvalidAddress, normalize
 from shared.filters import Action, ActionKind, Condition, FilterFields
-from shared.model import Vacation
+from shared.model import Vacation, tag_name
 
-MAX_TAG = 64  # as the store's tags
 MAX_FILTERS = 500  # ids in one reorder
 MAX_SCRIPT = 1_000_000  # characters of a Sieve script
 _EMAILED = frozenset({ActionKind.FORWARD, ActionKind.NOTIFY_EMAIL})
@@ -68,10 +67,7 @@ class FilterActionIn(FilterAction, Request):
             except InvalidAddress:
                 raise ValueError("not an e-mail address") from None  # the input is not echoed
         if self.tag is not None:
-            tag = self.tag.strip()
-            if not tag or len(tag) > MAX_TAG or not tag.isprintable():
-                raise ValueError(f"a tag name has 1 to {MAX_TAG} printable characters")
-            self.tag = tag
+            self.tag = tag_name(self.tag)  # the store's rule of names
         return self
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, RootModel, StringConstraints
+from pydantic import AfterValidator, Field, RootModel, StringConstraints
 
 from services.gateway.schemas.core import Request, Schema
-from shared.model import FolderRole
+from shared.model import MAX_FOLDER_NAME, FolderRole, folder_name
 
-FolderName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+# The store's rule (no '/', control or bidirectional characters; spaces made one); the
+# length is also the schema's, for the API's description.
+FolderName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_FOLDER_NAME),
+    AfterValidator(folder_name),
+]
 
 
 class FolderCreate(Request):

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, RootModel, StringConstraints, model_validator
 
 from services.gateway.schemas.core import Request, Schema
+from shared.model import MAX_TAG_NAME, tag_name
 
 Color = Annotated[
     str,
@@ -17,8 +18,17 @@ Color = Annotated[
 MAX_COMMENT = 10_000
 
 
+# The store's rule (no control or bidirectional characters, spaces made one); the length
+# is also the schema's, for the API's description.
+TagName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_NAME),
+    AfterValidator(tag_name),
+]
+
+
 class TagCreate(Request):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    name: TagName
     color: Color
 
 

@@ -11,7 +11,6 @@ one; this class only hands each call over.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -28,6 +27,7 @@ from services.store.adapters import (
     mongo_listing,
     mongo_searches,
     mongo_senders,
+    mongo_tags,
     mongo_trash,
     mongo_uploads,
 )
@@ -36,7 +36,6 @@ from services.store.adapters.mongo_documents import (
     Doc,
     account_of,
     message_doc,
-    tag_of,
 )
 from services.store.adapters.mongo_journal import (
     allocate_modseqs,
@@ -69,13 +68,14 @@ from shared.model import (
     SortKey,
     StoredMessage,
     Tag,
+    TagChange,
+    TagLimits,
     ThreadKey,
     UidEntry,
     Upload,
 )
 from shared.ports.mailbox import (
     BACKLOG_COUNT_LIMIT,
-    Conflict,
     JournalBacklog,
     NotFound,
     Refused,
@@ -86,22 +86,26 @@ from shared.ports.mailbox import (
 _DURABLE = WriteConcern(w="majority", j=True)
 
 _MAX_PARENTS = 100  # Message-IDs looked up for threading, nearest first
-_MAX_TAG_NAME = 64
 
 
 class MongoMailboxStore:
     """`MailboxStore` on MongoDB; the collections are listed in `mongo_schema`."""
 
-    def __init__(self, client: AsyncMongoClient[Doc], database: str) -> None:
+    def __init__(
+        self, client: AsyncMongoClient[Doc], database: str, limits: TagLimits | None = None
+    ) -> None:
         self._client = client
         self._db = Collections.of(client.get_database(database, write_concern=_DURABLE))
+        self._limits = limits or TagLimits()
 
     @classmethod
-    async def open(cls, uri: str, database: str) -> MongoMailboxStore:
+    async def open(
+        cls, uri: str, database: str, *, limits: TagLimits | None = None
+    ) -> MongoMailboxStore:
         """Connect, create the indexes and migrate documents of earlier releases (both
         idempotent: safe for every replica at start-up)."""
         client: AsyncMongoClient[Doc] = AsyncMongoClient(uri, tz_aware=True, tzinfo=UTC)
-        store = cls(client, database)
+        store = cls(client, database, limits)
         try:
             await store._db.create_indexes()
             await migrate(store._db)
@@ -109,6 +113,10 @@ class MongoMailboxStore:
             await client.close()
             raise
         return store
+
+    @property
+    def tag_limits(self) -> TagLimits:
+        return self._limits
 
     async def close(self) -> None:
         await self._client.close()
@@ -238,6 +246,9 @@ class MongoMailboxStore:
            settles it; one after 4 finds nothing to do.
         """
         db = self._db
+        if len(message.tags) > self._limits.per_message:  # trimmed, arriving mail is kept
+            kept = list(dict.fromkeys(message.tags))[: self._limits.per_message]
+            message = message.model_copy(update={"tags": kept})
         message_id = derived_id(message.account_id, message.event_id)
         stored = await db.messages.find_one({"_id": message_id}, SUMMARY_ONLY)
         created = False
@@ -321,6 +332,12 @@ class MongoMailboxStore:
         ids = await self.select(account_id, selection)
         return await mongo_changes.set_flags(self._db, account_id, ids, change)
 
+    async def change_flags(
+        self, account_id: str, selection: Selection, flags: FlagChange, tags: TagChange
+    ) -> list[str]:
+        ids = await self.select(account_id, selection)
+        return await mongo_tags.change(self._db, account_id, ids, flags, tags, self._limits)
+
     async def move_messages(
         self, account_id: str, selection: Selection, folder_id: str
     ) -> list[str]:
@@ -361,23 +378,10 @@ class MongoMailboxStore:
 
     # --- tags and comments -----------------------------------------------------------
     async def tags(self, account_id: str) -> list[Tag]:
-        cursor = self._db.tags.find({"account_id": account_id}).sort("name", ASCENDING)
-        return [tag_of(d) async for d in cursor]
+        return await mongo_tags.listing(self._db, account_id)
 
     async def create_tag(self, account_id: str, name: str, color: str) -> Tag:
-        name = " ".join(name.split())
-        if not name or len(name) > _MAX_TAG_NAME:
-            raise Refused(f"a tag name has 1 to {_MAX_TAG_NAME} characters")
-        if await self.account(account_id) is None:
-            raise NotFound(f"account {account_id}")
-        tag = Tag(id=uuid.uuid4().hex, account_id=account_id, name=name, color=color)
-        try:
-            await self._db.tags.insert_one(
-                {"_id": tag.id, "account_id": account_id, "name": name, "color": color}
-            )
-        except DuplicateKeyError as exc:
-            raise Conflict(f"a tag named {name!r} exists") from exc
-        return tag
+        return await mongo_tags.create(self._db, account_id, name, color, self._limits)
 
     async def set_tag_color(self, account_id: str, tag_id: str, color: str) -> Tag:
         await mongo_listing.tag(self._db, account_id, tag_id)
@@ -385,20 +389,14 @@ class MongoMailboxStore:
         return await mongo_listing.tag(self._db, account_id, tag_id)
 
     async def delete_tag(self, account_id: str, tag_id: str) -> None:
-        """Off every message first, then the tag: a crash between leaves the tag, and
-        deleting it again finishes the work."""
-        name = (await mongo_listing.tag(self._db, account_id, tag_id)).name
-        carrying = self._db.messages.find({"account_id": account_id, "tags": name}, {"_id": 1})
-        ids = [d["_id"] async for d in carrying]
-        await mongo_changes.tag(self._db, account_id, ids, name, add=False)
-        await self._db.tags.delete_one({"_id": tag_id, "account_id": account_id})
+        await mongo_tags.delete(self._db, account_id, tag_id)
 
     async def tag_messages(
         self, account_id: str, selection: Selection, tag_id: str, *, add: bool
     ) -> list[str]:
-        name = (await mongo_listing.tag(self._db, account_id, tag_id)).name
+        await mongo_listing.tag(self._db, account_id, tag_id)  # NotFound before the selection
         ids = await self.select(account_id, selection)
-        return await mongo_changes.tag(self._db, account_id, ids, name, add=add)
+        return await mongo_tags.apply(self._db, account_id, ids, tag_id, add, self._limits)
 
     async def set_comment(self, account_id: str, message_id: str, comment: str | None) -> None:
         await mongo_changes.set_comment(self._db, account_id, message_id, comment)

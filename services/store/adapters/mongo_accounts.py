@@ -39,13 +39,12 @@ async def create(db: Collections, address: str, password_hash: str) -> Account:
             {"_id": domain}, {"$setOnInsert": {"created_at": account.created_at}}, upsert=True
         )
     # Folders and identity first, account last: it becomes visible complete or not at all.
-    uidvalidity = int(account.created_at.timestamp())
+    # Each folder its own UIDVALIDITY; the account keeps the last (`new_uidvalidity`).
+    first = int(account.created_at.timestamp())
     await db.folders.insert_many(
         [
-            folder_doc(
-                derived_id(account.id, role.value), account.id, name, None, uidvalidity, role
-            )
-            for role, name in SYSTEM_FOLDERS.items()
+            folder_doc(derived_id(account.id, role.value), account.id, name, None, first + n, role)
+            for n, (role, name) in enumerate(SYSTEM_FOLDERS.items())
         ]
     )
     await db.identities.insert_one(primary_identity_doc(account))
@@ -59,6 +58,7 @@ async def create(db: Collections, address: str, password_hash: str) -> Account:
                 "password_hash": password_hash,
                 "created_at": account.created_at,
                 "modseq": 0,
+                "uidvalidity": first + len(SYSTEM_FOLDERS) - 1,
                 "plan": None,
             }
         )

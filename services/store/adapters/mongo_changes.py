@@ -117,18 +117,6 @@ async def set_flags(
     return await _each(db, account_id, ids, guard, {"$set": wanted})
 
 
-async def tag(
-    db: Collections, account_id: str, ids: list[str], name: str, *, add: bool
-) -> list[str]:
-    """Put the tag name on (appended, as tags keep the order they were put on) or take it
-    off."""
-    if add:
-        return await _each(
-            db, account_id, ids, {"tags": {"$ne": name}}, {"$addToSet": {"tags": name}}
-        )
-    return await _each(db, account_id, ids, {"tags": name}, {"$pull": {"tags": name}})
-
-
 async def set_receipt(db: Collections, account_id: str, ids: list[str], state: str) -> list[str]:
     """Move pending read receipts to `state` (RFC 8098); one already settled is left."""
     return await _each(db, account_id, ids, {"receipt": "pending"}, {"$set": {"receipt": state}})

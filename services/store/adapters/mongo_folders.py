@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.store.adapters.mongo_documents import (
@@ -34,10 +35,10 @@ from services.store.adapters.mongo_journal import (
 )
 from services.store.adapters.mongo_schema import Collections
 from shared.events import ChangeKind
-from shared.model import NO_SUBFOLDERS, Folder, FolderRole
-from shared.ports.mailbox import Conflict, NotFound, Refused
+from shared.model import NO_SUBFOLDERS, Folder, FolderRole, folder_name
+from shared.ports.mailbox import Conflict, NotFound, Refused, kept_name
 
-MAX_NAME = 255
+MAX_UIDVALIDITY = 2**32 - 1  # a non-zero 32-bit number (RFC 9051 §2.3.1.1)
 _RENAME_TRIES = 20  # names tried for a folder deleted into a Trash holding its name
 
 
@@ -135,12 +136,26 @@ async def one(db: Collections, account_id: str, folder_id: str) -> Folder:
 
 
 def clean_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise Refused("a folder needs a name")
-    if len(name) > MAX_NAME or "/" in name:
-        raise Refused(f"a folder name is at most {MAX_NAME} characters, without '/'")
-    return name
+    return kept_name(folder_name, name)
+
+
+async def new_uidvalidity(db: Collections, account_id: str) -> int:
+    """A UIDVALIDITY the account never gave (RFC 9051 §2.3.1.1): the clock second, or
+    one more than the last given when that is later (Dovecot's way), so a folder deleted
+    and made again within a second gets a new one."""
+    last = {"$ifNull": ["$uidvalidity", 0]}
+    doc = await db.accounts.find_one_and_update(
+        {"_id": account_id},
+        [{"$set": {"uidvalidity": {"$max": [int(time.time()), {"$add": [last, 1]}]}}}],
+        projection={"uidvalidity": True},
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is None:
+        raise NotFound(f"account {account_id}")
+    value = int(doc["uidvalidity"])
+    if value > MAX_UIDVALIDITY:
+        raise Refused("this account has used up its folder identities (UIDVALIDITY)")
+    return value
 
 
 def _check_parent(tree: Tree, parent_id: str | None) -> None:
@@ -173,7 +188,8 @@ async def create(db: Collections, account_id: str, name: str, parent_id: str | N
     if tree.sibling_named(parent_id, name):
         raise Conflict(f"a folder named {name!r} exists there")
     modseq = await allocate_modseqs(db, account_id, 1)
-    doc = folder_doc(uuid.uuid4().hex, account_id, name, parent_id, int(time.time()))
+    uidvalidity = await new_uidvalidity(db, account_id)
+    doc = folder_doc(uuid.uuid4().hex, account_id, name, parent_id, uidvalidity)
     doc.update(modseq=modseq, pending=pending(ChangeKind.FOLDER_CHANGED, modseq))
     try:
         await db.folders.insert_one(doc)

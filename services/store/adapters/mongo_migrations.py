@@ -8,6 +8,9 @@ short is finished by the next start. The version is recorded last, in `meta`.
 
 Version 3 (composing and sending) gives accounts `addresses` (their address, aliases to
 come) and each account that has none its first sender identity, its own address.
+
+Version 4 gives accounts `uidvalidity`, the last UIDVALIDITY given (RFC 9051 §2.3.1.1):
+the clock second of the migration, past every one given before it (clock seconds).
 """
 
 from __future__ import annotations
@@ -102,6 +105,16 @@ async def _sort_keys(db: Collections) -> None:
         await db.messages.bulk_write(updates, ordered=False)
 
 
+async def _version_4(db: Collections) -> None:
+    await db.accounts.update_many(
+        {"uidvalidity": {"$exists": False}}, {"$set": {"uidvalidity": int(time.time())}}
+    )
+
+
 # Each layout version and the step that brings documents to it from the one before.
-_STEPS: dict[int, Callable[[Collections], Awaitable[None]]] = {2: _version_2, 3: _version_3}
+_STEPS: dict[int, Callable[[Collections], Awaitable[None]]] = {
+    2: _version_2,
+    3: _version_3,
+    4: _version_4,
+}
 VERSION = max(_STEPS)

@@ -16,7 +16,7 @@ from services.gateway.imap.responses import Bad, No
 from services.gateway.imap.tokens import Atom, text_of
 from shared.events import new_event_id
 from shared.mime import parse_message
-from shared.model import NewMessage, Selection
+from shared.model import MAX_TAG_NAME, FlagChange, NewMessage, Selection, TagChange
 from shared.sending import Refusal, make_room
 
 if TYPE_CHECKING:
@@ -54,7 +54,15 @@ async def append(session: Session, command: Command) -> str | None:
     if mailbox is None:
         raise No("Mailbox doesn't exist: " + name, "TRYCREATE")
     store = session.front.mailbox
-    assert session.account is not None
+    assert session.account is not None and session.keywords is not None
+    # Keywords past the store's bounds refuse the message before it is stored.
+    names, new = await session.keywords.names(keywords)
+    if len(names) > store.tag_limits.per_message:
+        raise No(f"A message carries at most {store.tag_limits.per_message} keywords", "LIMIT")
+    if any(len(name) > MAX_TAG_NAME for name in names):
+        raise No(f"A keyword has at most {MAX_TAG_NAME} characters", "LIMIT")
+    if new > await session.keywords.room():
+        raise No("No more keywords can be made in this account", "LIMIT")
     try:
         await make_room(store, session.account, len(raw))
     except Refusal:
@@ -77,12 +85,14 @@ async def append(session: Session, command: Command) -> str | None:
                 parsed=parsed,
             )
         )
-        assert session.keywords is not None
-        for keyword in sorted(keywords):
-            tag = await session.keywords.tag(keyword, create=True)
-            if tag is not None:
-                await store.tag_messages(
-                    session.account_id, Selection.of(delivery.message_id), tag.id, add=True
-                )
+        if names:
+            await store.change_flags(
+                session.account_id,
+                Selection.of(delivery.message_id),
+                FlagChange(),
+                TagChange(add=names, create=True),
+            )
+            if new:
+                session.keywords.forget()
         stored = await store.message(session.account_id, delivery.message_id)
     return f"[APPENDUID {mailbox.folder.uidvalidity} {stored.uid}] APPEND completed"

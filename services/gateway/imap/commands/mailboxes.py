@@ -60,7 +60,7 @@ async def _open(session: Session, command: Command, *, read_only: bool) -> str:
     if read_only:
         out.untagged("OK [PERMANENTFLAGS ()] Read-only mailbox")
     else:
-        out.untagged(f"OK [PERMANENTFLAGS ({flags} \\*)] Flags permitted")
+        out.untagged(f"OK [PERMANENTFLAGS ({await session.keywords.permanent()})] Flags permitted")
     out.untagged(f"{selected.count} EXISTS")
     if not session.rev2:
         out.untagged("0 RECENT")

@@ -1,20 +1,22 @@
 """STORE and UID STORE (RFC 3501 §6.4.6): FLAGS, +FLAGS, -FLAGS, with .SILENT.
 
-System flags go to the store in one `set_flags` call for all the messages; keywords are
-tags, put on or taken off with `tag_messages` (a new keyword makes a tag, and the FLAGS
-of the mailbox are announced again)."""
+System flags and keywords (tags) go to the store in one `change_flags` call for all the
+messages: one change, each message written once. A new keyword makes a tag, and the FLAGS
+of the mailbox are announced again. A STORE past the store's `TagLimits` (keywords per
+message, tags per account, the size of one change) changes nothing: NO [LIMIT] (RFC 5530).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from services.gateway.imap.commands.common import messages_in, store_errors
-from services.gateway.imap.flags import SYSTEM_FLAGS, keyword_of, split_flags, system_change
+from services.gateway.imap.flags import SYSTEM_FLAGS, split_flags, system_change
 from services.gateway.imap.parser import Command
 from services.gateway.imap.responses import Bad, No
 from services.gateway.imap.selected import Message
 from services.gateway.imap.tokens import Atom, text_of
-from shared.model import Selection
+from shared.model import FlagChange, Selection, TagChange
 from shared.receipts import MDN_SENT, settled_by_client
 
 if TYPE_CHECKING:
@@ -60,37 +62,35 @@ async def _apply(
     store = session.front.mailbox
     keyring = session.keywords
     assert keyring is not None
-    selection = Selection(message_ids=[m.id for m in messages])
+    ids = [m.id for m in messages]
+    if mode == "-":
+        names, new = await _known(session, keywords), 0
+    else:
+        names, new = await keyring.names(keywords)
+    if mode == "=":
+        tags = TagChange(replace=names, create=True)
+    elif mode == "+":
+        tags = TagChange(add=names, create=True)
+    else:
+        tags = TagChange(remove=names)
+    flags = system_change(system, mode) if mode == "=" or system else FlagChange()
     with store_errors():
+        await store.change_flags(session.account_id, Selection(message_ids=ids), flags, tags)
         if mode != "-" and any(k.lower() == MDN_SENT.lower() for k in keywords):
             # The client sent or declined the read receipt itself (RFC 3503).
-            await settled_by_client(store, session.account_id, [m.id for m in messages])
-        if mode == "=" or system:
-            await store.set_flags(session.account_id, selection, system_change(system, mode))
-        names: set[str] = set()
-        created = False
-        for keyword in sorted(keywords):
-            known = await keyring.tag(keyword, create=False)
-            tag = known or (await keyring.tag(keyword, create=mode != "-"))
-            created = created or (known is None and tag is not None)
-            if tag is None:
-                continue
-            names.add(tag.name)
-            if mode != "-":
-                await store.tag_messages(session.account_id, selection, tag.id, add=True)
-            else:
-                await store.tag_messages(session.account_id, selection, tag.id, add=False)
-        if mode == "=":
-            stale = set().union(*(m.flags.keywords for m in messages)) - names
-            for name in sorted(stale):
-                tag = await keyring.tag(keyword_of(name), create=False)
-                if tag is not None:
-                    await store.tag_messages(session.account_id, selection, tag.id, add=False)
+            await settled_by_client(store, session.account_id, ids)
     selected = session.require_selected()
     for message in messages:
-        flags = message.flags.with_system(system, mode) if mode == "=" or system else message.flags
-        selected.set_flags(message, flags.with_keywords(names, mode))
-    if created:
-        names_all = " ".join([*SYSTEM_FLAGS, *await keyring.all()])
-        session.out.untagged(f"FLAGS ({names_all})")
-        session.out.untagged(f"OK [PERMANENTFLAGS ({names_all} \\*)] Flags permitted")
+        after = message.flags.with_system(system, mode) if mode == "=" or system else message.flags
+        selected.set_flags(message, after.with_keywords(set(names), mode))
+    if new:
+        keyring.forget()
+        session.out.untagged(f"FLAGS ({' '.join([*SYSTEM_FLAGS, *await keyring.all()])})")
+        session.out.untagged(f"OK [PERMANENTFLAGS ({await keyring.permanent()})] Flags permitted")
+
+
+async def _known(session: Session, keywords: set[str]) -> list[str]:
+    """The tag names of the keywords that have a tag (-FLAGS takes off only those)."""
+    assert session.keywords is not None
+    tags = [await session.keywords.tag(k) for k in sorted(keywords)]
+    return [t.name for t in tags if t is not None]

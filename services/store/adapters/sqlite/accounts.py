@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from services.store.adapters.sqlite import rows, senders
-from services.store.adapters.sqlite.folders import Tree
+from services.store.adapters.sqlite.folders import Tree, new_uidvalidity
 from shared.addresses import split
 from shared.events import derived_id
 from shared.model import SYSTEM_FOLDERS, Account, Plan, Preferences, Quota
@@ -35,13 +35,13 @@ def create(conn: sqlite3.Connection, address: str, password_hash: str) -> Accoun
     except sqlite3.IntegrityError as exc:  # the address, or a trigger: an alias has it
         raise AccountExists(account.address) from exc
     senders.add_primary_identity(conn, account)
-    uidvalidity = int(account.created_at.timestamp())
+    first = new_uidvalidity(conn, account.id, len(SYSTEM_FOLDERS))
     conn.executemany(
         "INSERT INTO folders(id, account_id, name, role, uidvalidity, uidnext)"
         " VALUES (?, ?, ?, ?, ?, 1)",
         [
-            (derived_id(account.id, role.value), account.id, name, role.value, uidvalidity)
-            for role, name in SYSTEM_FOLDERS.items()
+            (derived_id(account.id, role.value), account.id, name, role.value, first + n)
+            for n, (role, name) in enumerate(SYSTEM_FOLDERS.items())
         ],
     )
     return account

@@ -5,12 +5,11 @@ Every changed message gets the account's next modseq and one journal entry.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from services.store.adapters.sqlite import delivery, folders, journal, rows
+from services.store.adapters.sqlite import delivery, flagging, folders, journal, rows
 from services.store.adapters.sqlite.folders import Tree
 from shared.events import ChangeKind
 from shared.model import FlagChange, Removal, Selection
@@ -27,7 +26,8 @@ def select(conn: sqlite3.Connection, account_id: str, selection: Selection) -> l
             found.update(
                 r["id"]
                 for r in conn.execute(
-                    f"SELECT id FROM messages WHERE account_id = ? AND id IN ({marks})",
+                    # By primary key ("+": not by an index of the account's messages).
+                    f"SELECT id FROM messages WHERE +account_id = ? AND id IN ({marks})",
                     (account_id, *chunk),
                 )
             )
@@ -62,19 +62,10 @@ def update(
     journal.message(conn, ChangeKind.MESSAGE_UPDATED, after, previous_folder_id)
 
 
-def set_flags(conn: sqlite3.Connection, ids: list[str], change: FlagChange) -> list[str]:
-    changed = []
-    for message_id in ids:
-        current = delivery.load(conn, message_id)
-        wanted = {
-            name: int(value)
-            for name, value in change.model_dump().items()
-            if value is not None and value != getattr(current, name)
-        }
-        if wanted:
-            update(conn, message_id, wanted)
-            changed.append(message_id)
-    return changed
+def set_flags(
+    conn: sqlite3.Connection, account_id: str, ids: list[str], change: FlagChange
+) -> list[str]:
+    return flagging.change(conn, account_id, ids, change, None, None)
 
 
 def move(
@@ -93,19 +84,6 @@ def move(
         update(conn, message_id, assignments, previous_folder_id=current.folder_id)
         moved.append(message_id)
     return moved
-
-
-def retag(
-    conn: sqlite3.Connection, ids: list[str], edit: Callable[[list[str]], list[str]]
-) -> list[str]:
-    changed = []
-    for message_id in ids:
-        tags = delivery.load(conn, message_id).tags
-        new = edit(list(tags))
-        if new != tags:
-            update(conn, message_id, {"tags": json.dumps(new)})
-            changed.append(message_id)
-    return changed
 
 
 def set_comment(

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 from services.store.adapters.sqlite import journal, rows
 from shared.events import ChangeKind
-from shared.model import NO_SUBFOLDERS, Folder, FolderRole
-from shared.ports.mailbox import Conflict, NotFound, Refused
+from shared.model import NO_SUBFOLDERS, Folder, FolderRole, folder_name
+from shared.ports.mailbox import Conflict, NotFound, Refused, kept_name
 
-MAX_NAME = 255
+MAX_UIDVALIDITY = 2**32 - 1  # a non-zero 32-bit number (RFC 9051 §2.3.1.1)
 
 
 class Tree:
@@ -75,12 +75,24 @@ class Tree:
 
 
 def clean_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise Refused("a folder needs a name")
-    if len(name) > MAX_NAME or "/" in name:
-        raise Refused(f"a folder name is at most {MAX_NAME} characters, without '/'")
-    return name
+    return kept_name(folder_name, name)
+
+
+def new_uidvalidity(conn: sqlite3.Connection, account_id: str, count: int = 1) -> int:
+    """The first of `count` UIDVALIDITY values the account never gave (RFC 9051
+    §2.3.1.1): the clock second, or one more than the last given when that is later
+    (Dovecot's way), so a folder deleted and made again within a second gets a new one."""
+    row = conn.execute(
+        "UPDATE accounts SET uidvalidity = MAX(uidvalidity + ?, ?) WHERE id = ?"
+        " RETURNING uidvalidity",
+        (count, int(time.time()) + count - 1, account_id),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"account {account_id}")
+    last = int(row["uidvalidity"])
+    if last > MAX_UIDVALIDITY:
+        raise Refused("this account has used up its folder identities (UIDVALIDITY)")
+    return last - count + 1
 
 
 def _check_parent(tree: Tree, parent_id: str | None) -> None:
@@ -110,7 +122,7 @@ def create(conn: sqlite3.Connection, account_id: str, name: str, parent_id: str 
     conn.execute(
         "INSERT INTO folders(id, account_id, name, parent_id, uidvalidity, uidnext)"
         " VALUES (?, ?, ?, ?, ?, 1)",
-        (folder_id, account_id, name, parent_id, int(time.time())),
+        (folder_id, account_id, name, parent_id, new_uidvalidity(conn, account_id)),
     )
     return journal.folder(conn, ChangeKind.FOLDER_CHANGED, folder_id)
 

@@ -11,9 +11,11 @@ from shared.model import Folder, MessageSummary
 from shared.ports.mailbox import NotFound
 
 
-def next_modseq(conn: sqlite3.Connection, account_id: str) -> int:
+def next_modseq(conn: sqlite3.Connection, account_id: str, count: int = 1) -> int:
+    """Take the account's next `count` modseqs; returns the last of them."""
     row = conn.execute(
-        "UPDATE accounts SET modseq = modseq + 1 WHERE id = ? RETURNING modseq", (account_id,)
+        "UPDATE accounts SET modseq = modseq + ? WHERE id = ? RETURNING modseq",
+        (count, account_id),
     ).fetchone()
     if row is None:
         raise NotFound(f"account {account_id}")
@@ -21,9 +23,13 @@ def next_modseq(conn: sqlite3.Connection, account_id: str) -> int:
 
 
 def _write(conn: sqlite3.Connection, event: MailboxChanged) -> None:
-    conn.execute(
+    write_many(conn, [event])
+
+
+def write_many(conn: sqlite3.Connection, events: list[MailboxChanged]) -> None:
+    conn.executemany(
         "INSERT INTO journal(id, account_id, modseq, event) VALUES (?, ?, ?, ?)",
-        (event.event_id, event.account_id, event.modseq, event.model_dump_json()),
+        [(e.event_id, e.account_id, e.modseq, e.model_dump_json()) for e in events],
     )
 
 

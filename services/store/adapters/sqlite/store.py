@@ -22,10 +22,10 @@ from services.store.adapters.sqlite import (
     rows,
     senders,
     submissions,
-    tags,
     trash,
 )
 from services.store.adapters.sqlite import filters as filter_rows
+from services.store.adapters.sqlite import tags as tags_rows
 from services.store.adapters.sqlite.schema import migrate
 from shared.events import MailboxChanged
 from shared.filters import Filter, FilterFields
@@ -50,6 +50,8 @@ from shared.model import (
     SortKey,
     StoredMessage,
     Tag,
+    TagChange,
+    TagLimits,
     ThreadKey,
     UidEntry,
     Upload,
@@ -59,14 +61,19 @@ from shared.sqlite import SqliteDatabase
 
 
 class SqliteMailboxStore:
-    def __init__(self, db: SqliteDatabase) -> None:
+    def __init__(self, db: SqliteDatabase, limits: TagLimits | None = None) -> None:
         self._db = db
+        self._limits = limits or TagLimits()
 
     @classmethod
-    async def open(cls, path: Path) -> SqliteMailboxStore:
+    async def open(cls, path: Path, *, limits: TagLimits | None = None) -> SqliteMailboxStore:
         db = SqliteDatabase(path, migrate)
         await db.open()
-        return cls(db)
+        return cls(db, limits)
+
+    @property
+    def tag_limits(self) -> TagLimits:
+        return self._limits
 
     async def close(self) -> None:
         await self._db.close()
@@ -202,6 +209,10 @@ class SqliteMailboxStore:
 
     # --- messages -------------------------------------------------------------------
     async def deliver(self, message: NewMessage) -> Delivery:
+        # What the filters put on arriving mail is trimmed to the bound, never refused.
+        if len(message.tags) > self._limits.per_message:
+            kept = list(dict.fromkeys(message.tags))[: self._limits.per_message]
+            message = message.model_copy(update={"tags": kept})
         return await self._db.transaction(lambda c: delivery.deliver(c, message))
 
     async def messages(
@@ -232,7 +243,7 @@ class SqliteMailboxStore:
         self, account_id: str, tag_id: str, *, offset: int = 0, limit: int = 50
     ) -> Page[MessageSummary]:
         def read(c: sqlite3.Connection) -> Page[MessageSummary]:
-            tag = tags.get(c, account_id, tag_id)
+            tag = tags_rows.get(c, account_id, tag_id)
             return listing.tag_page(c, account_id, tag.name, offset=offset, limit=limit)
 
         return await self._db.run(read)
@@ -258,7 +269,18 @@ class SqliteMailboxStore:
         self, account_id: str, selection: Selection, change: FlagChange
     ) -> list[str]:
         return await self._db.transaction(
-            lambda c: changes.set_flags(c, changes.select(c, account_id, selection), change)
+            lambda c: changes.set_flags(
+                c, account_id, changes.select(c, account_id, selection), change
+            )
+        )
+
+    async def change_flags(
+        self, account_id: str, selection: Selection, flags: FlagChange, tags: TagChange
+    ) -> list[str]:
+        return await self._db.transaction(
+            lambda c: tags_rows.change(
+                c, account_id, changes.select(c, account_id, selection), flags, tags, self._limits
+            )
         )
 
     async def move_messages(
@@ -318,20 +340,24 @@ class SqliteMailboxStore:
         return [rows.tag(r) for r in found]
 
     async def create_tag(self, account_id: str, name: str, color: str) -> Tag:
-        return await self._db.transaction(lambda c: tags.create(c, account_id, name, color))
+        return await self._db.transaction(
+            lambda c: tags_rows.create(c, account_id, name, color, self._limits)
+        )
 
     async def set_tag_color(self, account_id: str, tag_id: str, color: str) -> Tag:
-        return await self._db.transaction(lambda c: tags.set_color(c, account_id, tag_id, color))
+        return await self._db.transaction(
+            lambda c: tags_rows.set_color(c, account_id, tag_id, color)
+        )
 
     async def delete_tag(self, account_id: str, tag_id: str) -> None:
-        await self._db.transaction(lambda c: tags.delete(c, account_id, tag_id))
+        await self._db.transaction(lambda c: tags_rows.delete(c, account_id, tag_id))
 
     async def tag_messages(
         self, account_id: str, selection: Selection, tag_id: str, *, add: bool
     ) -> list[str]:
         return await self._db.transaction(
-            lambda c: tags.apply(
-                c, account_id, changes.select(c, account_id, selection), tag_id, add
+            lambda c: tags_rows.apply(
+                c, account_id, changes.select(c, account_id, selection), tag_id, add, self._limits
             )
         )
 
