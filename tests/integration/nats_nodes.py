@@ -89,11 +89,22 @@ class NatsNode:
                 self.kill()
 
 
-async def cluster(root: Path, size: int = 3) -> list[NatsNode]:
-    """`size` clustered JetStream nodes, returned once JetStream answers (a meta leader)."""
+def cluster_nodes(root: Path, size: int = 3) -> list[NatsNode]:
+    """`size` JetStream nodes routed to each other, none started yet."""
     nodes = [NatsNode(root, f"n{i + 1}") for i in range(size)]
     for node in nodes:
         node.routes = [other.cluster_port for other in nodes if other is not node]
+    return nodes
+
+
+def cluster_url(nodes: list[NatsNode]) -> str:
+    """The comma-separated form `BUREAU_NATS_URL` takes (as `deploy/k8s` documents)."""
+    return ",".join(node.url for node in nodes)
+
+
+async def cluster(root: Path, size: int = 3) -> list[NatsNode]:
+    """`size` clustered JetStream nodes, returned once JetStream answers (a meta leader)."""
+    nodes = cluster_nodes(root, size)
     for node in nodes:
         await node.start()
     await jetstream_answers(nodes[0].url, timeout=60)

@@ -19,7 +19,7 @@ from shared.model import FolderRole
 from shared.passwords import hash_password
 from shared.streams import ALL_STREAMS
 from tests.factories import make_raw
-from tests.integration.nats_cluster import running_cluster
+from tests.integration.nats_nodes import cluster, cluster_nodes, cluster_url
 from tests.integration.processes import ServiceProcess, service_env
 from tests.integration.test_pipeline import eventually
 
@@ -41,34 +41,38 @@ async def test_services_start_with_a_fresh_cluster_and_two_stores_share_the_rela
     mailbox = await SqliteMailboxStore.open(data_dir / "mailboxes.sqlite3")
     alice = await mailbox.create_account("alice@example.test", hash_password("secret-pw"))
     # Pods start alongside the cluster: one node first, the others once the services wait.
-    async with running_cluster(tmp_path / "cluster", started=1) as cluster:
-        env = service_env(data_dir, cluster.url)
-        smtp_port = ServiceProcess("probe", env, tmp_path).health_port  # any free port
-        env.update(
-            BUREAU_STREAM_REPLICAS="3",
-            BUREAU_SMTP_LISTEN=f"127.0.0.1:{smtp_port}",
-            BUREAU_HOUSEKEEPING_INTERVAL="3600",
-        )
-        processes = [ServiceProcess(name, env, tmp_path) for name in SERVICE_NAMES]
-        processes.append(ServiceProcess("store", env, tmp_path, label="store-2"))
-        try:
-            for process in processes:
-                process.spawn()
-            await eventually(lambda: _waiting(processes), timeout=60)
-            cluster.start()
-            await asyncio.gather(*(p.wait_ready(timeout=150) for p in processes))
-            await asyncio.to_thread(_send, smtp_port, 200)
-            inbox = await mailbox.folder_by_role(alice.id, FolderRole.INBOX)
+    nodes = cluster_nodes(tmp_path / "cluster")
+    await nodes[0].start()
+    env = service_env(data_dir, cluster_url(nodes))
+    smtp_port = ServiceProcess("probe", env, tmp_path).health_port  # any free port
+    env.update(
+        BUREAU_STREAM_REPLICAS="3",
+        BUREAU_SMTP_LISTEN=f"127.0.0.1:{smtp_port}",
+        BUREAU_HOUSEKEEPING_INTERVAL="3600",
+    )
+    processes = [ServiceProcess(name, env, tmp_path) for name in SERVICE_NAMES]
+    processes.append(ServiceProcess("store", env, tmp_path, label="store-2"))
+    try:
+        for process in processes:
+            process.spawn()
+        await eventually(lambda: _waiting(processes), timeout=60)
+        for node in nodes[1:]:
+            await node.start()
+        await asyncio.gather(*(p.wait_ready(timeout=150) for p in processes))
+        await asyncio.to_thread(_send, smtp_port, 200)
+        inbox = await mailbox.folder_by_role(alice.id, FolderRole.INBOX)
 
-            async def all_relayed() -> bool:
-                listed = await mailbox.messages(alice.id, inbox.id)
-                return listed.total == 200 and not await mailbox.unpublished_changes()
+        async def all_relayed() -> bool:
+            listed = await mailbox.messages(alice.id, inbox.id)
+            return listed.total == 200 and not await mailbox.unpublished_changes()
 
-            await eventually(all_relayed, timeout=120)
-        finally:
-            for process in processes:
-                process.stop()
-            await mailbox.close()
+        await eventually(all_relayed, timeout=120)
+    finally:
+        for process in processes:
+            process.stop()
+        for node in nodes:
+            node.stop()
+        await mailbox.close()
     for process in processes:
         log = process.log_text()
         assert "Traceback" not in log, (process.name, log[-3000:])
@@ -87,24 +91,25 @@ async def test_a_message_id_in_process_elsewhere_is_a_success(tmp_path: Path) ->
     """Two relays publishing one journal entry at once: the second is told by JetStream
     (409) that the id is in process; its publish waits for the duplicate PubAck instead
     of failing, and the stream holds each entry once."""
-    async with running_cluster(tmp_path / "cluster") as cluster:
-        await cluster.wait_jetstream()
-        brokers = [make_broker(cluster.url, f"relay-{n}") for n in (1, 2)]
-        try:
-            connection = await brokers[0].connect()
-            await ensure_streams(connection.jetstream(), ALL_STREAMS, replicas=3)
-            await brokers[1].connect()
-            publishers = [JetStreamPublisher(broker) for broker in brokers]
-            for round_ in range(20):
-                entries = [change(f"{round_}-{n}") for n in range(20)]
-                await asyncio.gather(
-                    *(p.publish(e, MailboxChanged.subject_for("acct")) for e in entries
-                      for p in publishers)
-                )  # fmt: skip
-            info = await connection.jetstream().stream_info("MAILBOX")
-        finally:
-            for broker in brokers:
-                await broker.stop()
+    nodes = await cluster(tmp_path / "cluster")
+    brokers = [make_broker(cluster_url(nodes), f"relay-{n}") for n in (1, 2)]
+    try:
+        connection = await brokers[0].connect()
+        await ensure_streams(connection.jetstream(), ALL_STREAMS, replicas=3)
+        await brokers[1].connect()
+        publishers = [JetStreamPublisher(broker) for broker in brokers]
+        for round_ in range(20):
+            entries = [change(f"{round_}-{n}") for n in range(20)]
+            await asyncio.gather(
+                *(p.publish(e, MailboxChanged.subject_for("acct")) for e in entries
+                  for p in publishers)
+            )  # fmt: skip
+        info = await connection.jetstream().stream_info("MAILBOX")
+    finally:
+        for broker in brokers:
+            await broker.stop()
+        for node in nodes:
+            node.stop()
     assert info.state.messages == 400
 
 
