@@ -30,11 +30,11 @@ def kustomize() -> tuple[str | None, str | None]:
     """kubectl's path and why its built-in kustomize cannot build `deploy/k8s` here."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
-        return None, "kubectl is not installed (Debian package kubernetes-client)"
+        return None, "kubectl is not installed (its built-in kustomize v4+ builds deploy/k8s)"
     version = subprocess.run(
         [kubectl, "version", "--client"], capture_output=True, text=True, timeout=30, check=False
     )
     found = re.search(r"Kustomize Version: v(\d+)", version.stdout)
     if found is None or int(found.group(1)) < 4:
-        return None, "kubectl's built-in kustomize is older than v4"
+        return None, "kubectl's built-in kustomize is older than v4 (Debian's is)"
     return kubectl, None
