@@ -19,6 +19,7 @@ import logging
 import math
 import re
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
@@ -96,7 +97,7 @@ class HistogramChild:
 C = TypeVar("C", CounterChild, GaugeChild, HistogramChild)
 
 
-class _Family(Generic[C]):
+class _Family(ABC, Generic[C]):
     kind = ""
 
     def __init__(self, name: str, help: str, labels: Sequence[str], max_series: int) -> None:
@@ -114,8 +115,9 @@ class _Family(Generic[C]):
         if not self.labelnames:
             self._series[()] = self._child()
 
+    @abstractmethod
     def _child(self) -> C:
-        raise NotImplementedError
+        """A new series of this family's kind."""
 
     def labels(self, **labels: str) -> C:
         """The series of these label values (made on first use)."""
