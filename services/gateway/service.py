@@ -12,6 +12,7 @@ from services.gateway import imap, pop3
 from services.gateway.app import create_app
 from services.gateway.changes import ChangeFeed
 from services.gateway.frontends import FrontEnd, Listener
+from services.gateway.http_server import GatewayRunner
 from services.gateway.settings import GatewaySettings, signing_key
 from shared.bus import Consumer
 from shared.events import MailboxChanged
@@ -77,7 +78,7 @@ class GatewayService:
 
     async def start(self) -> None:
         host, port = parse_listen(self._settings.http_listen)
-        self._runner = web.AppRunner(self._app, access_log=None)
+        self._runner = GatewayRunner(self._app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         for listener in self._listeners:

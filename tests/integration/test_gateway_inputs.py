@@ -3,6 +3,7 @@ error shape, whatever it is made of (deep nesting, control characters, broken bo
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from shared.query import MAX_DEPTH, QuerySyntaxError, parse
@@ -194,3 +196,92 @@ async def test_broken_multipart_uploads_are_400(
     resp = await world.client.post("/api/v1/uploads", data=body, headers=headers)
     assert (await error_of(resp, 400))["code"] in ("invalid_multipart", "invalid_field", "no_files")
     no_traceback(caplog)
+
+
+# --- what aiohttp itself refuses, and what every answer carries --------------------------------
+
+
+async def raw_exchange(world: World, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One request written as bytes; the status, headers and body of the answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", world.client.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 10)  # the server closes after it
+    finally:
+        writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /api/v1/folders?" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /api/v1/folders HTTP/1.1\r\nHost: x\r\nX-Long: " + b"b" * 20_000 + b"\r\n\r\n",
+        b"GET /api/v1/folders HTTP/1.1\r\n" + b"X-A: 1\r\n" * 200 + b"\r\n",
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"GET /api/v1/folders HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+    ],
+    ids=["long-url", "long-header", "many-headers", "garbage", "bad-header"],
+)
+async def test_requests_aiohttp_refuses_get_the_json_error_without_a_traceback(
+    world: World, request_bytes: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    status, headers, body = await raw_exchange(world, request_bytes)
+    assert status == 400, body
+    assert headers["content-type"].startswith("application/json")
+    assert json.loads(body)["error"]["code"] == "bad_request"
+    assert headers["server"] == "Bureau"
+    assert headers["referrer-policy"] == "no-referrer"
+    traced = [r for r in caplog.records if r.exc_info or r.levelno >= logging.WARNING]
+    assert not traced, [r.getMessage() for r in traced]
+
+
+async def test_every_answer_names_no_versions_and_sends_no_referrer(world: World) -> None:
+    for resp in (
+        await world.client.get("/api/v1/folders", headers=await world.auth()),
+        await world.client.get("/api/v1/folders"),
+        await world.client.get("/nowhere"),
+        await world.client.get("/healthz"),
+    ):
+        assert resp.headers["Server"] == "Bureau", resp.headers
+        assert resp.headers["Referrer-Policy"] == "no-referrer"
+
+
+async def test_head_answers_every_get_route_like_get_without_a_body(world: World) -> None:
+    auth = await world.auth()
+    for path in ("/api/v1/folders", "/api/v1/openapi.json", "/healthz"):
+        got = await world.client.get(path, headers=auth)
+        head = await world.client.head(path, headers=auth)
+        assert head.status == got.status == 200, path
+        assert head.headers["Content-Type"] == got.headers["Content-Type"]
+        assert await head.read() == b""
+    assert (await world.client.head("/api/v1/folders")).status == 401
+
+
+async def test_the_openapi_document_lists_no_head_operation(world: World) -> None:
+    document = await (await world.client.get("/api/v1/openapi.json")).json()
+    methods = [m for operations in document["paths"].values() for m in operations]
+    assert "head" not in methods
+
+
+async def test_every_413_has_one_code(world: World) -> None:
+    from services.gateway.app import MAX_BODY
+    from services.gateway.senders import MAX_MESSAGE
+
+    auth = await world.auth()
+    too_big_json = await world.client.post(
+        "/api/v1/folders", data=b" " * (MAX_BODY + 1), headers={**auth, **JSON}
+    )
+    form = aiohttp.FormData()
+    form.add_field("file", b"x" * (MAX_MESSAGE + 1), filename="big.bin")
+    too_big_upload = await world.client.post("/api/v1/uploads", data=form, headers=auth)
+    for resp in (too_big_json, too_big_upload):
+        assert (await error_of(resp, 413))["code"] == "payload_too_large"
