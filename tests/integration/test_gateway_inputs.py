@@ -285,3 +285,18 @@ async def test_every_413_has_one_code(world: World) -> None:
     too_big_upload = await world.client.post("/api/v1/uploads", data=form, headers=auth)
     for resp in (too_big_json, too_big_upload):
         assert (await error_of(resp, 413))["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["if " + "not " * 5000 + "true { stop; }", "if " + "allof(" * 3000 + "true" + ")" * 3000],
+    ids=["5000-nots", "3000-allofs"],
+)
+async def test_deeply_nested_sieve_imports_are_400(
+    world: World, script: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    resp = await world.client.post(
+        "/api/v1/filters/sieve", json={"script": script}, headers=await world.auth()
+    )
+    assert (await error_of(resp, 400))["code"] == "sieve_syntax"
+    no_traceback(caplog)
