@@ -43,6 +43,9 @@ class Account(BaseModel):
     submission_blocked: bool = False
 
 
+# How many levels a folder path has at most ("Work/Clients/2026" has 3): deeper trees are
+# refused, so no client walks a tree deeper than it can (IMAP lists it as one name).
+MAX_FOLDER_DEPTH = 32
 # Folders under which no subfolder may be created (FEATURES F37).
 NO_SUBFOLDERS: frozenset[FolderRole] = frozenset(
     {FolderRole.INBOX, FolderRole.SENT, FolderRole.SPAM}
