@@ -321,6 +321,24 @@ async def test_mailboxes_nest_only_as_deep_as_folders_do(imap_stack: ImapStack) 
     await client.close()
 
 
+async def test_names_a_response_cannot_encode_or_that_hold_line_ends_stay_one_line(
+    imap_stack: ImapStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    account = await imap_stack.account()
+    client = await imap_stack.login(account)
+    for name in (b"\xff\xfe", b"a\r\n* BYE injected", b"x\rz"):
+        tag = client.next_tag()
+        await client.send(tag.encode() + b" SELECT {%d+}\r\n" % len(name) + name + b"\r\n")
+        reply = await client.reply(tag)
+        assert reply.status.startswith((b"NO", b"BAD")), reply.text()
+        assert not reply.untagged, reply.text()  # nothing the name could have added
+    await client.send(b"q GETQUOTAROOT {2+}\r\n\xff\xfe\r\n")
+    assert (await client.reply("q")).status.startswith((b"NO", b"BAD"))
+    await client.ok("NOOP")
+    await client.close()
+    no_traceback(caplog)
+
+
 async def test_autologout_and_goodbye_when_the_server_stops(
     imap_stack: ImapStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
