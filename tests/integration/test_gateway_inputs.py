@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -300,3 +301,21 @@ async def test_deeply_nested_sieve_imports_are_400(
     )
     assert (await error_of(resp, 400))["code"] == "sieve_syntax"
     no_traceback(caplog)
+
+
+# --- what search answers ---------------------------------------------------------------------
+
+
+async def test_snippets_are_one_line_whatever_the_mail_s_line_ends(world: World) -> None:
+    raw = (
+        b"From: bob@example.test\r\nTo: alice@example.test\r\nSubject: lines\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"first line\r\nsecond line with the needle\r\n\r\n\tthird\r\nfourth\r\n"
+    )
+    await world.deliver(world.alice, raw)
+    auth = await world.auth()
+    for q in ("needle", "is:unread"):  # a match, and the start of the body without one
+        resp = await world.client.get("/api/v1/search", params={"q": q}, headers=auth)
+        [item] = (await resp.json())["items"]
+        assert not re.search(r"[\r\n\t]|  ", item["snippet"]), repr(item["snippet"])
+        assert "second line" in item["snippet"]
