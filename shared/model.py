@@ -440,6 +440,15 @@ class Upload(BaseModel):
     created_at: datetime
 
 
+class IdempotencyClaim(BaseModel):
+    """A client's `Idempotency-Key`, claimed by the first request that carried it: every
+    retry of that request does its work under the same `event_id`, and once it succeeded
+    gets its `answer` (the JSON it was answered) again."""
+
+    event_id: str
+    answer: str | None = None  # None until the request that claimed the key succeeded
+
+
 @dataclass(frozen=True, slots=True)
 class UidEntry:
     """What IMAP keeps per message of a selected folder (RFC 3501 §2.3): its UID, flags,

@@ -34,6 +34,7 @@ class Endpoint:
     operation_id: str = ""
     status: int = 200  # of the success answer; 204 has no body
     files_field: str | None = None  # a multipart/form-data body of files in this field
+    idempotent: bool = False  # takes an Idempotency-Key header (see sending.py)
 
 
 def public(
@@ -77,6 +78,7 @@ def private(
     tag: str = "mail",
     status: int = 200,
     files_field: str | None = None,
+    idempotent: bool = False,
 ) -> Endpoint:
     """An endpoint for a signed-in account: the handler also gets the caller's `Account`."""
 
@@ -99,4 +101,5 @@ def private(
         operation_id=handler.__name__,
         status=status,
         files_field=files_field,
+        idempotent=idempotent,
     )

@@ -23,6 +23,7 @@ MIGRATIONS: tuple[str, ...] = tuple(
         "schema_v7.sql",
         "schema_v8.sql",
         "schema_v9.sql",
+        "schema_v10.sql",
     )
 )
 
