@@ -36,8 +36,9 @@ def build_openapi(endpoints: Iterable[Endpoint], *, version: str = "1") -> dict[
     endpoints = tuple(endpoints)
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorResponse, "serialization")]
     for e in endpoints:
-        if e.response is not None:
-            models.append((e.response, "serialization"))
+        for response in (e.response, e.json_alternative):
+            if response is not None:
+                models.append((response, "serialization"))
         for model in (e.request, e.query):  # a query's enums are referenced from components
             if model is not None:
                 models.append((model, "validation"))
@@ -123,9 +124,14 @@ def _success(e: Endpoint) -> dict[str, Any]:
         schema: dict[str, Any] = _ref(e.response)
     elif e.content_type == "application/json":
         schema = {"type": "object"}
+    elif "*" in e.content_type:  # a file served as its own type
+        schema = {}
     else:
         schema = {"type": "string", "contentMediaType": e.content_type}
-    return {"description": e.summary, "content": {e.content_type: {"schema": schema}}}
+    content = {e.content_type: {"schema": schema}}
+    if e.json_alternative is not None:
+        content["application/json"] = {"schema": _ref(e.json_alternative)}
+    return {"description": e.summary, "content": content}
 
 
 def _error_statuses(e: Endpoint) -> set[int]:
