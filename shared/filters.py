@@ -113,13 +113,16 @@ class Action(BaseModel):
         return self
 
 
+MAX_CONDITIONS = 50  # of one filter
+
+
 class FilterFields(BaseModel):
     """What a user sets on a filter."""
 
     name: str = Field(min_length=1, max_length=200)
     enabled: bool = True
     match: Literal["all", "any"] = "all"
-    conditions: list[Condition] = Field(default_factory=list, max_length=50)
+    conditions: list[Condition] = Field(default_factory=list, max_length=MAX_CONDITIONS)
     actions: list[Action] = Field(min_length=1, max_length=20)
 
 

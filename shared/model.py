@@ -44,6 +44,9 @@ class Account(BaseModel):
     submission_blocked: bool = False
 
 
+# How many levels a folder path has at most ("Work/Clients/2026" has 3): deeper trees are
+# refused, so no client walks a tree deeper than it can (IMAP lists it as one name).
+MAX_FOLDER_DEPTH = 32
 # Folders under which no subfolder may be created (FEATURES F37).
 NO_SUBFOLDERS: frozenset[FolderRole] = frozenset(
     {FolderRole.INBOX, FolderRole.SENT, FolderRole.SPAM}
@@ -547,6 +550,15 @@ class Upload(BaseModel):
     content_type: str
     size: int
     created_at: datetime
+
+
+class IdempotencyClaim(BaseModel):
+    """A client's `Idempotency-Key`, claimed by the first request that carried it: every
+    retry of that request does its work under the same `event_id`, and once it succeeded
+    gets its `answer` (the JSON it was answered) again."""
+
+    event_id: str
+    answer: str | None = None  # None until the request that claimed the key succeeded
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from services.gateway.context import (
     Readiness,
 )
 from services.gateway.errors import error_middleware
+from services.gateway.http_server import common_headers
 from services.gateway.openapi import build_openapi
 from services.gateway.routes import ENDPOINTS
 from services.gateway.tokens import SessionTokens
@@ -62,7 +63,10 @@ def create_app(
     app[OPENAPI] = json.dumps(build_openapi(ENDPOINTS)).encode()
     app[READINESS] = Readiness()
     for endpoint in ENDPOINTS:
-        app.router.add_route(endpoint.method, endpoint.path, endpoint.handler)
+        if endpoint.method == "GET":  # HEAD too (RFC 9110 §9.3.2), as aiohttp does for it
+            app.router.add_get(endpoint.path, endpoint.handler, allow_head=True)
+        else:
+            app.router.add_route(endpoint.method, endpoint.path, endpoint.handler)
     app.on_startup.append(_serving)
     app.on_shutdown.append(_stopping)
     app.on_response_prepare.append(_common_headers)
@@ -79,6 +83,4 @@ async def _stopping(app: web.Application) -> None:
 
 
 async def _common_headers(request: web.Request, response: web.StreamResponse) -> None:
-    # API answers are per account: never cached by intermediaries, never sniffed as HTML.
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    common_headers(response)

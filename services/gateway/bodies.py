@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from itertools import accumulate
 from typing import TypeVar
 
 from aiohttp import web
@@ -13,6 +15,12 @@ from services.gateway.errors import ApiError
 M = TypeVar("M", bound=BaseModel)
 
 JSON = "application/json"
+# Request bodies nest a few levels (a filter's conditions in a list in an object); the
+# limit is checked before parsing, so no body can make the decoder recurse deeply.
+MAX_JSON_DEPTH = 32
+_STRING = re.compile(rb'"[^"]*"')
+_NOT_BRACKETS = bytes(octet for octet in range(256) if octet not in b"[]{}")
+_STEP = [1 if octet in b"[{" else -1 for octet in range(256)]
 
 
 async def read_json(request: web.Request, model: type[M]) -> M:
@@ -24,6 +32,8 @@ async def read_json(request: web.Request, model: type[M]) -> M:
     if request.content_type != JSON:
         raise ApiError(415, "unsupported_media_type", "the body must be application/json")
     raw = await request.read()  # aiohttp raises 413 past the app's client_max_size
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise ApiError(400, "invalid_json", f"the body nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         data = json.loads(raw)
     except ValueError as exc:  # UnicodeDecodeError is a ValueError too
@@ -31,6 +41,15 @@ async def read_json(request: web.Request, model: type[M]) -> M:
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_body", "the body must be a JSON object")
     return _validate(model, data, "invalid_field")
+
+
+def json_depth(raw: bytes) -> int:
+    """How deep arrays and objects nest in `raw`, brackets inside strings not counted; it
+    need not be valid JSON (the decoder says what else is wrong). Linear, and only
+    bytes-level work for the text between brackets."""
+    unescaped = raw.replace(b"\\\\", b"").replace(b'\\"', b"")  # escapes go left to right
+    brackets = _STRING.sub(b"", unescaped).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
 def read_query(request: web.Request, model: type[M]) -> M:

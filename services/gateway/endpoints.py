@@ -34,6 +34,8 @@ class Endpoint:
     operation_id: str = ""
     status: int = 200  # of the success answer; 204 has no body
     files_field: str | None = None  # a multipart/form-data body of files in this field
+    idempotent: bool = False  # takes an Idempotency-Key header (see sending.py)
+    json_alternative: type[BaseModel] | None = None  # a query option asks for it as JSON
 
 
 def public(
@@ -77,6 +79,8 @@ def private(
     tag: str = "mail",
     status: int = 200,
     files_field: str | None = None,
+    idempotent: bool = False,
+    json_alternative: type[BaseModel] | None = None,
 ) -> Endpoint:
     """An endpoint for a signed-in account: the handler also gets the caller's `Account`."""
 
@@ -99,4 +103,6 @@ def private(
         operation_id=handler.__name__,
         status=status,
         files_field=files_field,
+        idempotent=idempotent,
+        json_alternative=json_alternative,
     )

@@ -13,8 +13,8 @@ from shared.ports import Conflict, LimitExceeded, NotFound, Refused
 
 log = logging.getLogger("bureau.gateway")
 
-# Codes for errors aiohttp raises itself (routing, body size).
-_HTTP_CODES: Mapping[int, str] = {
+# Codes for errors aiohttp raises itself (routing, body size, requests it cannot parse).
+HTTP_CODES: Mapping[int, str] = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
@@ -23,6 +23,7 @@ _HTTP_CODES: Mapping[int, str] = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
+    500: "internal",
 }
 # Headers of aiohttp's own HTTP errors worth keeping (405 names the allowed methods).
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
@@ -51,6 +52,11 @@ class ApiError(Exception):
 def not_found() -> ApiError:
     """The one answer for missing ids and other accounts' ids alike."""
     return ApiError(404, "not_found", "no such resource")
+
+
+def too_large(message: str) -> ApiError:
+    """The one 413: a JSON body past the app's limit, files or a message past 50 MB."""
+    return ApiError(413, "payload_too_large", message)
 
 
 def error_response(error: ApiError) -> web.Response:
@@ -83,7 +89,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         headers = {name: exc.headers[name] for name in _KEPT_HEADERS if name in exc.headers}
-        code = _HTTP_CODES.get(exc.status, "error")
+        code = HTTP_CODES.get(exc.status, "error")
         return error_response(ApiError(exc.status, code, exc.reason, headers))
     except Exception:
         # The client gets a generic message; the log gets the route (no query) and the trace.

@@ -21,12 +21,24 @@ _ERROR_HEADERS: dict[int, tuple[str, dict[str, str]]] = {
 }
 
 
+_IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "a key of the client's (e.g. a UUID): a retry with the same key and"
+    " request gets the first answer and sends nothing; another request with it is 422"
+    " idempotency_key_reused; keys last 24 hours",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+
+
 def build_openapi(endpoints: Iterable[Endpoint], *, version: str = "1") -> dict[str, Any]:
     endpoints = tuple(endpoints)
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorResponse, "serialization")]
     for e in endpoints:
-        if e.response is not None:
-            models.append((e.response, "serialization"))
+        for response in (e.response, e.json_alternative):
+            if response is not None:
+                models.append((response, "serialization"))
         for model in (e.request, e.query):  # a query's enums are referenced from components
             if model is not None:
                 models.append((model, "validation"))
@@ -64,6 +76,8 @@ def _operation(e: Endpoint) -> dict[str, Any]:
     ]
     if e.query is not None:
         params += _query_parameters(e.query)
+    if e.idempotent:
+        params.append(_IDEMPOTENCY_KEY)
     if params:
         op["parameters"] = params
     if e.request is not None:
@@ -110,16 +124,21 @@ def _success(e: Endpoint) -> dict[str, Any]:
         schema: dict[str, Any] = _ref(e.response)
     elif e.content_type == "application/json":
         schema = {"type": "object"}
+    elif "*" in e.content_type:  # a file served as its own type
+        schema = {}
     else:
         schema = {"type": "string", "contentMediaType": e.content_type}
-    return {"description": e.summary, "content": {e.content_type: {"schema": schema}}}
+    content = {e.content_type: {"schema": schema}}
+    if e.json_alternative is not None:
+        content["application/json"] = {"schema": _ref(e.json_alternative)}
+    return {"description": e.summary, "content": content}
 
 
 def _error_statuses(e: Endpoint) -> set[int]:
     statuses = set(e.errors) | {500}
     if e.auth:
         statuses |= {401, 429}  # 429: HTTP Basic goes through the login throttle
-    if e.request is not None or e.query is not None:
+    if e.request is not None or e.query is not None or e.idempotent:
         statuses.add(400)
     if e.request is not None:
         statuses |= {413, 415}

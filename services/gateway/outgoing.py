@@ -13,7 +13,7 @@ from aiohttp import web
 
 from services.gateway.attachments import PartNotFound, extract_part
 from services.gateway.context import BLOBS
-from services.gateway.errors import ApiError, not_found
+from services.gateway.errors import ApiError, not_found, too_large
 from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.html import sanitise_composed_html
 from services.gateway.schemas.compose import AddressIn, AttachmentRef, CompositionIn, Recipient
@@ -59,9 +59,7 @@ async def compose(
     html = sanitise_composed_html(body.html) if body.html is not None else None
     size = sum(len(a.data) for a in attachments) + len(body.text or "") + len(html or "")
     if size > MAX_MESSAGE:
-        raise ApiError(
-            413, "too_large", f"a message holds at most {MAX_MESSAGE // (1024 * 1024)} MB"
-        )
+        raise too_large(f"a message holds at most {MAX_MESSAGE // (1024 * 1024)} MB")
     receipt = body.request_receipt
     if receipt is None:
         receipt = (await mailbox.preferences(account.id)).always_request_receipt

@@ -46,7 +46,9 @@ async def own_saved(
     """The message named (by default in the path), if it is one of the account's drafts
     (or templates, for that role)."""
     mailbox = mailbox_of(request)
-    message = await mailbox.message(account.id, message_id or request.match_info["id"])
+    if message_id is None:
+        message_id = request.match_info["id"]
+    message = await mailbox.message(account.id, message_id)
     folder = await mailbox.folder_by_role(account.id, role)
     if message.account_id != account.id or message.folder_id != folder.id:
         raise not_found()

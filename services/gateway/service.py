@@ -13,6 +13,7 @@ from services.gateway import imap, pop3
 from services.gateway.app import create_app
 from services.gateway.changes import ChangeFeed
 from services.gateway.frontends import FrontEnd, Listener
+from services.gateway.http_server import GatewayRunner
 from services.gateway.listening import SessionListener
 from services.gateway.metrics import GatewayMetrics, TimedIndex
 from services.gateway.settings import GatewaySettings, signing_key
@@ -98,7 +99,7 @@ class GatewayService:
         for listener in self._listeners:
             await listener.start()
         host, port = parse_listen(self._settings.http_listen)
-        self._runner = web.AppRunner(self._app, access_log=None)
+        self._runner = GatewayRunner(self._app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
 

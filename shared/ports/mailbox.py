@@ -19,6 +19,7 @@ from shared.model import (
     FlagChange,
     Folder,
     FolderRole,
+    IdempotencyClaim,
     Identity,
     IdentityFields,
     InvalidName,
@@ -200,6 +201,33 @@ class MailboxStore(Protocol):
         since `since`; False (and nothing counted) if it would go over. Idempotent by
         `event_id`: a message already counted is admitted again. Concurrent calls never
         admit more than `limit`."""
+        ...
+
+    # --- idempotent requests (the HTTP API's Idempotency-Key header) --------------------
+    async def claim_idempotency_key(
+        self,
+        account_id: str,
+        key: str,
+        digest: str,
+        event_id: str,
+        now: datetime,
+        *,
+        expired_before: datetime,
+    ) -> IdempotencyClaim:
+        """Atomically: the claim of the account's `key`, made now (with `digest`, the
+        request's fingerprint, and `event_id`) if the key is unclaimed or its claim was
+        made before `expired_before` (such claims are forgotten); else the claim as it is.
+        `Conflict` when the key was claimed for a request of another digest. `NotFound`
+        for an unknown account."""
+        ...
+
+    async def answer_idempotency_key(self, account_id: str, key: str, answer: str) -> None:
+        """Keep the answer to the request that claimed `key`, for its retries."""
+        ...
+
+    async def release_idempotency_key(self, account_id: str, key: str) -> None:
+        """Forget the claim of `key` while it has no answer: its request was refused before
+        it did anything, so the key may carry another request."""
         ...
 
     # --- uploads (attachments of messages being composed) -------------------------------

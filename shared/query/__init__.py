@@ -3,6 +3,7 @@ the advanced-search form. Index adapters compile the tree; nothing here touches 
 
 from shared.query.advanced import AdvancedQuery
 from shared.query.ast import (
+    MAX_DEPTH,
     MAX_RESULTS,
     MIN_PREFIX,
     After,
@@ -27,6 +28,7 @@ from shared.query.folders import fold, resolve_folders
 from shared.query.parser import parse
 
 __all__ = [
+    "MAX_DEPTH",
     "MAX_RESULTS",
     "MIN_PREFIX",
     "AdvancedQuery",

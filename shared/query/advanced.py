@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.query.ast import (
+    MAX_DEPTH,
     After,
     And,
     Before,
@@ -20,10 +21,10 @@ from shared.query.ast import (
     TagIs,
     TextField,
 )
-from shared.query.combine import all_of, is_searchable, negate
+from shared.query.combine import all_of, is_searchable, negate, too_deep
 from shared.query.errors import QuerySyntaxError
 from shared.query.parser import parse
-from shared.query.terms import MAX_SIZE, phrase_term
+from shared.query.terms import MAX_SIZE, collapse, phrase_term
 
 
 class AdvancedQuery(BaseModel):
@@ -58,6 +59,8 @@ class AdvancedQuery(BaseModel):
         if not criteria:
             raise QuerySyntaxError("empty query")
         query = all_of(criteria)
+        if too_deep(query) is not None:  # an excluded group one level below the limit
+            raise QuerySyntaxError(f"groups and exclusions nest at most {MAX_DEPTH} deep")
         if not is_searchable(query):
             raise QuerySyntaxError("nothing to match: add a criterion that is not excluded")
         return query
@@ -118,7 +121,7 @@ def _given(text: str | None) -> bool:
 
 
 def _clean(text: str | None) -> str:
-    return " ".join((text or "").split())
+    return collapse(text or "")
 
 
 def _parse(text: str | None, field: str) -> Node:

@@ -18,6 +18,11 @@ from enum import StrEnum
 
 MAX_RESULTS = 200  # F31: at most 200 results
 MIN_PREFIX = 4  # F30: `info*` needs at least 4 characters before the star
+# How deep groups and exclusions nest: And, Or and Not levels of the tree, and the
+# parentheses and dashes of a query line. Deeper input is a syntax error, so neither the
+# parser, the compilers nor the indexes' own query parsers (FTS5's, OpenSearch's bool
+# nesting) meet more than they can take.
+MAX_DEPTH = 12
 
 
 class TextField(StrEnum):

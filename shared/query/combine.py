@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.query.ast import And, Node, Not, Or
+from shared.query.ast import MAX_DEPTH, And, Node, Not, Or
 
 
 def all_of(items: Iterable[Node]) -> Node:
@@ -50,3 +50,17 @@ def is_searchable(node: Node) -> bool:
             return all(is_searchable(item) for item in items)
         case _:
             return True
+
+
+def too_deep(node: Node, limit: int = MAX_DEPTH) -> Node | None:
+    """The first And, Or or Not nested `limit` + 1 deep in the tree (the root counting
+    one), or None when the tree stays within `limit`."""
+    stack: list[tuple[Node, int]] = [(node, 1)]
+    while stack:  # a loop, not recursion: the tree may come from anywhere
+        current, level = stack.pop()
+        if isinstance(current, And | Or | Not):
+            if level > limit:
+                return current
+            children = (current.item,) if isinstance(current, Not) else current.items
+            stack.extend((child, level + 1) for child in reversed(children))
+    return None

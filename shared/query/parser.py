@@ -5,13 +5,14 @@
     "exact phrase"          the words in this order
     info*                   words starting with "info" (MIN_PREFIX characters at least)
     -word -"a phrase" -from:bob -(a OR b)     excluded
-    (a OR b) c              grouping, nested as deep as wanted
+    (a OR b) c              grouping; groups and exclusions nest MAX_DEPTH (12) deep
     from: to: cc: subject: body: attachment:  a word, prefix or "phrase" in that field
     tag:urgent  folder:"Work/Clients"  is:unread|read|flagged|unflagged  has:attachment
     before:2026-01-31  after:2026/01/01  larger:2M  smaller:100K
 
 Keywords and field names are case-insensitive, except the operators: only upper-case `OR`
-and `AND` are operators ("or" is a word). Punctuation outside words is ignored. A term
+and `AND` are operators ("or" is a word). Punctuation outside words is ignored, and
+control characters (NUL included) separate terms like spaces. A term
 `name:value` whose name is not a field is an error, unless it cannot be one: "10:30",
 "https://x" and "Re:" (nothing after the colon) are text.
 """
@@ -19,11 +20,12 @@ and `AND` are operators ("or" is a word). Punctuation outside words is ignored. 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.query.ast import Node, Or
-from shared.query.combine import all_of, any_of, is_searchable, negate
+from shared.query.ast import MAX_DEPTH, Node, Or
+from shared.query.combine import all_of, any_of, is_searchable, negate, too_deep
 from shared.query.errors import QuerySyntaxError
 from shared.query.terms import FIELDS, field_term, phrase_term, text_term
 
@@ -31,6 +33,13 @@ __all__ = ["QuerySyntaxError", "parse"]
 
 _FIELD_NAME = re.compile(r"([A-Za-z]+):")
 _STOP = frozenset('()"')
+_TOO_DEEP = f"groups and exclusions nest at most {MAX_DEPTH} deep"
+
+
+def is_separator(ch: str) -> bool:
+    """Spaces, and control characters: no word holds them (and no index may see them)."""
+    return ch.isspace() or unicodedata.category(ch) == "Cc"
+
 
 Kind = Literal["(", ")", "-", "OR", "AND", "term"]
 
@@ -59,7 +68,7 @@ class _Lexer:
         text, i = self.text, 0
         while i < len(text):
             ch = text[i]
-            if ch.isspace():
+            if is_separator(ch):
                 i += 1
             elif ch in "()":
                 self.out.append(_Token("(" if ch == "(" else ")", i))
@@ -87,7 +96,7 @@ class _Lexer:
 
     def _bare(self, start: int) -> int:
         text, end = self.text, start
-        while end < len(text) and not text[end].isspace() and text[end] not in _STOP:
+        while end < len(text) and not is_separator(text[end]) and text[end] not in _STOP:
             end += 1
         raw = text[start:end]
         term = raw.lstrip("-")
@@ -133,12 +142,15 @@ class _Parser:
         # Where each node of the tree starts, to point at an exclusion-only part.
         self.starts: dict[int, int] = {}
         self.alive: list[Node] = []  # keeps ids in `starts` from being reused
+        self.nesting = 0  # the groups and exclusions open around the current token
 
     def query(self) -> Node:
         node = self._or()
         if (tok := self._peek()) is not None:
             # Only a ")" can stop the top-level OR early.
             raise QuerySyntaxError("unbalanced parenthesis", tok.pos)
+        if (deep := too_deep(node)) is not None:
+            raise QuerySyntaxError(_TOO_DEEP, self.starts.get(id(deep), 0))
         self._check_searchable(node)
         return node
 
@@ -183,13 +195,31 @@ class _Parser:
 
     def _unary(self) -> Node:
         tok = self._take()
+        if tok.kind in ("-", "("):
+            # Each level is a few frames of this recursive descent: stop well before the
+            # interpreter's recursion limit, with an answer that says why.
+            if self.nesting == MAX_DEPTH:
+                raise QuerySyntaxError(_TOO_DEEP, tok.pos)
+            self.nesting += 1
+            try:
+                return self._nested(tok)
+            finally:
+                self.nesting -= 1
         match tok.kind:
-            case "-":
-                return self._at(negate(self._unary()), tok.pos)
             case "term":
                 assert tok.node is not None
                 return self._at(tok.node, tok.pos)
-            case "(":
+            case ")":
+                raise QuerySyntaxError("unbalanced parenthesis", tok.pos)
+            case _:  # OR / AND with nothing before
+                raise QuerySyntaxError(f"{tok.kind} needs a term on each side", tok.pos)
+
+    def _nested(self, tok: _Token) -> Node:
+        """What follows a "-" or a "(" (`tok`)."""
+        match tok.kind:
+            case "-":
+                return self._at(negate(self._unary()), tok.pos)
+            case _:
                 nxt = self._peek()
                 if nxt is not None and nxt.kind == ")":
                     raise QuerySyntaxError("empty parentheses", tok.pos)
@@ -201,10 +231,6 @@ class _Parser:
                     raise QuerySyntaxError("unbalanced parenthesis", tok.pos)
                 self._take()
                 return inner
-            case ")":
-                raise QuerySyntaxError("unbalanced parenthesis", tok.pos)
-            case _:  # OR / AND with nothing before
-                raise QuerySyntaxError(f"{tok.kind} needs a term on each side", tok.pos)
 
     def _check_searchable(self, node: Node) -> None:
         """A query only of exclusions has nothing to match; point at the part that is."""

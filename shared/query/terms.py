@@ -53,6 +53,7 @@ FLAGS: dict[str, Flag] = {flag.value: flag for flag in Flag}
 HAS_VALUES = frozenset({"attachment", "attachments"})
 MAX_SIZE = 2**63 - 1  # what an index's integer column holds
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's Cc: no index may see them
 _DATE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmg]?)b?", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -99,9 +100,14 @@ def _prefix(raw: str, pos: int, field: TextField) -> Word:
     return Word(stem, field, prefix=True)
 
 
+def collapse(text: str) -> str:
+    """`text` on one line: control characters read as spaces, runs of spaces as one."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
 def phrase_term(body: str, field: TextField = TextField.ANY) -> Phrase | None:
     """A quoted phrase (spaces collapsed); None when it holds no word."""
-    text = " ".join(body.split())
+    text = collapse(body)
     return Phrase(text, field) if has_words(text) else None
 
 
@@ -114,7 +120,7 @@ def field_term(name: str, value: str, pos: int, *, quoted: bool) -> Node:
         if node is None:
             raise QuerySyntaxError(f"'{name}:' needs a value", pos)
         return node
-    text = " ".join(value.split())
+    text = collapse(value)
     if not text:
         raise QuerySyntaxError(f"'{name}:' needs a value", pos)
     match name:

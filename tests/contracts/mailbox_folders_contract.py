@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.events import ChangeKind
-from shared.model import FlagChange, FolderRole, Selection
+from shared.model import MAX_FOLDER_DEPTH, FlagChange, FolderRole, Selection
 from shared.ports.mailbox import Conflict, MailboxStore, NotFound, Refused
 from tests.contracts.mailbox_support import account_with_mail, folder_named, role
 
@@ -79,6 +79,23 @@ class FolderContract:
         for bad in ("", "   ", "a/b", "x" * 300):
             with pytest.raises(Refused):
                 await store.create_folder(account.id, bad, None)
+
+    async def test_folders_nest_at_most_max_depth_levels(self, store: MailboxStore) -> None:
+        account, _, _ = await account_with_mail(store, 0)
+        parent = None
+        chain = []
+        for level in range(MAX_FOLDER_DEPTH):
+            folder = await store.create_folder(account.id, f"L{level}", parent)
+            chain.append(folder)
+            parent = folder.id
+        with pytest.raises(Refused, match="nest at most"):
+            await store.create_folder(account.id, "Deeper", parent)
+        # A subtree moves only where all of it fits.
+        branch = await store.create_folder(account.id, "Branch", None)
+        await store.create_folder(account.id, "Leaf", branch.id)
+        with pytest.raises(Refused, match="nest at most"):
+            await store.move_folder(account.id, branch.id, chain[-2].id)
+        await store.move_folder(account.id, branch.id, chain[-3].id)
 
     async def test_other_accounts_folders_are_not_found(self, store: MailboxStore) -> None:
         alice, _, _ = await account_with_mail(store, 0)

@@ -11,6 +11,7 @@ import pytest
 from shared.directory import resolve_recipient
 from shared.events import new_event_id
 from shared.model import (
+    IdempotencyClaim,
     IdentityFields,
     Phone,
     Plan,
@@ -292,6 +293,64 @@ class SendersContract:
             alice.id, admitted[0], now, since=now - timedelta(days=1), limit=3
         )
         assert again
+
+    # --- idempotency keys -------------------------------------------------------------
+    async def test_an_idempotency_key_is_claimed_once_per_account_and_body(
+        self, store: MailboxStore
+    ) -> None:
+        alice = await store.create_account("alice@example.test", "hash")
+        bob = await store.create_account("bob@example.test", "hash")
+        now = datetime.now(UTC)
+        old = now - timedelta(days=1)
+
+        async def claim(account_id: str, digest: str, event_id: str) -> IdempotencyClaim:
+            return await store.claim_idempotency_key(
+                account_id, "k1", digest, event_id, now, expired_before=old
+            )
+
+        assert await claim(alice.id, "d1", "e1") == IdempotencyClaim(event_id="e1")
+        # A retry gets the first claim's event id, before and after its answer.
+        assert await claim(alice.id, "d1", "e2") == IdempotencyClaim(event_id="e1")
+        await store.answer_idempotency_key(alice.id, "k1", '{"id": "m1"}')
+        again = await claim(alice.id, "d1", "e3")
+        assert again == IdempotencyClaim(event_id="e1", answer='{"id": "m1"}')
+        with pytest.raises(Conflict):
+            await claim(alice.id, "d2", "e4")  # the same key for another request
+        # Keys are the account's own.
+        assert await claim(bob.id, "d2", "e5") == IdempotencyClaim(event_id="e5")
+        # An answered claim is not released; an unanswered one is.
+        await store.release_idempotency_key(alice.id, "k1")
+        assert (await claim(alice.id, "d1", "e6")).answer == '{"id": "m1"}'
+        await store.release_idempotency_key(bob.id, "k1")
+        assert await claim(bob.id, "d3", "e7") == IdempotencyClaim(event_id="e7")
+        with pytest.raises(NotFound):
+            await claim("no-such-account", "d1", "e1")
+
+    async def test_an_expired_idempotency_key_is_claimed_afresh(self, store: MailboxStore) -> None:
+        alice = await store.create_account("alice@example.test", "hash")
+        then = datetime.now(UTC) - timedelta(days=2)
+        first = await store.claim_idempotency_key(
+            alice.id, "k", "d1", "e1", then, expired_before=then - timedelta(days=1)
+        )
+        await store.answer_idempotency_key(alice.id, "k", "{}")
+        now = datetime.now(UTC)
+        later = await store.claim_idempotency_key(
+            alice.id, "k", "d2", "e2", now, expired_before=now - timedelta(days=1)
+        )
+        assert (first.event_id, later) == ("e1", IdempotencyClaim(event_id="e2"))
+
+    async def test_concurrent_claims_of_one_key_agree(self, store: MailboxStore) -> None:
+        alice = await store.create_account("alice@example.test", "hash")
+        now = datetime.now(UTC)
+        claims = await asyncio.gather(
+            *(
+                store.claim_idempotency_key(
+                    alice.id, "k", "d", f"e{i}", now, expired_before=now - timedelta(days=1)
+                )
+                for i in range(8)
+            )
+        )
+        assert len({c.event_id for c in claims}) == 1
 
     # --- uploads -----------------------------------------------------------------------
     async def test_uploads_belong_to_their_account(self, store: MailboxStore) -> None:

@@ -11,8 +11,10 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web_runner import BaseRunner
 
 from services.gateway.app import create_app
+from services.gateway.http_server import GatewayRunner
 from services.search.adapters.fts5 import Fts5Index
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
@@ -27,6 +29,13 @@ from shared.ratelimit import LoginThrottle
 SECRET = b"test-secret-0123456789abcdef0123"
 ALICE = ("alice@example.test", "correct horse battery staple")
 BOB = ("bob@example.test", "tr0ub4dor&3")
+
+
+class GatewayTestServer(TestServer):
+    """aiohttp's test server, on the runner the gateway service uses."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return GatewayRunner(self.app, **kwargs)
 
 
 class Outbox:
@@ -141,7 +150,7 @@ async def running_gateway(
             login_throttle=login_throttle,
             trusted_proxies=trusted_proxies,
         )
-        async with TestClient(TestServer(app)) as client:
+        async with TestClient(GatewayTestServer(app)) as client:
             yield World(client, mailbox, index, blobs, alice, bob, outbox)
     finally:
         await index.close()

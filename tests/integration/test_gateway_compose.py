@@ -5,12 +5,14 @@ tests in test_sending.py follow it out through a real bus and SMTP)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import FormData
 
+from services.gateway import sending
 from shared.compose.readback import read_back
 from shared.events import OutboundRequest
 from shared.model import FolderRole, Plan
@@ -209,16 +211,72 @@ async def test_limits_of_the_plan_are_refused_with_what_limit(world: World) -> N
     assert (await world.mailbox.folder(world.alice.id, sent.id)).total == 2
 
 
+async def sent_total(world: World) -> int:
+    sent = await world.mailbox.folder_by_role(world.alice.id, FolderRole.SENT)
+    return (await world.mailbox.folder(world.alice.id, sent.id)).total
+
+
 async def test_the_same_idempotency_key_sends_once(world: World) -> None:
     body = {"to": ["bob@remote.test"], "subject": "Once", "text": "only once"}
     key = {"Idempotency-Key": "9b7c3c1e-retry"}
+    headers = {**await world.auth(), **key}
+    first = await world.client.post("/api/v1/send", json=body, headers=headers)
+    again = await world.client.post(
+        "/api/v1/send", json=dict(reversed(body.items())), headers=headers
+    )
+    assert first.status == again.status == 202
+    assert await first.read() == await again.read()  # the stored answer, replayed
+    assert await sent_total(world) == 1
+    assert len(world.outbox.events) == 1  # the retry sent nothing
+
+
+async def test_an_idempotency_key_reused_for_another_message_is_422(world: World) -> None:
+    key = {"Idempotency-Key": "k-1"}
+    first = await call(
+        world, "POST", "/send", json={"to": ["a@remote.test"]}, headers=key, status=202
+    )
+    other = {"to": ["a@remote.test"], "text": "something else"}
+    reused = await call(world, "POST", "/send", json=other, headers=key, status=422)
+    assert reused["error"]["code"] == "idempotency_key_reused"
+    # Nor may the key send a draft; another account's key of the same name is its own.
+    draft = await call(world, "POST", "/drafts", json=other, status=201)
+    await call(world, "POST", f"/drafts/{draft['id']}/send", headers=key, status=422)
+    bobs = await call(world, "POST", "/send", json=other, headers=key, who=BOB, status=202)
+    assert bobs["id"] != first["id"]
+    assert await sent_total(world) == 1
+    assert len(world.outbox.events) == 2  # Alice's first message and Bob's
+
+
+async def test_a_refused_send_gives_its_idempotency_key_back(world: World) -> None:
+    key = {"Idempotency-Key": "k-2"}
+    await call(world, "POST", "/send", json={"text": "nobody"}, headers=key, status=400)
+    await call(world, "POST", "/send", json={"to": ["a@x.test"]}, headers=key, status=202)
+    assert len(world.outbox.events) == 1
+
+
+async def test_a_draft_sent_twice_with_a_key_is_sent_once(world: World) -> None:
+    draft = await call(world, "POST", "/drafts", json={"to": ["a@remote.test"]}, status=201)
+    key = {"Idempotency-Key": "k-3"}
+    first = await call(world, "POST", f"/drafts/{draft['id']}/send", headers=key, status=202)
+    again = await call(world, "POST", f"/drafts/{draft['id']}/send", headers=key, status=202)
+    assert first == again and len(world.outbox.events) == 1
+    # Sending with `draft_id` works the same way: the draft is gone after the first send.
+    draft = await call(world, "POST", "/drafts", json={"to": ["b@remote.test"]}, status=201)
+    body = {"to": ["b@remote.test"], "draft_id": draft["id"]}
+    key = {"Idempotency-Key": "k-4"}
     first = await call(world, "POST", "/send", json=body, headers=key, status=202)
-    second = await call(world, "POST", "/send", json=body, headers=key, status=202)
-    assert first["id"] == second["id"] and first["message_id"] == second["message_id"]
-    sent = await world.mailbox.folder_by_role(world.alice.id, FolderRole.SENT)
-    assert (await world.mailbox.folder(world.alice.id, sent.id)).total == 1
-    # Both publishes carry the same event id: JetStream keeps one (Nats-Msg-Id).
-    assert len({e.event_id for e in world.outbox.events}) == 1
+    assert await call(world, "POST", "/send", json=body, headers=key, status=202) == first
+    assert len(world.outbox.events) == 2
+
+
+async def test_an_idempotency_key_expires(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sending, "IDEMPOTENCY_LIFETIME", timedelta(0))
+    key = {"Idempotency-Key": "k-5"}
+    body = {"to": ["a@remote.test"]}
+    first = await call(world, "POST", "/send", json=body, headers=key, status=202)
+    later = await call(world, "POST", "/send", json=body, headers=key, status=202)
+    assert first["id"] != later["id"] and first["message_id"] != later["message_id"]
+    assert len({e.event_id for e in world.outbox.events}) == 2
 
 
 async def test_bad_sends_are_refused_clearly(world: World) -> None:

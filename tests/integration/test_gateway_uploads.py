@@ -176,7 +176,7 @@ async def test_over_the_limit_is_413(
 
     blobs_before = files_under(tmp_path / "blobs")  # running_gateway's blob store
     error = await post(world, form(part(os.urandom(limit + 1), "big.bin")), status=413)
-    assert error["error"]["code"] == "too_large"
+    assert error["error"]["code"] == "payload_too_large"
     assert "1 MB" in error["error"]["message"]
     assert files_under(tmp_path / "blobs") == blobs_before  # nothing of the refused file is kept
 
@@ -185,7 +185,7 @@ async def test_over_the_limit_is_413(
     error = await post(
         world, form(part(os.urandom(half), "a.bin"), part(os.urandom(half), "b.bin")), status=413
     )
-    assert error["error"]["code"] == "too_large"
+    assert error["error"]["code"] == "payload_too_large"
 
 
 async def test_at_most_100_files_at_a_time(world: World) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 
 import pytest
 
 from services.gateway.imap import session as imap_session
+from shared.model import MAX_FOLDER_DEPTH
 from tests.integration.imap_support import (  # noqa: F401 - imap_stack_fixture: a fixture
     PASSWORD,
     ImapStack,
@@ -241,6 +243,100 @@ async def test_id_enable_namespace(imap_stack: ImapStack) -> None:
     selected = await client.ok("SELECT INBOX")
     assert not selected.lines("0 RECENT") and selected.lines('LIST () "/" INBOX')
     await client.close()
+
+
+def no_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    traced = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert not traced, [r.getMessage() for r in traced]
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["LOGIN", "LOGIN " + "(" * 600, "LOGIN a " + "(" * 40 + ")" * 40, "ID " + "(" * 600],
+)
+async def test_bad_commands_before_login_are_bad_and_the_connection_stays(
+    imap_stack: ImapStack, command: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await imap_stack.connect()
+    assert (await client.cmd(command)).status.startswith(b"BAD")
+    await client.ok("NOOP")
+    await client.close()
+    no_traceback(caplog)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "FETCH 1 " + "(" * 600,
+        "FETCH 1 (" + "(" * 40 + "FLAGS" + ")" * 41,
+        "STORE 1 FLAGS " + "(" * 600,
+        "SEARCH " + "NOT " * 2000 + "ALL",
+        "SEARCH " + "OR ALL " * 2000 + "ALL",
+        "SEARCH " + "(" * 300 + "ALL" + ")" * 300,
+        "UID SEARCH " + "(NOT " * 300 + "ALL" + ")" * 300,
+    ],
+)
+async def test_deep_nesting_in_a_command_is_bad_and_the_connection_stays(
+    imap_stack: ImapStack, command: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    account = await imap_stack.account()
+    client = await imap_stack.login(account)
+    await client.ok("SELECT INBOX")
+    reply = await client.cmd(command)
+    assert reply.status.startswith(b"BAD"), reply.text()
+    await client.ok("NOOP")
+    await client.close()
+    no_traceback(caplog)
+
+
+async def test_nesting_within_the_limits_is_fine(imap_stack: ImapStack) -> None:
+    account = await imap_stack.account()
+    client = await imap_stack.login(account)
+    await client.ok("SELECT INBOX")
+    await client.ok("SEARCH " + "(" * 20 + "ALL" + ")" * 20)
+    await client.ok("SEARCH " + "OR UNSEEN " * 90 + "ALL")
+    await client.ok("SEARCH " + "NOT " * 90 + "ALL")
+    await client.close()
+
+
+async def test_list_patterns_of_many_wildcards_answer_at_once(imap_stack: ImapStack) -> None:
+    account = await imap_stack.account()
+    client = await imap_stack.login(account)
+    await client.ok('CREATE "' + "a" * 60 + '"')
+    assert not (await client.ok('LIST "" "' + "*a" * 300 + 'b"', timeout=5)).lines("LIST")
+    [listed] = (await client.ok('LIST "" "' + "%a" * 30 + '*"', timeout=5)).lines("LIST")
+    assert listed.endswith(b"a" * 60)
+    await client.close()
+
+
+async def test_mailboxes_nest_only_as_deep_as_folders_do(imap_stack: ImapStack) -> None:
+    account = await imap_stack.account()
+    client = await imap_stack.login(account)
+    deepest = "/".join(["a"] * MAX_FOLDER_DEPTH)
+    await client.ok(f'CREATE "{deepest}"')
+    for command in (f'CREATE "{deepest}/b"', f'RENAME INBOX "{"/".join(["b"] * 3000)}"'):
+        assert (await client.cmd(command)).status.startswith(b"NO [LIMIT]")
+    listed = (await client.ok('LIST "" "*"')).lines("LIST")
+    assert len(listed) == 6 + MAX_FOLDER_DEPTH  # the system folders and the a/a/… chain
+    await client.close()
+
+
+async def test_names_a_response_cannot_encode_or_that_hold_line_ends_stay_one_line(
+    imap_stack: ImapStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    account = await imap_stack.account()
+    client = await imap_stack.login(account)
+    for name in (b"\xff\xfe", b"a\r\n* BYE injected", b"x\rz"):
+        tag = client.next_tag()
+        await client.send(tag.encode() + b" SELECT {%d+}\r\n" % len(name) + name + b"\r\n")
+        reply = await client.reply(tag)
+        assert reply.status.startswith((b"NO", b"BAD")), reply.text()
+        assert not reply.untagged, reply.text()  # nothing the name could have added
+    await client.send(b"q GETQUOTAROOT {2+}\r\n\xff\xfe\r\n")
+    assert (await client.reply("q")).status.startswith((b"NO", b"BAD"))
+    await client.ok("NOOP")
+    await client.close()
+    no_traceback(caplog)
 
 
 async def test_autologout_and_goodbye_when_the_server_stops(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import re
 from datetime import date
 from typing import Any
 
@@ -22,10 +25,12 @@ from shared.query import (
     Not,
     Or,
     Phrase,
+    QuerySyntaxError,
     Smaller,
     TagIs,
     TextField,
     Word,
+    parse,
 )
 
 ACCOUNT = {"term": {"account_id": "acc1"}}
@@ -251,3 +256,36 @@ def test_every_query_is_one_opensearch_knows(node: Node) -> None:
 def test_anything_else_is_refused() -> None:
     with pytest.raises(TypeError):
         compile_node("budget")  # type: ignore[arg-type]
+
+
+def _bool_depth(query: Any) -> int:
+    """How deep `bool` queries nest (OpenSearch refuses past
+    `indices.query.bool.max_nested_depth`, 20 by default)."""
+    if isinstance(query, list):
+        return max((_bool_depth(q) for q in query), default=0)
+    if not isinstance(query, dict):
+        return 0
+    inner = max((_bool_depth(v) for v in query.values()), default=0)
+    return inner + 1 if "bool" in query else inner
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [["needle (b OR -(zz {}))", "needle (b c OR {})"], ["needle (b c OR {})", "x OR (a -(b {}))"]],
+)
+def test_the_deepest_query_the_language_takes_stays_within_the_bool_depth(
+    patterns: list[str],
+) -> None:
+    q = "needle"
+    for pattern in itertools.cycle(patterns):
+        try:
+            parse(pattern.format(q))
+        except QuerySyntaxError:
+            break
+        q = pattern.format(q)
+    assert _bool_depth(compile_query("acc1", parse(q))) <= 20
+
+
+def test_control_characters_never_reach_the_query() -> None:
+    compiled = json.dumps(compile_query("acc1", parse('a\x00b "c\x01d" subject:e\x7ff tag:g\x00')))
+    assert not re.search(r"\\u00[01]|\\u007f", compiled)

@@ -120,3 +120,9 @@ def test_a_hit_sorted_by_date_has_no_score() -> None:
 def test_filter_only_queries_still_ask_for_the_body_start() -> None:
     body = search_body("acc1", Is(Flag.UNREAD), sort=SearchSort.DATE)
     assert body["highlight"]["fields"]["body"]["no_match_size"] == SNIPPET_CHARS
+
+
+def test_snippets_are_one_line() -> None:
+    marked = {"body": ["line one\r\nline <mark>two</mark>\r\n\r\n\tend "]}
+    assert snippet(marked) == "line one line <mark>two</mark> end"
+    assert snippet({"body": ["no\r\nmatch\n"]}) == "no match"

@@ -27,6 +27,7 @@ from shared.query import (
     TagIs,
     TextField,
     Word,
+    parse,
 )
 
 F = TextField
@@ -175,3 +176,23 @@ def test_form_round_trips_through_json_by_alias() -> None:
     data = form.model_dump(mode="json", by_alias=True, exclude_none=True)
     assert data == {"from": "bob", "after": "2026-01-01"}
     assert AdvancedQuery.model_validate(data) == form
+
+
+def test_an_exclusion_cannot_push_the_tree_past_the_depth_limit() -> None:
+    # The deepest line the box takes is fine alone; excluded, it is one level deeper.
+    deep = "x"
+    while True:
+        try:
+            parse(f"a (b c OR {deep})")
+        except QuerySyntaxError:
+            break
+        deep = f"a (b c OR {deep})"
+    deepest = f"x OR ({deep})"  # an OR over the deepest AND: at the limit exactly
+    assert AdvancedQuery(words=deepest).to_query() == parse(deepest)
+    with pytest.raises(QuerySyntaxError, match="nest at most"):
+        AdvancedQuery(words="a", exclude=deepest).to_query()
+
+
+def test_control_characters_in_fields_read_as_spaces() -> None:
+    query = AdvancedQuery.model_validate({"subject": "a\x00b", "tag": "x\x01y"}).to_query()
+    assert query == And((Phrase("a b", TextField.SUBJECT), TagIs("x y")))

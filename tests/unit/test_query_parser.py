@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from shared.query import (
+    MAX_DEPTH,
     MIN_PREFIX,
     After,
     And,
@@ -27,6 +28,7 @@ from shared.query import (
     Word,
     parse,
 )
+from shared.query.combine import too_deep
 
 F = TextField
 
@@ -275,3 +277,36 @@ def test_positions_point_into_the_original_text() -> None:
     with pytest.raises(QuerySyntaxError) as caught:
         parse(text)
     assert text[caught.value.position :] == "someday"
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("(" * 500 + "a", MAX_DEPTH),
+        ("(" * 13 + "a" + ")" * 13, MAX_DEPTH),
+        ("-" * 999 + "a", MAX_DEPTH),
+        ("a " + "-(b " * 20, 2 + 4 * (MAX_DEPTH // 2)),
+    ],
+)
+def test_nesting_deeper_than_the_limit_is_an_error_not_a_crash(text: str, position: int) -> None:
+    with pytest.raises(QuerySyntaxError, match="nest at most") as caught:
+        parse(text)
+    assert caught.value.position == position
+
+
+def test_the_tree_depth_is_bounded_too() -> None:
+    # One group can hold an AND inside an OR: two levels of the tree for one parenthesis.
+    deep = "x"
+    for _ in range(MAX_DEPTH // 2):
+        deep = f"a (b c OR {deep})"
+    with pytest.raises(QuerySyntaxError, match="nest at most"):
+        parse(deep)
+    assert too_deep(parse("a (b c OR x)")) is None
+
+
+@pytest.mark.parametrize("ch", ["\x00", "\x01", "\x1f", "\x7f", "\x85"])
+def test_control_characters_separate_terms(ch: str) -> None:
+    assert parse(f"alpha{ch}beta") == And((w("alpha"), w("beta")))
+    assert parse(f'"alpha{ch}beta"') == Phrase("alpha beta")
+    assert parse(f"subject:alpha{ch}beta") == And((w("alpha", F.SUBJECT), w("beta")))
+    assert parse(f"tag:a{ch}") == TagIs("a")

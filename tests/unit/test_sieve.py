@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +17,16 @@ from services.filters.sieve import (
     import_sieve,
     parse,
 )
-from services.filters.sieve.parser import Command, StringList
-from shared.filters import Action, ActionKind, Condition, FieldName, FilterFields, Operator
+from services.filters.sieve.parser import MAX_NESTING, Command, StringList
+from shared.filters import (
+    MAX_CONDITIONS,
+    Action,
+    ActionKind,
+    Condition,
+    FieldName,
+    FilterFields,
+    Operator,
+)
 from shared.model import Vacation
 
 FOLDER_NAMES = {"f-dev": "Lists/Dev", "f-bills": "Bills", "f-arch": 'Archive "old"'}
@@ -549,3 +558,39 @@ def test_sieve_export_compiles_with_dovecot_pigeonhole(tmp_path: Path) -> None:
             check=False,
         )
         assert done.returncode == 0, done.stderr
+
+
+# ---- bounds -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "if " + "not " * 5000 + "true { stop; }",
+        "if " + "allof(" * 3000 + "true" + ")" * 3000 + " { stop; }",
+        "if " + "anyof(true, " * 40 + "true" + ")" * 40 + " { stop; }",
+        "if true {" * 40 + "stop;" + "}" * 40,
+    ],
+    ids=["5000-nots", "3000-allofs", "40-anyofs", "40-blocks"],
+)
+def test_nesting_past_the_limit_is_a_syntax_error(script: str) -> None:
+    with pytest.raises(SieveSyntaxError, match=f"nest at most {MAX_NESTING} deep") as error:
+        import_sieve(script, {})
+    assert error.value.line == 1
+
+
+def test_nesting_up_to_the_limit_imports() -> None:
+    deep = "not " * (MAX_NESTING - 1) + 'header :is "subject" "x"'  # odd: one not remains
+    [rule] = import_sieve(f"if {deep} {{ stop; }}", {}).filters
+    assert [c.negate for c in rule.conditions] == [True]
+
+
+def test_a_long_elsif_chain_stops_at_what_a_filter_holds_in_linear_time() -> None:
+    elsif = 'elsif header :is "c" "d" { discard; }\n'
+    branches = 'if header :is "a" "b" { stop; }\n' + elsif * 4000
+    started = time.monotonic()
+    result = import_sieve(branches + "else { discard; }\n", {})
+    assert time.monotonic() - started < 10
+    assert len(result.filters) == 1 + MAX_CONDITIONS - 1  # the if, then elsifs within 50
+    skipped = [s for s in result.skipped if f"more than {MAX_CONDITIONS} conditions" in s]
+    assert len(skipped) == 4000 - (MAX_CONDITIONS - 1) + 1  # the rest, and the else

@@ -11,7 +11,9 @@
 
 Hash comments inside command lists become `Comment` nodes; elsewhere they are skipped.
 Only `if` and `elsif` take a test, and only `if`, `elsif` and `else` a block: anything
-else is reported as a syntax error (usually a missing `;`).
+else is reported as a syntax error (usually a missing `;`). Tests inside tests and blocks
+inside blocks nest at most `MAX_NESTING` deep (RFC 5228 sets no limit; this one keeps the
+recursive descent, and what reads its tree, far from the interpreter's).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class Command:
 
 Node = Command | Comment
 
+MAX_NESTING = 32
 _WITH_TEST = frozenset({"if", "elsif"})
 _WITH_BLOCK = frozenset({"if", "elsif", "else"})
 
@@ -76,6 +79,12 @@ class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0  # tests and blocks open around the current token
+
+    def enter(self, token: Token) -> None:
+        if self.depth == MAX_NESTING:
+            raise SieveSyntaxError(token.line, f"tests and blocks nest at most {MAX_NESTING} deep")
+        self.depth += 1
 
     def peek(self, skip_comments: bool = True) -> Token:
         if skip_comments:
@@ -129,9 +138,10 @@ class _Parser:
         if name in _WITH_TEST and not tests:
             raise SieveSyntaxError(token.line, f"{name} needs a test")
         if name in _WITH_BLOCK:
-            self.expect("{", f"to open the block of {name}")
+            self.enter(self.expect("{", f"to open the block of {name}"))
             block = self.commands(in_block=True)
             self.expect("}", f"to close the block of {name}")
+            self.depth -= 1
             return Command(name, arguments, tests, token.line, block)
         self.expect(";", f"after {name}")
         return Command(name, arguments, tests, token.line)
@@ -183,7 +193,9 @@ class _Parser:
         token = self.next()
         if token.kind is not Kind.IDENT:
             raise SieveSyntaxError(token.line, f"expected a test, found {_show(token)}")
+        self.enter(token)
         arguments, tests = self.arguments()
+        self.depth -= 1
         return Test(token.value, arguments, tests, token.line)
 
 

@@ -8,19 +8,23 @@ from services.gateway.bodies import json_response, read_json
 from services.gateway.context import BLOBS
 from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.saved import composition_in, own_saved, save, saved_message
-from services.gateway.schemas.compose import CompositionIn, SendRequest
-from services.gateway.sending import send
+from services.gateway.schemas.compose import CompositionIn, SendRequest, SentOut
+from services.gateway.sending import send, send_once
 from shared.model import Account, FolderRole
 
 
 async def send_message(request: web.Request, account: Account) -> web.StreamResponse:
     """Send a composition; with `draft_id`, the draft it was resumed from leaves Drafts."""
     body = await read_json(request, SendRequest)
-    draft = None
-    if body.draft_id is not None:
-        draft = await own_saved(request, account, FolderRole.DRAFTS, body.draft_id)
-    composition = CompositionIn.model_validate(body.model_dump(exclude={"draft_id"}))
-    return json_response(await send(request, account, composition, draft=draft), status=202)
+
+    async def work(event_id: str) -> SentOut:
+        draft = None
+        if body.draft_id is not None:  # gone after a first send: looked up only to send
+            draft = await own_saved(request, account, FolderRole.DRAFTS, body.draft_id)
+        composition = CompositionIn.model_validate(body.model_dump(exclude={"draft_id"}))
+        return await send(request, account, composition, event_id, draft=draft)
+
+    return await send_once(request, account, body, work)
 
 
 async def create_draft(request: web.Request, account: Account) -> web.StreamResponse:
@@ -53,11 +57,15 @@ async def update_template(request: web.Request, account: Account) -> web.StreamR
 
 async def send_draft(request: web.Request, account: Account) -> web.StreamResponse:
     """Send a draft as it was saved; it leaves Drafts."""
-    draft = await own_saved(request, account, FolderRole.DRAFTS)
-    raw = await request.app[BLOBS].get(draft.blob_id)
-    saved = await saved_message(mailbox_of(request), account, draft, raw)
-    composition = composition_in(saved)
-    return json_response(await send(request, account, composition, draft=draft), status=202)
+
+    async def work(event_id: str) -> SentOut:
+        draft = await own_saved(request, account, FolderRole.DRAFTS)
+        raw = await request.app[BLOBS].get(draft.blob_id)
+        saved = await saved_message(mailbox_of(request), account, draft, raw)
+        composition = composition_in(saved)
+        return await send(request, account, composition, event_id, draft=draft)
+
+    return await send_once(request, account, None, work)
 
 
 async def _get(request: web.Request, account: Account, role: FolderRole) -> web.StreamResponse:

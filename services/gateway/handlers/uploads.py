@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from aiohttp import BodyPartReader, MultipartReader, hdrs, web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from services.gateway import senders
 from services.gateway.attachments import content_disposition, safe_filename
 from services.gateway.bodies import json_response, read_query
 from services.gateway.context import BLOBS
-from services.gateway.errors import ApiError, not_found
+from services.gateway.errors import ApiError, not_found, too_large
 from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.part_types import OPAQUE, protective_headers, served_as
 from services.gateway.schemas import AttachmentQuery, UploadList, UploadOut
@@ -70,7 +71,8 @@ async def own_upload(mailbox: MailboxStore, account: Account, upload_id: str) ->
 async def create_uploads(request: web.Request, account: Account) -> web.StreamResponse:
     """Every part named "file" of a multipart/form-data body becomes an upload, at most
     `MAX_FILES` of them. Together they may not pass the size of a whole message (413
-    `too_large`); files stored before the one that did are forgotten when uploads expire."""
+    `payload_too_large`); files stored before the one that did are forgotten when uploads
+    expire."""
     if request.content_type != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "the body must be multipart/form-data")
     budget = senders.MAX_MESSAGE
@@ -88,9 +90,7 @@ async def create_uploads(request: web.Request, account: Account) -> web.StreamRe
             budget -= upload.size
             uploads.append(upload)
     except BlobTooLarge:
-        raise ApiError(
-            413, "too_large", f"the files are larger than a message may be ({_mb()})"
-        ) from None
+        raise too_large(f"the files are larger than a message may be ({_mb()})") from None
     except _Malformed as exc:
         raise ApiError(400, "invalid_multipart", "the multipart body is malformed") from exc
     if not uploads:
@@ -108,7 +108,7 @@ async def _reader(request: web.Request) -> MultipartReader:
 async def _next_part(reader: MultipartReader) -> MultipartReader | BodyPartReader | None:
     try:
         return await reader.next()
-    except (ValueError, RuntimeError) as exc:
+    except (ValueError, RuntimeError, BadHttpMessage) as exc:  # the last: a part's headers
         raise _Malformed(str(exc)) from exc
 
 

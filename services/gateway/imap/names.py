@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -122,25 +121,52 @@ class MailboxTree:
 
 class Pattern:
     """A LIST pattern (RFC 3501 §6.3.8): `*` matches any text, `%` any text without the
-    hierarchy delimiter; `INBOX` matches in any case."""
+    hierarchy delimiter; `INBOX` matches in any case.
+
+    Matched by walking the pattern's states over the name (an NFA), not by a regular
+    expression: `*a*a*a…b` would make a backtracking engine take exponential time, this
+    takes at most the name's length times the pattern's.
+    """
 
     def __init__(self, pattern: str) -> None:
-        parts: list[str] = []
+        tokens: list[str] = []
         for ch in pattern:
-            if ch == "*":
-                parts.append(".*")
-            elif ch == "%":
-                parts.append(f"[^{re.escape(DELIMITER)}]*")
+            if ch in "*%" and tokens and tokens[-1] in "*%":
+                # A run of wildcards matches what its widest one does: `*%` is `*`.
+                tokens[-1] = "*" if "*" in (ch, tokens[-1]) else "%"
             else:
-                parts.append(re.escape(ch))
-        self._regex = re.compile("".join(parts), re.DOTALL)
-        self._folded = re.compile("".join(parts), re.DOTALL | re.IGNORECASE)
+                tokens.append(ch)
+        self._tokens = tokens
 
     def matches(self, name: str) -> bool:
-        if name == INBOX or name.startswith(INBOX + DELIMITER):
-            # "inbox", "Inbox*"…: the INBOX part of a name matches in any case.
-            return bool(self._folded.fullmatch(name))
-        return bool(self._regex.fullmatch(name))
+        # "inbox", "Inbox*"…: the INBOX part of a name matches in any case (and, as with a
+        # case-insensitive regex, the rest of such a name too).
+        folded = name == INBOX or name.startswith(INBOX + DELIMITER)
+        tokens = self._tokens
+        states = self._closure({0})
+        for ch in name:
+            moved: set[int] = set()
+            for i in states:
+                if i == len(tokens):
+                    continue
+                token = tokens[i]
+                if token == "*" or (token == "%" and ch != DELIMITER):
+                    moved.add(i)
+                elif token == ch or (folded and token.lower() == ch.lower()):
+                    moved.add(i + 1)
+            if not moved:
+                return False
+            states = self._closure(moved)
+        return len(tokens) in states
+
+    def _closure(self, states: set[int]) -> set[int]:
+        """`states` and those a wildcard (which may match nothing) lets them skip to."""
+        out = set(states)
+        for i in states:
+            while i < len(self._tokens) and self._tokens[i] in "*%":
+                i += 1
+                out.add(i)
+        return out
 
 
 def split(name: str) -> tuple[str | None, str]:

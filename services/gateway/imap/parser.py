@@ -6,10 +6,12 @@ followed by n octets, then the rest of the command on the next line. `CommandRea
 reads a whole command that way, within limits, and `tokenize` turns its arguments into
 the tokens of `tokens.py`.
 
-Limits: a line of text is at most `MAX_LINE` octets (longer ones are discarded to their
-end and answered `BAD [TOOBIG]`); a literal at most `MAX_LITERAL`, or `MAX_APPEND` for
-APPEND (a larger synchronising literal is refused before the client sends it; a larger
-non-synchronising one is read and dropped, or the connection closed past `MAX_DISCARD`).
+Limits: parenthesised lists nest at most `MAX_NESTING` deep (deeper is answered BAD, like
+any other syntax error); a line of text is at most `MAX_LINE` octets (longer ones are
+discarded to their end and answered `BAD [TOOBIG]`); a literal at most `MAX_LITERAL`, or
+`MAX_APPEND` for APPEND (a larger synchronising literal is refused before the client sends
+it; a larger non-synchronising one is read and dropped, or the connection closed past
+`MAX_DISCARD`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 from services.gateway.imap.tokens import Atom, ImapSyntaxError, Token
 
+MAX_NESTING = 32  # IMAP's deepest lists are a few levels (BODYSTRUCTURE, SEARCH groups)
 MAX_LINE = 64 * 1024
 MAX_LITERAL = 1024 * 1024
 MAX_APPEND = 50 * 1024 * 1024
@@ -220,6 +223,7 @@ class _Source:
         self.literals = literals
         self.index = 0
         self.pos = 0
+        self.depth = 0  # lists open at the current octet
 
     @property
     def text(self) -> bytes:
@@ -270,8 +274,13 @@ def _sequence(source: _Source, *, nested: bool) -> list[Token]:
 def _token(source: _Source) -> Token:
     octet = source.peek()
     if octet == ord("("):
+        if source.depth == MAX_NESTING:
+            raise ImapSyntaxError(f"lists nest at most {MAX_NESTING} deep")
         source.pos += 1
-        return _sequence(source, nested=True)
+        source.depth += 1
+        inner = _sequence(source, nested=True)
+        source.depth -= 1
+        return inner
     if octet == ord('"'):
         return _quoted(source)
     text = source.text

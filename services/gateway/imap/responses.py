@@ -39,14 +39,13 @@ class Output:
         self._buffer += data
 
     def untagged(self, text: str | bytes) -> None:
-        self._buffer += b"* " + (text.encode("utf-8") if isinstance(text, str) else text)
-        self._buffer += b"\r\n"
+        self._buffer += b"* " + (_line(text) if isinstance(text, str) else text) + b"\r\n"
 
     def tagged(self, tag: str, text: str) -> None:
-        self._buffer += f"{tag} {text}\r\n".encode()
+        self._buffer += _line(f"{tag} {text}") + b"\r\n"
 
     def continuation(self, text: str = "") -> None:
-        self._buffer += f"+ {text}\r\n".encode()
+        self._buffer += _line(f"+ {text}") + b"\r\n"
 
     async def maybe_flush(self) -> None:
         """Write out what is buffered if it is a lot (while a response is being made)."""
@@ -58,6 +57,12 @@ class Output:
             self.writer.write(bytes(self._buffer))
             self._buffer.clear()
         await self.writer.drain()
+
+
+def _line(text: str) -> bytes:
+    """A response line's text: what a client sent may come back in it (a mailbox name in
+    an error), so no line end splits it and bytes that were not UTF-8 go as U+FFFD."""
+    return text.replace("\r", " ").replace("\n", " ").encode("utf-8", "replace")
 
 
 def mailbox_name(name: str, *, utf8: bool) -> bytes:

@@ -265,10 +265,16 @@ _ADDRESS_KEYS = ("BCC", "CC", "FROM", "SUBJECT", "TO")
 _DATE_KEYS = ("BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE")
 
 
+# NOT, OR and groups nest this deep at most: reading a key and testing it recurse once a
+# level, and clients write long OR chains (one level per operand).
+MAX_KEY_DEPTH = 100
+
+
 class _Reader:
-    def __init__(self, tokens: list[Token]) -> None:
+    def __init__(self, tokens: list[Token], depth: int = 0) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = depth  # NOT, OR and groups around these tokens
 
     def done(self) -> bool:
         return self.pos >= len(self.tokens)
@@ -296,11 +302,20 @@ class _Reader:
         return value
 
     def key(self) -> Key:
+        if self.depth >= MAX_KEY_DEPTH:
+            raise ImapSyntaxError(f"search keys nest at most {MAX_KEY_DEPTH} deep")
+        self.depth += 1
+        try:
+            return self._key()
+        finally:
+            self.depth -= 1
+
+    def _key(self) -> Key:
         token = self.next("search key")
         if isinstance(token, list):
             if not token:
                 raise ImapSyntaxError("empty parenthesised search keys")
-            inner = _Reader(token)
+            inner = _Reader(token, self.depth)
             keys = []
             while not inner.done():
                 keys.append(inner.key())

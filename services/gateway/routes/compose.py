@@ -21,7 +21,8 @@ _TAG = "sending"
 
 # What sending may answer besides success: a bad address or field (400), a foreign or
 # unknown id (404), a message over 50 MB (413), a plan limit (422 recipients per message,
-# 429 messages per day), a sender not allowed (403), a full mailbox (507).
+# 429 messages per day), a sender not allowed (403), a full mailbox (507), an
+# Idempotency-Key used for another request (422).
 _SEND_ERRORS = (403, 404, 413, 422, 429, 507)
 _SAVE_ERRORS = (403, 404, 413, 507)
 
@@ -37,6 +38,7 @@ COMPOSE: tuple[Endpoint, ...] = (
         errors=_SEND_ERRORS,
         tag=_TAG,
         status=202,
+        idempotent=True,
     ),
     private(
         "GET",
@@ -102,11 +104,12 @@ COMPOSE: tuple[Endpoint, ...] = (
         "POST",
         f"{_DRAFT}/send",
         drafts.send_draft,
-        "Send a draft as saved; it leaves Drafts",
+        "Send a draft as saved; it leaves Drafts (Idempotency-Key header: sent once)",
         SentOut,
         errors=_SEND_ERRORS,
         tag=_TAG,
         status=202,
+        idempotent=True,
     ),
     private(
         "POST",

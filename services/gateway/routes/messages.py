@@ -115,7 +115,7 @@ MESSAGES: tuple[Endpoint, ...] = (
         attachments.get_attachment,
         "One attachment, decoded (risky types always as a download)",
         None,
-        content_type="application/octet-stream",
+        content_type="*/*",  # the file's own type; risky ones as application/octet-stream
         query=AttachmentQuery,
         errors=(404,),
         tag="attachments",

@@ -128,7 +128,7 @@ SENDERS: tuple[Endpoint, ...] = (
         uploads.get_upload_content,
         "The bytes of an upload (risky types always as a download)",
         None,
-        content_type="application/octet-stream",
+        content_type="*/*",  # the file's own type; risky ones as application/octet-stream
         query=AttachmentQuery,
         errors=(404,),
         tag=_TAG,

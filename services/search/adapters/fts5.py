@@ -71,8 +71,10 @@ def _setup(conn: sqlite3.Connection) -> None:
 
 
 def snippet_html(raw: str) -> str:
-    """Escape an FTS5 snippet, then turn its markers into <mark> elements."""
-    return html.escape(raw, quote=False).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+    """Escape an FTS5 snippet, then turn its markers into <mark> elements; on one line
+    (the mail's line ends and runs of spaces are one space)."""
+    text = html.escape(" ".join(raw.split()), quote=False)
+    return text.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
 class Fts5Index:

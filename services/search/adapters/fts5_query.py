@@ -8,6 +8,7 @@ which ranks (bm25) and gives snippets; the rest filters.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
@@ -75,8 +76,19 @@ def account_token(account_id: str) -> str:
     return "a" + "".join(ch for ch in account_id if ch.isalnum())
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _quote(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+    # SQLite reads the expression as a C string: a NUL would end it inside the quotes
+    # ("unterminated string"). The tokenizer splits words on control characters anyway.
+    return '"' + _CONTROL.sub(" ", text).replace('"', '""') + '"'
+
+
+def _grouped(node: Node, expression: str) -> str:
+    """`expression` as an operand: a word or phrase stands alone, the rest in parentheses
+    (FTS5's own parser nests no deeper than it must)."""
+    return expression if isinstance(node, Word | Phrase) else f"({expression})"
 
 
 def _columns(text_field: TextField) -> str:
@@ -93,21 +105,25 @@ def match_of(node: Node) -> str | None:
         positive: list[str] = []
         negative: list[str] = []
         for item in node.items:
-            inner = match_of(item.item) if isinstance(item, Not) else match_of(item)
+            operand = item.item if isinstance(item, Not) else item
+            inner = match_of(operand)
             if inner is None:
                 return None
-            (negative if isinstance(item, Not) else positive).append(inner)
+            (negative if isinstance(item, Not) else positive).append(_grouped(operand, inner))
         if not positive:
             return None  # FTS5 cannot say "everything but"
-        expression = " AND ".join(f"({p})" for p in positive)
-        for n in negative:
-            expression = f"({expression}) NOT ({n})"
+        expression = " AND ".join(positive)
+        if negative:  # a NOT b NOT c is a NOT (b OR c): one level however many
+            expression = f"({expression}) NOT ({' OR '.join(negative)})"
         return expression
     if isinstance(node, Or):
-        parts = [match_of(item) for item in node.items]
-        if any(p is None for p in parts):
-            return None
-        return " OR ".join(f"({p})" for p in parts)
+        parts: list[str] = []
+        for item in node.items:
+            inner = match_of(item)
+            if inner is None:
+                return None
+            parts.append(_grouped(item, inner))
+        return " OR ".join(parts)
     return None
 
 

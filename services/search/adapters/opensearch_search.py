@@ -67,12 +67,13 @@ def highlight() -> dict[str, Any]:
 
 
 def snippet(highlights: dict[str, list[str]]) -> str:
-    """The first fragment with a match, in SNIPPET_FIELDS order; else the body's start."""
+    """The first fragment with a match, in SNIPPET_FIELDS order; else the body's start. On
+    one line: the mail's line ends and runs of spaces are one space."""
     for field in SNIPPET_FIELDS:
         for fragment in highlights.get(field, []):
             if "<mark>" in fragment:  # literal text was escaped: this is a highlighter tag
-                return fragment
-    return next(iter(highlights.get("body", [])), "")
+                return " ".join(fragment.split())
+    return " ".join(next(iter(highlights.get("body", [])), "").split())
 
 
 def hit_of(hit: dict[str, Any]) -> SearchHit:

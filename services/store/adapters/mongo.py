@@ -24,6 +24,7 @@ from services.store.adapters import (
     mongo_changes,
     mongo_filters,
     mongo_folders,
+    mongo_idempotency,
     mongo_listing,
     mongo_searches,
     mongo_senders,
@@ -53,6 +54,7 @@ from shared.model import (
     FlagChange,
     Folder,
     FolderRole,
+    IdempotencyClaim,
     Identity,
     IdentityFields,
     MessageSummary,
@@ -193,6 +195,26 @@ class MongoMailboxStore:
         self, account_id: str, event_id: str, at: datetime, *, since: datetime, limit: int | None
     ) -> bool:
         return await mongo_uploads.admit(self._db, account_id, event_id, at, since, limit)
+
+    async def claim_idempotency_key(
+        self,
+        account_id: str,
+        key: str,
+        digest: str,
+        event_id: str,
+        now: datetime,
+        *,
+        expired_before: datetime,
+    ) -> IdempotencyClaim:
+        return await mongo_idempotency.claim(
+            self._db, account_id, key, digest, event_id, now, expired_before
+        )
+
+    async def answer_idempotency_key(self, account_id: str, key: str, answer: str) -> None:
+        await mongo_idempotency.answer(self._db, account_id, key, answer)
+
+    async def release_idempotency_key(self, account_id: str, key: str) -> None:
+        await mongo_idempotency.release(self._db, account_id, key)
 
     async def add_upload(self, upload: Upload) -> Upload:
         return await mongo_uploads.add_upload(self._db, upload)

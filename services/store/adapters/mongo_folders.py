@@ -35,7 +35,7 @@ from services.store.adapters.mongo_journal import (
 )
 from services.store.adapters.mongo_schema import Collections
 from shared.events import ChangeKind
-from shared.model import NO_SUBFOLDERS, Folder, FolderRole, folder_name
+from shared.model import MAX_FOLDER_DEPTH, NO_SUBFOLDERS, Folder, FolderRole, folder_name
 from shared.ports.mailbox import Conflict, NotFound, Refused, kept_name
 
 MAX_UIDVALIDITY = 2**32 - 1  # a non-zero 32-bit number (RFC 9051 §2.3.1.1)
@@ -158,14 +158,23 @@ async def new_uidvalidity(db: Collections, account_id: str) -> int:
     return value
 
 
-def _check_parent(tree: Tree, parent_id: str | None) -> None:
+def _check_parent(tree: Tree, parent_id: str | None, height: int = 1) -> None:
+    """Whether a folder (with `height` levels of subfolders and itself) may go there."""
     if parent_id is None:
         return
     parent = tree.get(parent_id)
+    if len(tree.ancestors(parent_id)) + 1 + height > MAX_FOLDER_DEPTH:
+        raise Refused(f"folders nest at most {MAX_FOLDER_DEPTH} levels deep")
     if parent.get("role") in {role.value for role in NO_SUBFOLDERS}:
         raise Refused(f"no subfolders under {parent['name']}")
     if tree.in_trash(parent_id):
         raise Refused("no folders can be made inside Trash")
+
+
+def _height(tree: Tree, folder_id: str) -> int:
+    """Levels of a folder and its subfolders: 1 for a folder without any."""
+    base = len(tree.ancestors(folder_id))
+    return 1 + max((len(tree.ancestors(d)) - base for d in tree.descendants(folder_id)), default=0)
 
 
 def _user_folder(tree: Tree, folder_id: str) -> Doc:
@@ -232,7 +241,7 @@ async def move(db: Collections, account_id: str, folder_id: str, parent_id: str 
     doc = _user_folder(tree, folder_id)
     if parent_id == folder_id or parent_id in tree.descendants(folder_id):
         raise Refused("a folder cannot move into itself or one of its subfolders")
-    _check_parent(tree, parent_id)
+    _check_parent(tree, parent_id, _height(tree, folder_id))
     if doc.get("parent_id") == parent_id:
         return await _snapshot(db, doc)
     if tree.sibling_named(parent_id, doc["name"]):

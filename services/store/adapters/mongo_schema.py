@@ -141,6 +141,11 @@ INDEXES: dict[str, list[IndexModel]] = {
     "once_marks": [
         IndexModel([("account_id", ASCENDING), ("key", ASCENDING)], unique=True, name="account_key")
     ],
+    # Idempotency keys of the HTTP API (`_id` derived from account and key); expired ones
+    # are forgotten by the account's next claim.
+    "idempotency_keys": [
+        IndexModel([("account_id", ASCENDING), ("created_at", ASCENDING)], name="account_created")
+    ],
     "uploads": [
         IndexModel([("created_at", ASCENDING), ("created_at_us", ASCENDING)], name="created"),
         # Whether any upload still refers to a blob.
@@ -167,6 +172,7 @@ class Collections:
     profiles: AsyncCollection[Doc]  # one document per account, `_id` = account id
     submissions: AsyncCollection[Doc]  # messages sent, `_id` derived from (account, event)
     uploads: AsyncCollection[Doc]  # `_id` = upload id
+    idempotency_keys: AsyncCollection[Doc]  # `_id` derived from (account, key)
     filters: AsyncCollection[Doc]  # one document per account, `_id` = account id (mongo_filters)
     # Automation (mongo_automation): claims done once, SMS parts used per account and month,
     # and the settled read receipt of each received message (by Message-ID header).
@@ -191,6 +197,7 @@ class Collections:
             profiles=db["profiles"],
             submissions=db["submissions"],
             uploads=db["uploads"],
+            idempotency_keys=db["idempotency_keys"],
             filters=db["filters"],
             once_marks=db["once_marks"],
             sms_usage=db["sms_usage"],

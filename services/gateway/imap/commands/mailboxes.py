@@ -19,7 +19,7 @@ from services.gateway.imap.names import DELIMITER, Mailbox, MailboxTree, canonic
 from services.gateway.imap.parser import Command
 from services.gateway.imap.responses import Bad, No
 from services.gateway.imap.selected import Selected
-from shared.model import Folder, FolderRole, Selection
+from shared.model import MAX_FOLDER_DEPTH, Folder, FolderRole, Selection
 
 if TYPE_CHECKING:
     from services.gateway.imap.session import Session
@@ -85,6 +85,8 @@ def _levels(name: str) -> list[str]:
         raise No("Invalid mailbox name: empty hierarchy level", "CANNOT")
     if any(c in name for c in "*%"):
         raise No("Mailbox names cannot hold * or %", "CANNOT")
+    if len(levels) > MAX_FOLDER_DEPTH:  # before any level is made (RFC 5530 LIMIT)
+        raise No(f"Mailboxes nest at most {MAX_FOLDER_DEPTH} levels deep", "LIMIT")
     return levels
 
 

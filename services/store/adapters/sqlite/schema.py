@@ -24,6 +24,7 @@ MIGRATIONS: tuple[str, ...] = tuple(
         "schema_v8.sql",
         "schema_v9.sql",
         "schema_v10.sql",
+        "schema_v11.sql",
     )
 )
 

@@ -18,6 +18,7 @@ from services.store.adapters.sqlite import (
     changes,
     delivery,
     folders,
+    idempotency,
     listing,
     rows,
     senders,
@@ -35,6 +36,7 @@ from shared.model import (
     FlagChange,
     Folder,
     FolderRole,
+    IdempotencyClaim,
     Identity,
     IdentityFields,
     MessageSummary,
@@ -160,6 +162,26 @@ class SqliteMailboxStore:
         return await self._db.transaction(
             lambda c: submissions.admit(c, account_id, event_id, at, since, limit)
         )
+
+    async def claim_idempotency_key(
+        self,
+        account_id: str,
+        key: str,
+        digest: str,
+        event_id: str,
+        now: datetime,
+        *,
+        expired_before: datetime,
+    ) -> IdempotencyClaim:
+        return await self._db.transaction(
+            lambda c: idempotency.claim(c, account_id, key, digest, event_id, now, expired_before)
+        )
+
+    async def answer_idempotency_key(self, account_id: str, key: str, answer: str) -> None:
+        await self._db.transaction(lambda c: idempotency.answer(c, account_id, key, answer))
+
+    async def release_idempotency_key(self, account_id: str, key: str) -> None:
+        await self._db.transaction(lambda c: idempotency.release(c, account_id, key))
 
     async def add_upload(self, upload: Upload) -> Upload:
         return await self._db.transaction(lambda c: submissions.add_upload(c, upload))
