@@ -117,8 +117,14 @@ async def serve_health(listen: str, readiness: Readiness, registry: Registry) ->
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.on_response_prepare.append(_headers)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     host, port = parse_listen(listen)
     await web.TCPSite(runner, host, port).start()
     return runner
+
+
+async def _headers(_request: web.Request, response: web.StreamResponse) -> None:
+    # No versions for a scanner to match against known flaws (aiohttp's default names both).
+    response.headers["Server"] = "Bureau"

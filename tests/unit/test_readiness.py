@@ -113,3 +113,21 @@ async def test_only_the_adapters_a_process_opened_are_checked(tmp_path: Path) ->
             await check()
     finally:
         await adapters.close()
+
+
+async def test_the_health_listener_names_no_versions() -> None:
+    import aiohttp
+
+    from bureau.health import serve_health
+    from shared.metrics import Registry
+
+    listen = f"127.0.0.1:{free_port()}"
+    runner = await serve_health(listen, Readiness({}), Registry())
+    try:
+        async with aiohttp.ClientSession() as http:
+            for path in ("/healthz", "/readyz", "/metrics"):
+                async with http.get(f"http://{listen}{path}") as resp:
+                    assert resp.status == 200
+                    assert resp.headers["Server"] == "Bureau"
+    finally:
+        await runner.cleanup()
