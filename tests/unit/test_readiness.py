@@ -9,12 +9,13 @@ import os
 import sqlite3
 from pathlib import Path
 
+import aiohttp
 import pytest
 from opensearchpy import AsyncOpenSearch
 from pymongo import AsyncMongoClient
 
 from bureau.adapters import Adapters
-from bureau.health import Readiness
+from bureau.health import Readiness, serve_health
 from bureau.process import free_port
 from services.search.adapters.fts5 import Fts5Index
 from services.search.adapters.opensearch import OpenSearchIndex
@@ -22,6 +23,7 @@ from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.gridfs_blobs import GridFsBlobStore
 from services.store.adapters.mongo import MongoMailboxStore
 from services.store.adapters.sqlite import SqliteMailboxStore
+from shared.metrics import Registry
 from shared.settings import CommonSettings
 
 
@@ -116,11 +118,6 @@ async def test_only_the_adapters_a_process_opened_are_checked(tmp_path: Path) ->
 
 
 async def test_the_health_listener_names_no_versions() -> None:
-    import aiohttp
-
-    from bureau.health import serve_health
-    from shared.metrics import Registry
-
     listen = f"127.0.0.1:{free_port()}"
     runner = await serve_health(listen, Readiness({}), Registry())
     try:
