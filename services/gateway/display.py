@@ -28,6 +28,7 @@ from pydantic import BaseModel
 # The allow-lists of the sanitiser, reused so that `filtered` differs from
 # `sanitise_html` only in what it does with image sources.
 from services.gateway import html as sanitiser
+from services.gateway.html_depth import limit_depth
 from services.gateway.text_html import render_text
 from shared.html_policy import DROPPED_WITH_CONTENT, LINK_SCHEMES
 from shared.html_text import html_to_text
@@ -79,7 +80,7 @@ def render(
     if mode is DisplayMode.ORIGINAL:
         return Rendered(kind="html", body=html_body)
     policy = _AttributePolicy(cid_urls, remote_images=mode is DisplayMode.FILTERED_IMAGES)
-    body = _cleaner(policy).clean(html_body)
+    body = _cleaner(policy).clean(limit_depth(html_body))
     return Rendered(kind="html", body=body, blocked_remote_images=policy.blocked)
 
 

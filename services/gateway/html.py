@@ -12,6 +12,7 @@ import re
 
 import nh3
 
+from services.gateway.html_depth import limit_depth
 from shared.html_policy import DROPPED_WITH_CONTENT, LINK_SCHEMES
 
 # Dropped with everything inside them (the rest of the unknown tags keep their text).
@@ -106,7 +107,7 @@ def sanitise_html(html: str) -> str:
     """Safe-to-display HTML from a message's HTML body (a pure function)."""
     if not html:
         return ""
-    return _cleaner.clean(html)
+    return _cleaner.clean(limit_depth(html))
 
 
 # Mail the user writes keeps its images: inline ones (cid:, attachments of the message)
@@ -130,4 +131,4 @@ def sanitise_composed_html(html: str) -> str:
     or web source (the user put them there)."""
     if not html:
         return ""
-    return _composed_cleaner.clean(html)
+    return _composed_cleaner.clean(limit_depth(html))

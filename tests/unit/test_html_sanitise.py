@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.gateway.html import sanitise_html
+from services.gateway.html_depth import limit_depth
 
 LINK = 'target="_blank" rel="noopener noreferrer"'
 
@@ -101,3 +102,22 @@ def test_sanitise(html: str, expected: str) -> None:
 def test_sanitising_is_idempotent() -> None:
     once = sanitise_html('<a href="https://e.org">x</a><p style="color:red">y</p>')
     assert sanitise_html(once) == once
+
+
+def test_nesting_past_the_bound_is_flattened_and_the_text_kept() -> None:
+    deep = "<div>" * 1000 + "bottom" + "</div>" * 1000 + "<p>after</p>"
+    limited = limit_depth(deep, max_depth=10)
+    assert limited == "<div>" * 10 + "bottom" + "</div>" * 10 + "<p>after</p>"
+    # Void elements and elements the parser closes itself never count as nesting.
+    flat = "<p>one<br><p>two<li>x<li>y" * 200 + "<div><span>in</span></div>"
+    assert limit_depth(flat, max_depth=3) == flat
+    # Tags of other names close as the parser would close them; strays are left alone.
+    mixed = "<div><span><b>x</b></span></div></i>" * 50
+    assert limit_depth(mixed, max_depth=3) == mixed
+
+
+def test_deep_html_is_sanitised_like_its_flattened_self() -> None:
+    deep = "<blockquote>" * 5000 + "<b>quoted</b>" + "</blockquote>" * 5000
+    cleaned = sanitise_html(deep)
+    assert cleaned.count("<blockquote>") == 256
+    assert "quoted</blockquote>" in cleaned  # its own <b> was one level too deep
