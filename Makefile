@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 
-.PHONY: run test test-slow lint bench bench-ingest bench-search bench-imap bench-automation clean
+.PHONY: run test test-slow lint bench bench-ingest bench-search bench-imap bench-automation bench-keywords clean
 
 $(RUNTIME_STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench-automation: $(RUNTIME_STAMP)
 # Dovecot, the baseline of the IMAP benchmark, comes from Debian (dovecot-imapd).
 bench-imap: $(RUNTIME_STAMP)
 	$(BIN)/python -m bench.imap $(BENCH_ARGS)
+
+# One bulk STORE of keywords on the running platform, against Dovecot given the same one.
+bench-keywords: $(RUNTIME_STAMP)
+	$(BIN)/python -m bench.keywords $(BENCH_ARGS)
 
 # tantivy, the baseline of the search benchmark, comes with the development tools.
 bench-search: $(DEV_STAMP)

@@ -6,7 +6,8 @@ through imaplib over loopback: LOGIN, SELECT, one `STORE 1:* +FLAGS (kw0 … kwN
 `--keywords` keywords, timed; the growth of the mailbox database (with its WAL) and of
 the nats-server's data once the journal relay has published every change; the time until
 the search index has the last keyword on every message (through the HTTP API); and LOGIN
-and SELECT timed again once all is quiet.
+and SELECT timed again once all is quiet. The baseline, in the same run: Dovecot
+(Debian's dovecot-imapd, Maildir) holding the same mail, given the same STORE.
 
     python -m bench.keywords --messages 2000 --keywords 50
 """
@@ -18,12 +19,14 @@ import asyncio
 import imaplib
 import json
 import sqlite3
+import tempfile
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 from bench.imap.__main__ import PASSWORD, USER, fill_bureau
+from bench.imap.dovecot import Dovecot, available
 from bench.ingest.corpus import corpus
 from bench.ingest.stack import EmbeddedStack
 
@@ -66,10 +69,10 @@ def _indexed(api: str, keyword: str, messages: int, deadline: float) -> bool:
     return False
 
 
-def _login(port: int) -> tuple[imaplib.IMAP4, float]:
+def _login(port: int, user: str) -> tuple[imaplib.IMAP4, float]:
     start = time.perf_counter()
     client = imaplib.IMAP4("127.0.0.1", port)
-    client.login(USER, PASSWORD)
+    client.login(user, PASSWORD)
     return client, time.perf_counter() - start
 
 
@@ -80,14 +83,13 @@ def _select(client: imaplib.IMAP4) -> float:
     return time.perf_counter() - start
 
 
-def run(
-    stack: EmbeddedStack, messages: int, keywords: int, timeout: float
-) -> dict[str, float | str]:
-    data_dir = stack.data_dir
+def store_keywords(
+    port: int, user: str, keywords: int, timeout: float
+) -> tuple[imaplib.IMAP4, dict[str, float | str]]:
+    """LOGIN, SELECT and the one timed STORE of `keywords` keywords on every message."""
     result: dict[str, float | str] = {}
-    client, result["login_before_ms"] = _login(stack.imap_port)
+    client, result["login_before_ms"] = _login(port, user)
     result["select_before_ms"] = _select(client)
-    db_before, nats_before = _database_size(data_dir), _size(data_dir / "nats")
     names = " ".join(f"kw{i}" for i in range(keywords))
     start = time.perf_counter()
     client.sock.settimeout(timeout)
@@ -97,22 +99,49 @@ def run(
     except (imaplib.IMAP4.error, TimeoutError, OSError) as exc:
         result["store_status"] = f"failed: {exc}"
     result["store_ms"] = time.perf_counter() - start
+    return client, result
+
+
+def again(port: int, user: str, client: imaplib.IMAP4, result: dict[str, float | str]) -> None:
+    """LOGIN and SELECT once more, after the change settled."""
+    try:
+        client.logout()
+    except (imaplib.IMAP4.error, OSError):
+        pass
+    client, result["login_after_ms"] = _login(port, user)
+    result["select_after_ms"] = _select(client)
+    client.logout()
+
+
+def run_bureau(
+    stack: EmbeddedStack, messages: int, keywords: int, timeout: float
+) -> dict[str, float | str]:
+    data_dir = stack.data_dir
+    db_before, nats_before = _database_size(data_dir), _size(data_dir / "nats")
+    start = time.perf_counter()
+    client, result = store_keywords(stack.imap_port, USER, keywords, timeout)
     deadline = time.monotonic() + timeout
     while _unpublished(data_dir) and time.monotonic() < deadline:
         time.sleep(0.2)
     result["relayed_ms"] = time.perf_counter() - start
     result["unpublished_left"] = _unpublished(data_dir)
-    result["db_growth_mb"] = (_database_size(data_dir) - db_before) / 1e6
+    result["storage_growth_mb"] = (_database_size(data_dir) - db_before) / 1e6
     result["nats_growth_mb"] = (_size(data_dir / "nats") - nats_before) / 1e6
     if _indexed(stack.api, f"kw{keywords - 1}", messages, time.monotonic() + timeout):
         result["indexed_ms"] = time.perf_counter() - start
-    try:
-        client.logout()
-    except (imaplib.IMAP4.error, OSError):
-        pass
-    client, result["login_after_ms"] = _login(stack.imap_port)
-    result["select_after_ms"] = _select(client)
-    client.logout()
+    again(stack.imap_port, USER, client, result)
+    return _rounded(result)
+
+
+def run_dovecot(dovecot: Dovecot, keywords: int, timeout: float) -> dict[str, float | str]:
+    before = _size(dovecot.maildir)
+    client, result = store_keywords(dovecot.port, "bench", keywords, timeout)
+    result["storage_growth_mb"] = (_size(dovecot.maildir) - before) / 1e6
+    again(dovecot.port, "bench", client, result)
+    return _rounded(result)
+
+
+def _rounded(result: dict[str, float | str]) -> dict[str, float | str]:
     for key, value in result.items():
         if key.endswith("_ms") and isinstance(value, float):
             result[key] = round(value * 1000, 1)
@@ -121,13 +150,23 @@ def run(
     return result
 
 
-async def main(messages: int, keywords: int, timeout: float) -> dict[str, float | str]:
+async def main(messages: int, keywords: int, timeout: float) -> dict[str, object]:
     mail = [raw for _, raw in corpus(messages, USER, 1)]
+    out: dict[str, object] = {"messages": messages, "keywords": keywords}
+    reason = available()
+    if reason is None:  # the baseline: Dovecot holding the same mail, the same STORE
+        with tempfile.TemporaryDirectory(prefix="bureau-bench-keywords-") as tmp:
+            with Dovecot(Path(tmp) / "dovecot", "bench", PASSWORD) as dovecot:
+                for i, raw in enumerate(mail):
+                    dovecot.add(i, raw)
+                out["dovecot"] = await asyncio.to_thread(run_dovecot, dovecot, keywords, timeout)
+    else:
+        out["dovecot"] = f"not measured: {reason}"
     stack = EmbeddedStack()
     await fill_bureau(stack.data_dir, mail)
     async with stack:
-        result = await asyncio.to_thread(run, stack, messages, keywords, timeout)
-    return {"messages": messages, "keywords": keywords, **result}
+        out["bureau"] = await asyncio.to_thread(run_bureau, stack, messages, keywords, timeout)
+    return out
 
 
 if __name__ == "__main__":
