@@ -66,7 +66,7 @@ async def _run(settings: CommonSettings) -> int:
             await server.start()
             await _first_of(supervisor.start(), stop)
             if not stop.is_set():
-                _banner(settings)
+                _banner(settings, supervisor.health())
                 # nats-server is kept alive like the services: a SIGKILL of it stalls
                 # nothing for longer than its restart.
                 await asyncio.gather(supervisor.watch(stop), server.watch(stop))
@@ -92,9 +92,13 @@ async def _first_of(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> Non
         task.cancel()
 
 
-def _banner(settings: CommonSettings) -> None:
+def _banner(settings: CommonSettings, health: dict[str, str]) -> None:
     lines = [f"Bureau is running (data in {settings.data_dir.resolve()}):"]
     lines += [f"  {listener}" for listener in listeners()]
+    lines += [
+        "Health and metrics (/readyz, /metrics) of each service:",
+        "  " + ", ".join(f"{name} {address}" for name, address in health.items()),
+    ]
     lines += [
         "Create an account with:",
         "  .venv/bin/bureau account create alice@example.test --password-stdin",

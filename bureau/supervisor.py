@@ -48,6 +48,10 @@ class Supervisor:
             await self._spawn(child)
         await asyncio.gather(*(self._wait_ready(child, timeout) for child in self._children))
 
+    def health(self) -> dict[str, str]:
+        """Where each child answers `/healthz`, `/readyz` and `/metrics`."""
+        return {child.name: f"127.0.0.1:{child.health_port}" for child in self._children}
+
     async def _spawn(self, child: Child) -> None:
         env = {**self._env, "BUREAU_HEALTH_LISTEN": f"127.0.0.1:{child.health_port}"}
         child.process = await asyncio.create_subprocess_exec(

@@ -75,6 +75,8 @@ async def test_run_account_smtp_http_restart(tmp_path: Path) -> None:
         banner = run.log.read_text()
         assert f"127.0.0.1:{run.smtp_port}" in banner and f"127.0.0.1:{run.http_port}" in banner
         assert "account create" in banner
+        health = banner.split("Health and metrics (/readyz, /metrics) of each service:\n")[1]
+        assert health.splitlines()[0].strip().startswith("store 127.0.0.1:")
         second = run.cli("run")  # the same data directory: refused, the first run unharmed
         assert second.returncode == 1 and "in use by another" in second.stderr
 
