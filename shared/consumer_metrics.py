@@ -67,9 +67,8 @@ class ConsumerMetrics:
     def declare(self, durable: str) -> None:
         """Every series of a consumer at zero from the start, so rates exist at once."""
         for family in (self.deliveries, self.redeliveries, self.acks, self.dead_letters):
-            family.labels(consumer=durable)
-        for reason in NAK_REASONS:
-            self.naks.labels(consumer=durable, reason=reason)
+            family.declare(consumer=durable)
+        self.naks.declare(consumer=durable, reason=NAK_REASONS)
 
     def nak(self, durable: str, reason: str) -> None:
         self.naks.inc(consumer=durable, reason=reason)

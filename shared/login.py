@@ -56,8 +56,7 @@ class LoginMetrics:
         )
 
     def declare(self, protocol: str) -> None:
-        for result in RESULTS:
-            self.logins.labels(protocol=protocol, result=result)
+        self.logins.declare(protocol=protocol, result=RESULTS)
 
     def count(self, protocol: str, result: str) -> None:
         self.logins.inc(protocol=bounded(protocol.lower(), PROTOCOLS), result=result)

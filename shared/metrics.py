@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import math
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from typing import Generic, Self, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,17 @@ class _Family(ABC, Generic[C]):
             if child is None:
                 child = self._series[key] = self._child()
         return child
+
+    def declare(self, **values: str | Iterable[str]) -> Self:
+        """Make the series of every combination of `values` now, at zero, so that their
+        rates exist from the first scrape (a label given one string has that value)."""
+        names = list(self.labelnames)
+        if set(values) != set(names):
+            raise ValueError(f"{self.name} takes labels {self.labelnames}, not {tuple(values)}")
+        choices = [[v] if isinstance(v, str) else list(v) for v in (values[n] for n in names)]
+        for combination in itertools.product(*choices):
+            self.labels(**dict(zip(names, combination, strict=True)))
+        return self
 
     def remove(self, **labels: str) -> None:
         """Forget one series (a value that is no longer known must not stay stale)."""

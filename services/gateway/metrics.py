@@ -50,8 +50,7 @@ class GatewayMetrics:
             "Time the index took to answer a search the gateway asked",
         )
         self.logins = LoginMetrics(registry)
-        for protocol in ("imap", "pop3"):
-            self.sessions.labels(protocol=protocol)
+        self.sessions.declare(protocol=("imap", "pop3"))
         for protocol in ("http", "imap", "pop3"):
             self.logins.declare(protocol)
 

@@ -38,10 +38,8 @@ class SmtpMetrics:
         self.sessions = registry.gauge(
             "bureau_smtp_sessions_open", "SMTP connections open, by listener", ("listener",)
         )
-        for listener in LISTENERS:
-            self.accepted.labels(listener=listener)
-            self.accepted_bytes.labels(listener=listener)
-            self.sessions.labels(listener=listener)
+        for family in (self.accepted, self.accepted_bytes, self.sessions):
+            family.declare(listener=LISTENERS)
 
     def reply(self, listener: str, line: str) -> None:
         code = line[:3]

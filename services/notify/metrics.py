@@ -13,22 +13,18 @@ class NotifyMetrics:
             "New-mail notifications sent, by channel (email: one message; sms: one per number)",
             ("channel",),
         )
-        for channel in ("email", "sms"):
-            self.notifications.labels(channel=channel)
+        self.notifications.declare(channel=("email", "sms"))
         self.channel_messages = registry.counter(
             "bureau_notify_channel_messages_total",
             "SMS and fax recipients handled, by result: sent, retried (a temporary failure,"
             " queued again), failed (bounced to the sender)",
             ("kind", "result"),
         )
-        for kind in ("sms", "fax"):
-            for result in ("sent", "retried", "failed"):
-                self.channel_messages.labels(kind=kind, result=result)
+        self.channel_messages.declare(kind=("sms", "fax"), result=("sent", "retried", "failed"))
         self.bounces = registry.counter(
             "bureau_notify_bounces_total",
             "Delivery status notifications for SMS and fax: sent to the sender, or dropped"
             " (no sender to tell)",
             ("result",),
         )
-        for result in ("sent", "dropped"):
-            self.bounces.labels(result=result)
+        self.bounces.declare(result=("sent", "dropped"))

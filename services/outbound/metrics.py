@@ -23,16 +23,14 @@ class OutboundMetrics:
             " failure, retried later), failed (bounced to the sender)",
             ("result",),
         )
-        for result in RESULTS:
-            self.recipients.labels(result=result)
+        self.recipients.declare(result=RESULTS)
         self.bounces = registry.counter(
             "bureau_outbound_bounces_total",
             "Delivery status notifications: sent to the sender, or dropped (the failed"
             " message was itself a bounce)",
             ("result",),
         )
-        for result in ("sent", "dropped"):
-            self.bounces.labels(result=result)
+        self.bounces.declare(result=("sent", "dropped"))
         self.retries = registry.counter(
             "bureau_outbound_retries_total",
             "Requests queued again for the recipients still waiting after a temporary failure",

@@ -42,8 +42,7 @@ class SearchService(ConsumerService):
             "Mailbox changes applied to the index, by kind",
             ("kind",),
         )
-        for kind in ChangeKind:
-            self._applied.labels(kind=kind.value)
+        self._applied.declare(kind=(kind.value for kind in ChangeKind))
 
     def subscribe(self, broker: NatsBroker) -> list[bus.Consumer]:
         consumer = bus.subscribe(

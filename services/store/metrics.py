@@ -19,8 +19,7 @@ class StoreMetrics:
             " written by an earlier delivery",
             ("result",),
         )
-        for result in ("stored", "duplicate"):
-            self.deliveries.labels(result=result)
+        self.deliveries.declare(result=("stored", "duplicate"))
         self.published = registry.counter(
             "bureau_store_journal_published_total",
             "Change-journal entries the relay published to mailbox.changed.<account>",
@@ -42,15 +41,13 @@ class StoreMetrics:
             "What housekeeping removed: messages purged from Trash, uploads expired, blobs deleted",
             ("kind",),
         )
-        for kind in HOUSEKEEPING_KINDS:
-            self.removed.labels(kind=kind)
+        self.removed.declare(kind=HOUSEKEEPING_KINDS)
         self.housekeeping_runs = registry.counter(
             "bureau_store_housekeeping_runs_total",
             "Housekeeping rounds, by result",
             ("result",),
         )
-        for result in ("ok", "failed"):
-            self.housekeeping_runs.labels(result=result)
+        self.housekeeping_runs.declare(result=("ok", "failed"))
 
     async def refresh_backlog(self, mailbox: MailboxStore) -> None:
         backlog = await mailbox.journal_backlog()

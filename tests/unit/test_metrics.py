@@ -116,3 +116,18 @@ def test_the_test_parser_refuses_what_prometheus_would() -> None:
         )  # buckets not cumulative
     with pytest.raises(FormatError):
         parse('# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\na{x="1"} 2\n')  # a split
+
+
+def test_declare_makes_every_combination_at_zero() -> None:
+    registry = Registry()
+    family = registry.counter("bureau_t_total", "t", ("kind", "result")).declare(
+        kind=("sms", "fax"), result=("sent", "failed")
+    )
+    assert sorted(labels for labels, _ in family.series()) == [
+        ("fax", "failed"), ("fax", "sent"), ("sms", "failed"), ("sms", "sent"),
+    ]  # fmt: skip
+    assert all(child.value == 0 for _, child in family.series())
+    one = registry.gauge("bureau_t", "t", ("protocol", "result")).declare(
+        protocol="imap", result=["ok"]
+    )
+    assert [labels for labels, _ in one.series()] == [("imap", "ok")]

@@ -46,9 +46,7 @@ async def _room(db: Collections, account_id: str, wanted: int, limits: TagLimits
         raise LimitExceeded(f"an account has at most {limits.per_account} tags ({count} now)")
 
 
-async def create(
-    db: Collections, account_id: str, name: str, color: str, limits: TagLimits
-) -> Tag:
+async def create(db: Collections, account_id: str, name: str, color: str, limits: TagLimits) -> Tag:
     name = kept_name(tag_name, name)
     if await db.accounts.find_one({"_id": account_id}, {"_id": True}) is None:
         raise NotFound(f"account {account_id}")
