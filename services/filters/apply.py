@@ -21,8 +21,8 @@ same ids and JetStream drops the copies.
 
 from __future__ import annotations
 
-from services.filters.engine import Outcome
 from shared.events import MailDeliver, MailReceived, NotifyRequest, OutboundRequest, derived_id
+from shared.filtering.engine import Outcome
 from shared.model import Account, FolderRole
 
 

@@ -33,14 +33,14 @@ from services.filters.automation import (
     send_vacation_reply,
     warn_of_loop,
 )
-from services.filters.engine import Outcome, quiet, run
-from services.filters.facts import MessageFacts
 from services.filters.forwarding import already_forwarded, traced
 from shared import bus
 from shared.automatic import is_generated
 from shared.consumer_metrics import ConsumerMetrics
 from shared.directory import resolve_recipient
 from shared.events import MailDeliver, MailReceived, OutboundRequest
+from shared.filtering.engine import Outcome, quiet, run
+from shared.filtering.facts import MessageFacts
 from shared.metrics import Registry
 from shared.mime import parse_message
 from shared.model import Account, FolderRole, ParsedMessage, Preferences
@@ -81,10 +81,8 @@ class FiltersService(ConsumerService):
             "Mail the filters service wrote itself: vacation replies, forwarding-loop warnings",
             ("kind",),
         )
-        for outcome in ("delivered", "discarded", "forwarded"):
-            self._outcomes.labels(outcome=outcome)
-        for kind in ("vacation_reply", "loop_warning"):
-            self._automatic.labels(kind=kind)
+        self._outcomes.declare(outcome=("delivered", "discarded", "forwarded"))
+        self._automatic.declare(kind=("vacation_reply", "loop_warning"))
         self._settings = settings
         self._mailbox = mailbox
         self._blobs = blobs

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from services.filters.facts import MessageFacts
-from services.filters.rules import holds
+from shared.filtering.facts import MessageFacts
+from shared.filtering.rules import holds
 from shared.filters import Action, ActionKind, Condition, Filter
 
 

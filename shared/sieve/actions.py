@@ -7,11 +7,11 @@ import json
 
 from pydantic import ValidationError
 
-from services.filters.sieve.export import TRASH
-from services.filters.sieve.lexer import SieveSyntaxError
-from services.filters.sieve.notes import VACATION_IN_FILTER, Note, Unsupported
-from services.filters.sieve.parser import Command, Comment, Node, StringList, Tag
 from shared.filters import Action, ActionKind
+from shared.sieve.export import TRASH
+from shared.sieve.lexer import SieveSyntaxError
+from shared.sieve.notes import VACATION_IN_FILTER, Note, Unsupported
+from shared.sieve.parser import Command, Comment, Node, StringList, Tag
 
 
 class ActionReader:

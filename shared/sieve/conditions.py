@@ -12,16 +12,16 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from services.filters.sieve.export import (
+from shared.filters import Condition, FieldName, Operator
+from shared.sieve.export import (
     ATTACHMENT_HEADER,
     ATTACHMENT_VALUE,
     PRIORITY_PATTERNS,
     escape_wildcards,
 )
-from services.filters.sieve.lexer import SieveSyntaxError
-from services.filters.sieve.notes import Note, Unsupported
-from services.filters.sieve.parser import Argument, Number, StringList, Tag, Test
-from shared.filters import Condition, FieldName, Operator
+from shared.sieve.lexer import SieveSyntaxError
+from shared.sieve.notes import Note, Unsupported
+from shared.sieve.parser import Argument, Number, StringList, Tag, Test
 
 
 @dataclass

@@ -40,14 +40,14 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from services.filters.sieve.actions import ActionReader
-from services.filters.sieve.conditions import ConditionReader
-from services.filters.sieve.lexer import SieveSyntaxError
-from services.filters.sieve.notes import VACATION_IN_FILTER, Unsupported
-from services.filters.sieve.parser import Command, Comment, Node, StringList, Test, parse
-from services.filters.sieve.vacation import is_date_test, read_vacation
 from shared.filters import MAX_CONDITIONS, FilterFields
 from shared.model import Vacation
+from shared.sieve.actions import ActionReader
+from shared.sieve.conditions import ConditionReader
+from shared.sieve.lexer import SieveSyntaxError
+from shared.sieve.notes import VACATION_IN_FILTER, Unsupported
+from shared.sieve.parser import Command, Comment, Node, StringList, Test, parse
+from shared.sieve.vacation import is_date_test, read_vacation
 
 __all__ = ["ImportResult", "SieveSyntaxError", "import_sieve"]
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.filters.sieve.lexer import Kind, SieveSyntaxError, Token, tokenize
+from shared.sieve.lexer import Kind, SieveSyntaxError, Token, tokenize
 
 
 @dataclass

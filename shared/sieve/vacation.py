@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from services.filters.sieve.lexer import SieveSyntaxError
-from services.filters.sieve.parser import Argument, Command, Number, StringList, Tag, Test
 from shared.model import Vacation
+from shared.sieve.lexer import SieveSyntaxError
+from shared.sieve.parser import Argument, Command, Number, StringList, Tag, Test
 
 MIN_DAYS, MAX_DAYS = 1, 90  # as `Vacation.days`
 MAX_SUBJECT, MAX_TEXT = 256, 10_000  # as `Vacation.subject` and `Vacation.text`

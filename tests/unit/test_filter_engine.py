@@ -5,8 +5,8 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-from services.filters.engine import Notification, Outcome, evaluate, explain, run
-from services.filters.facts import MessageFacts
+from shared.filtering.engine import Notification, Outcome, evaluate, explain, run
+from shared.filtering.facts import MessageFacts
 from shared.filters import Action, ActionKind, Condition, FieldName, Filter, Operator
 
 K = ActionKind

@@ -7,8 +7,8 @@ from email.message import EmailMessage
 import pytest
 
 from services.filters import matching
-from services.filters.facts import MessageFacts
-from services.filters.rules import RULES, DuplicateRule, Registry, holds
+from shared.filtering.facts import MessageFacts
+from shared.filtering.rules import RULES, DuplicateRule, Registry, holds
 from shared.filters import Condition, FieldName, Operator
 
 

@@ -1,4 +1,4 @@
-"""Sieve import/export of filters and the vacation setting (services/filters/sieve)."""
+"""Sieve import/export of filters and the vacation setting (shared/sieve)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from services.filters.sieve import (
-    SieveSyntaxError,
-    export_sieve,
-    export_sieve_report,
-    import_sieve,
-    parse,
-)
-from services.filters.sieve.parser import MAX_NESTING, Command, StringList
 from shared.filters import (
     MAX_CONDITIONS,
     Action,
@@ -28,6 +20,14 @@ from shared.filters import (
     Operator,
 )
 from shared.model import Vacation
+from shared.sieve import (
+    SieveSyntaxError,
+    export_sieve,
+    export_sieve_report,
+    import_sieve,
+    parse,
+)
+from shared.sieve.parser import MAX_NESTING, Command, StringList
 
 FOLDER_NAMES = {"f-dev": "Lists/Dev", "f-bills": "Bills", "f-arch": 'Archive "old"'}
 FOLDER_IDS = {name: fid for fid, name in FOLDER_NAMES.items()}

@@ -7,8 +7,6 @@ from typing import TypeVar
 
 from aiohttp import web
 
-from services.filters.engine import Explanation, explain
-from services.filters.facts import MessageFacts
 from services.gateway.bodies import json_response, read_json
 from services.gateway.context import BLOBS
 from services.gateway.errors import not_found
@@ -26,6 +24,8 @@ from services.gateway.schemas.filters import (
     FilterTestIn,
     FilterTestOut,
 )
+from shared.filtering.engine import Explanation, explain
+from shared.filtering.facts import MessageFacts
 from shared.filters import ActionKind, Filter, FilterFields
 from shared.model import Account
 from shared.ports import MailboxStore

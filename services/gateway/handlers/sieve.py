@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
-from services.filters.sieve import SieveSyntaxError, export_sieve_report, import_sieve
 from services.gateway.automation import check_vacation, save_preferences
 from services.gateway.bodies import describe, json_response, read_json, read_query
 from services.gateway.errors import ApiError
@@ -21,6 +20,7 @@ from services.gateway.schemas.filters import (
 )
 from shared.filters import FilterFields
 from shared.model import Account, FolderRole, Vacation
+from shared.sieve import SieveSyntaxError, export_sieve_report, import_sieve
 
 SIEVE = "application/sieve"
 _INBOX = "INBOX"  # how Sieve scripts usually name the Inbox (RFC 5228 §4.1: fileinto)

@@ -14,9 +14,9 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from services.filters.matching import validate
 from services.gateway.schemas.core import Request, Schema
 from shared.addresses import InvalidAddress, normalize
+from shared.filtering.matching import validate
 from shared.filters import Action, ActionKind, Condition, FilterFields
 from shared.model import Vacation, tag_name
 

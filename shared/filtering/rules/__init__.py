@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from shared.filters import Condition, FieldName
 
 if TYPE_CHECKING:
-    from services.filters.facts import MessageFacts
+    from shared.filtering.facts import MessageFacts
 
 Check = Callable[[Condition, "MessageFacts"], bool]
 

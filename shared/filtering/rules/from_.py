@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.filters.facts import MessageFacts
-from services.filters.matching import holds_for_addresses
-from services.filters.rules import rule
+from shared.filtering.facts import MessageFacts
+from shared.filtering.matching import holds_for_addresses
+from shared.filtering.rules import rule
 from shared.filters import Condition, FieldName
 
 

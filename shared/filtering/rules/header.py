@@ -5,9 +5,9 @@ header is present at all, even empty."""
 
 from __future__ import annotations
 
-from services.filters.facts import MessageFacts
-from services.filters.matching import holds
-from services.filters.rules import rule
+from shared.filtering.facts import MessageFacts
+from shared.filtering.matching import holds
+from shared.filtering.rules import rule
 from shared.filters import Condition, FieldName
 
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from services.filters.facts import MessageFacts
-from services.filters.rules import rule
+from shared.filtering.facts import MessageFacts
+from shared.filtering.rules import rule
 from shared.filters import Condition, FieldName, Operator
 
 
