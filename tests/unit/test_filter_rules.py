@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from services.filters import matching
+from shared.filtering import matching
 from shared.filtering.facts import MessageFacts
 from shared.filtering.rules import RULES, DuplicateRule, Registry, holds
 from shared.filters import Condition, FieldName, Operator
