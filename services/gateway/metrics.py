@@ -8,6 +8,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -132,8 +133,11 @@ class TimedIndex:
             tags=tags, modseq=modseq,
         )  # fmt: skip
 
-    async def delete(self, account_id: str, message_id: str) -> None:
-        await self._index.delete(account_id, message_id)
+    async def delete(self, account_id: str, message_id: str, *, modseq: int) -> None:
+        await self._index.delete(account_id, message_id, modseq=modseq)
+
+    async def prune_tombstones(self, before: datetime) -> int:
+        return await self._index.prune_tombstones(before)
 
     async def clear(self, account_id: str) -> None:
         await self._index.clear(account_id)

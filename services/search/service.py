@@ -1,21 +1,26 @@
-"""The search service: keeps the index in step with `mailbox.changed`."""
+"""The search service: keeps the index in step with `mailbox.changed`, and forgets the
+index's tombstones once no change they guard against can still arrive."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from faststream.nats import NatsBroker
 
 from services.search.documents import index_document
+from services.search.tombstones import TombstonePruner
 from shared import bus
 from shared.consumer_metrics import ConsumerMetrics
 from shared.events import ChangeKind, MailboxChanged
 from shared.metrics import Registry
-from shared.ports.blobs import BlobStore
+from shared.ports.blobs import BlobNotFound, BlobStore
 from shared.ports.index import SearchIndex
 from shared.service import ConsumerService
 from shared.settings import CommonSettings
 from shared.streams import MAILBOX
+
+log = logging.getLogger(__name__)
 
 
 class SearchService(ConsumerService):
@@ -28,10 +33,12 @@ class SearchService(ConsumerService):
         index: SearchIndex,
         blobs: BlobStore,
         registry: Registry | None = None,
+        pruner: TombstonePruner | None = None,
     ) -> None:
         self._settings = settings
         self._index = index
         self._blobs = blobs
+        self._pruner = pruner or TombstonePruner(index)
         self._registry = registry or Registry()
         self._lag = self._registry.gauge(
             "bureau_search_index_lag_seconds",
@@ -55,11 +62,18 @@ class SearchService(ConsumerService):
             max_deliver=self._settings.max_deliver,
             ack_wait=self._settings.ack_wait,
             # Several at once: an update that overtakes its message's addition indexes the
-            # whole message, and the index never goes back to an older modseq.
+            # whole message, the index never goes back to an older modseq, and a removal
+            # leaves a tombstone that a slower addition cannot pass.
             workers=4,
             metrics=ConsumerMetrics(self._registry),
         )
         return [consumer]
+
+    async def start(self) -> None:
+        self._pruner.start()
+
+    async def stop(self) -> None:
+        await self._pruner.stop()
 
     async def handle(self, event: MailboxChanged) -> None:
         await self._apply(event)
@@ -71,7 +85,9 @@ class SearchService(ConsumerService):
         if message_id is None:
             return  # a folder change: the index follows its messages' own events
         if event.kind is ChangeKind.MESSAGE_REMOVED or summary is None:
-            await self._index.delete(event.account_id, message_id)
+            # The tombstone's modseq makes the removal win over a slower addition or
+            # update of the message, applied after it by another worker.
+            await self._index.delete(event.account_id, message_id, modseq=event.modseq)
             return
         if event.kind is ChangeKind.MESSAGE_UPDATED and await self._index.update_state(
             event.account_id,
@@ -85,7 +101,14 @@ class SearchService(ConsumerService):
             return
         # Added, or updated before its addition was indexed (changes are applied by several
         # workers at once): index the whole message at this change's modseq.
-        raw = await self._blobs.get(summary.blob_id)
+        try:
+            raw = await self._blobs.get(summary.blob_id)
+        except BlobNotFound:
+            # Most often removed since (its tombstone then refuses this addition); else
+            # indexed by what the summary says, as a reindex does.
+            log.info("message %s indexed without its text: blob %s is gone", message_id,
+                     summary.blob_id)  # fmt: skip
+            raw = b""
         await self._index.upsert(
             index_document(summary.model_copy(update={"modseq": event.modseq}), raw)
         )

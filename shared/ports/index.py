@@ -1,4 +1,10 @@
-"""Search index port: full-text index of every account's messages, fed by `mailbox.changed`."""
+"""Search index port: full-text index of every account's messages, fed by `mailbox.changed`.
+
+Changes reach the index out of order (the search service applies them with several
+workers), so every write carries the account's modseq and the newest one wins. A removal
+leaves a tombstone with its modseq: an addition or update of that message at or below it,
+arriving late, is ignored; one above it (the same id stored again) indexes the message.
+"""
 
 from __future__ import annotations
 
@@ -60,7 +66,8 @@ class SearchIndex(Protocol):
         """Index or re-index a message (idempotent: one entry per message).
 
         An older `modseq` than the one indexed is ignored, so late redeliveries do not
-        roll a message back.
+        roll a message back; so is one at or below the modseq of the message's tombstone
+        (its removal came first). A higher one replaces the tombstone.
         """
         ...
 
@@ -76,12 +83,24 @@ class SearchIndex(Protocol):
         modseq: int,
     ) -> bool:
         """Change the mutable fields of an indexed message without re-reading its text
-        (ignored when the index holds a newer modseq). False when the message is not
-        indexed at all (its `message.added` not applied yet): the caller then indexes it
-        whole, and the late add, older, is ignored."""
+        (ignored when the index holds a newer modseq). True when the index needs nothing
+        more: the message was updated, holds a newer state, or was removed at or above
+        `modseq` (its tombstone wins). False when the message is not indexed at all (its
+        `message.added` not applied yet): the caller then indexes it whole, and the late
+        add, older, is ignored."""
         ...
 
-    async def delete(self, account_id: str, message_id: str) -> None: ...
+    async def delete(self, account_id: str, message_id: str, *, modseq: int) -> None:
+        """Remove a message and keep a tombstone at `modseq` (the removal's), so that a
+        late addition or update at or below it does not bring the message back. Ignored
+        when the index holds the message at a higher modseq (stored again since);
+        deleting twice is not an error."""
+        ...
+
+    async def prune_tombstones(self, before: datetime) -> int:
+        """Forget tombstones written before `before` (every account); how many went.
+        Past the life of the change stream no late change can still arrive for them."""
+        ...
 
     async def search(
         self,
@@ -98,11 +117,11 @@ class SearchIndex(Protocol):
         ...
 
     async def clear(self, account_id: str) -> None:
-        """Remove every indexed message of one account (before a rebuild)."""
+        """Remove every indexed message and tombstone of one account (before a rebuild)."""
         ...
 
     async def count(self, account_id: str) -> int:
-        """How many messages of the account are indexed."""
+        """How many messages of the account are indexed (tombstones are not messages)."""
         ...
 
     async def ping(self) -> None:

@@ -108,10 +108,99 @@ class SearchIndexContract:
         hit = (await index.search("acc1", q("moving"))).items[0]
         assert hit.folder_id == "archive"
         assert await self.hits(index, "is:read is:flagged tag:urgent") == {"m1"}
-        await index.delete("acc1", "m1")
-        await index.delete("acc1", "m1")
+        await index.delete("acc1", "m1", modseq=3)
+        await index.delete("acc1", "m1", modseq=3)
         await self.settle(index)
         assert await self.hits(index, "moving") == set()
+        assert await index.count("acc1") == 0
+
+    async def test_an_addition_delayed_past_its_removal_stays_removed(
+        self, index: SearchIndex
+    ) -> None:
+        await index.delete("acc1", "m1", modseq=5)  # the removal is applied first
+        await index.upsert(doc("m1", subject="resurrected", modseq=4))
+        await index.upsert(doc("m1", subject="resurrected", modseq=5))
+        await self.settle(index)
+        assert await self.hits(index, "resurrected") == set()
+        assert await index.count("acc1") == 0
+
+    async def test_an_update_after_its_removal_stays_removed(self, index: SearchIndex) -> None:
+        await index.upsert(doc("m1", subject="gone", modseq=1))
+        await index.delete("acc1", "m1", modseq=3)
+        handled = await index.update_state(
+            "acc1", "m1", folder_id="archive", unread=False, flagged=True, tags=[], modseq=2
+        )
+        assert handled is True  # nothing to index: the caller must not add it whole
+        await index.upsert(doc("m1", subject="gone", unread=False, modseq=2))
+        await self.settle(index)
+        assert await self.hits(index, "gone") == set()
+        assert await self.hits(index, "is:flagged") == set()
+        assert await index.count("acc1") == 0
+
+    async def test_a_removal_older_than_the_indexed_state_is_ignored(
+        self, index: SearchIndex
+    ) -> None:
+        await index.upsert(doc("m1", subject="stored again", modseq=7))
+        await index.delete("acc1", "m1", modseq=4)  # a late removal of an earlier life
+        await self.settle(index)
+        assert await self.hits(index, "stored again") == {"m1"}
+
+    async def test_a_message_stored_again_above_its_tombstone_is_indexed(
+        self, index: SearchIndex
+    ) -> None:
+        # The same id comes back when its delivery is redone after it was purged (message
+        # ids derive from the delivery's event id), with a higher modseq.
+        await index.upsert(doc("m1", subject="reborn", modseq=1))
+        await index.delete("acc1", "m1", modseq=2)
+        missing = await index.update_state(
+            "acc1", "m1", folder_id="inbox", unread=False, flagged=False, tags=[], modseq=4
+        )
+        assert missing is False  # above the tombstone: the caller indexes it whole
+        await index.upsert(doc("m1", subject="reborn", unread=False, modseq=4))
+        await index.upsert(doc("m1", subject="reborn", modseq=3))  # its addition, late
+        await index.delete("acc1", "m1", modseq=2)  # the old removal, redelivered
+        await self.settle(index)
+        assert await self.hits(index, "reborn is:read") == {"m1"}
+        assert await index.count("acc1") == 1
+
+    async def test_tombstones_are_per_account_and_not_counted(self, index: SearchIndex) -> None:
+        await index.upsert(doc("m1", account="acc1", body="twin"))
+        await index.upsert(doc("m2", account="acc1", body="twin"))
+        await index.upsert(doc("m1", account="acc2", body="twin"))
+        await index.delete("acc1", "m1", modseq=2)
+        await index.delete("acc2", "ghost", modseq=2)  # never indexed
+        await self.settle(index)
+        assert await index.count("acc1") == 1 and await index.count("acc2") == 1
+        assert await self.hits(index, "twin", account="acc1") == {"m2"}
+        assert await self.hits(index, "is:unread", account="acc1") == {"m2"}
+        assert await self.hits(index, "twin", account="acc2") == {"m1"}
+        assert (await index.search("acc1", q("before:2100-01-01"))).total == 1
+
+    async def test_clear_removes_tombstones_too(self, index: SearchIndex) -> None:
+        await index.delete("acc1", "m1", modseq=5)
+        await index.delete("acc2", "m1", modseq=5)
+        await self.settle(index)
+        await index.clear("acc1")
+        await self.settle(index)
+        await index.upsert(doc("m1", account="acc1", body="rebuilt", modseq=1))
+        await index.upsert(doc("m1", account="acc2", body="rebuilt", modseq=1))
+        await self.settle(index)
+        assert await self.hits(index, "rebuilt", account="acc1") == {"m1"}
+        assert await self.hits(index, "rebuilt", account="acc2") == set()
+
+    async def test_old_tombstones_can_be_pruned(self, index: SearchIndex) -> None:
+        await index.delete("acc1", "m1", modseq=5)
+        await index.delete("acc2", "m2", modseq=5)
+        await self.settle(index)
+        assert await index.prune_tombstones(datetime.now(UTC) - timedelta(hours=1)) == 0
+        await index.upsert(doc("m1", body="late", modseq=4))
+        await self.settle(index)
+        assert await self.hits(index, "late") == set()  # still guarded
+        assert await index.prune_tombstones(datetime.now(UTC) + timedelta(seconds=1)) == 2
+        await self.settle(index)
+        await index.upsert(doc("m1", body="late", modseq=4))
+        await self.settle(index)
+        assert await self.hits(index, "late") == {"m1"}  # forgotten: nothing guards it now
 
     async def test_clear_one_account(self, index: SearchIndex) -> None:
         await index.upsert(doc("m1", account="acc1", body="kept apart"))

@@ -16,7 +16,11 @@ from opensearchpy import AsyncOpenSearch
 from opensearchpy._async.http_aiohttp import AsyncConnection
 
 from services.search.adapters.opensearch import OpenSearchIndex
-from services.search.adapters.opensearch_mapping import index_definition, index_name
+from services.search.adapters.opensearch_mapping import (
+    ADDED_FIELDS,
+    index_definition,
+    index_name,
+)
 from services.search.adapters.opensearch_search import search_body
 from shared.ports.index import IndexDocument, SearchSort
 from shared.query import Word
@@ -130,7 +134,7 @@ async def test_open_creates_the_versioned_index(
     assert "bureau search reindex" in caplog.text
 
 
-async def test_open_leaves_an_existing_index_alone(
+async def test_open_maps_the_added_fields_of_an_existing_index(
     server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
@@ -138,21 +142,32 @@ async def test_open_leaves_an_existing_index_alone(
         lambda hosts, **options: _client(server),
     )
     await (await OpenSearchIndex.open("http://fake:9200", "bureau")).close()
-    assert [(r.method, r.path) for r in server.requests] == [("HEAD", f"/{NAME}")]
+    assert [(r.method, r.path) for r in server.requests] == [
+        ("HEAD", f"/{NAME}"),
+        ("PUT", f"/{NAME}/_mapping"),
+    ]
+    assert server.last("PUT").body == {"properties": ADDED_FIELDS}
+    assert ADDED_FIELDS.items() <= index_definition()["mappings"]["properties"].items()
 
 
 async def test_open_accepts_a_replica_creating_the_index_first(
     server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server.answer = lambda r: (
-        _error("resource_already_exists_exception", 400) if r.method == "PUT" else (404, {})
-    )
+    def answer(request: Request) -> Reply:
+        if request.path.endswith("/_mapping"):
+            return 200, {"acknowledged": True}
+        if request.method == "PUT":
+            return _error("resource_already_exists_exception", 400)
+        return 404, {}
+
+    server.answer = answer
     monkeypatch.setattr(
         "services.search.adapters.opensearch.AsyncOpenSearch",
         lambda hosts, **options: _client(server),
     )
     await (await OpenSearchIndex.open("http://fake:9200", "bureau")).close()
-    assert server.last("PUT").path == f"/{NAME}"
+    puts = [r.path for r in server.requests if r.method == "PUT"]
+    assert puts == [f"/{NAME}", f"/{NAME}/_mapping"]  # the replica's index may be older
 
 
 async def test_upsert_sends_the_whole_document_under_the_modseq_guard(
@@ -163,7 +178,8 @@ async def test_upsert_sends_the_whole_document_under_the_modseq_guard(
     assert request.path == f"/{NAME}/_update/acc1%3Am1"
     assert request.params == {"routing": b"acc1", "retry_on_conflict": "5"}
     script = request.body["script"]
-    assert "params.doc.modseq" in script["source"]
+    assert "m > params.modseq" in script["source"] and script["params"]["modseq"] == 7
+    assert "ctx._source.tombstone_of != null" in script["source"]  # a tombstone wins
     sent = script["params"]["doc"]
     assert (sent["tags"], sent["attachment_text"], sent["modseq"]) == (
         ["urgent"],
@@ -190,7 +206,24 @@ async def test_update_state_sets_tags_under_the_modseq_guard(
         "modseq": 9,
     }
     assert "ctx._source.tags = params.tags" in script["source"]
-    assert "ctx._source.modseq > params.modseq" in script["source"]
+    assert "m > params.modseq" in script["source"]
+
+
+@pytest.mark.parametrize(
+    ("result", "handled"), [("updated", True), ("noop", True), ("deleted", False)]
+)
+async def test_update_state_says_whether_the_message_needs_indexing(
+    index: OpenSearchIndex, server: Server, result: str, handled: bool
+) -> None:
+    # noop: a newer state or a newer tombstone; deleted: an older tombstone, the message
+    # stored again since, to be indexed whole.
+    server.answer = lambda r: (200, {"result": result})
+    assert (
+        await index.update_state(
+            "acc1", "m1", folder_id="inbox", unread=True, flagged=False, tags=[], modseq=2
+        )
+        is handled
+    )
 
 
 async def test_update_state_of_a_message_not_indexed_yet_is_ignored(
@@ -239,13 +272,52 @@ async def test_count_and_clear_stay_inside_the_account(
     await index.clear("acc1")
     clear = server.last("POST")
     assert clear.path == f"/{NAME}/_delete_by_query"
-    assert clear.body == {"query": {"term": {"account_id": "acc1"}}}
+    assert clear.body == {
+        "query": {
+            "bool": {
+                "should": [
+                    {"term": {"account_id": "acc1"}},
+                    {"term": {"tombstone_of": "acc1"}},
+                ],
+                "minimum_should_match": 1,
+            }
+        }
+    }
     assert clear.params == {"routing": b"acc1", "conflicts": b"proceed"}
     assert clear.timeout == 300
 
 
-async def test_deleting_twice_is_not_an_error(index: OpenSearchIndex, server: Server) -> None:
-    server.answer = lambda r: _error("not_found", 404)
-    await index.delete("acc1", "m1")
-    request = server.last("DELETE")
-    assert request.path == f"/{NAME}/_doc/acc1%3Am1" and request.params == {"routing": b"acc1"}
+async def test_delete_leaves_a_tombstone_with_the_removals_modseq(
+    index: OpenSearchIndex, server: Server
+) -> None:
+    await index.delete("acc1", "m1", modseq=12)
+    request = server.last("POST")
+    assert request.path == f"/{NAME}/_update/acc1%3Am1"
+    assert request.params == {"routing": b"acc1", "retry_on_conflict": "5"}
+    assert request.body["scripted_upsert"] is True and request.body["upsert"] == {}
+    params = request.body["script"]["params"]
+    tombstone = params["tombstone"]
+    assert params["modseq"] == 12 and tombstone["modseq"] == 12
+    assert (tombstone["tombstone_of"], tombstone["message_id"]) == ("acc1", "m1")
+    assert "account_id" not in tombstone  # so account-filtered queries never see it
+    assert datetime.fromisoformat(tombstone["removed_at"]) <= datetime.now(UTC)
+
+
+async def test_prune_deletes_old_tombstones_of_every_account(
+    index: OpenSearchIndex, server: Server
+) -> None:
+    server.answer = lambda r: (200, {"deleted": 4})
+    assert await index.prune_tombstones(datetime(2026, 1, 1, tzinfo=UTC)) == 4
+    request = server.last("POST")
+    assert request.path == f"/{NAME}/_delete_by_query"
+    assert request.params == {"conflicts": b"proceed"}
+    assert request.body == {
+        "query": {
+            "bool": {
+                "filter": [
+                    {"exists": {"field": "tombstone_of"}},
+                    {"range": {"removed_at": {"lt": "2026-01-01T00:00:00+00:00"}}},
+                ]
+            }
+        }
+    }

@@ -4,8 +4,10 @@
 document also carries its account as a token in the `acct` column, and every MATCH is
 ANDed with it, so a query intersects the account's posting list with the words' and
 never scans other accounts' mail. Ranking is BM25 with subject and sender weighing more
-than the body. The index is derived data: when its layout changes it is rebuilt empty
-and `bureau search reindex` fills it from the mailbox store.
+than the body. A removed message leaves a row in `tombstones` (its removal's modseq)
+instead of the `docs` row, so late changes at or below it are refused; a message has
+one or the other, never both. The index is derived data: when its layout changes it is
+rebuilt empty and `bureau search reindex` fills it from the mailbox store.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from shared.sqlite import SqliteDatabase
 
 log = logging.getLogger(__name__)
 
-VERSION = 3
+VERSION = 4
+# Layouts that SCHEMA brings up to VERSION in place: 3 lacks only the tombstones table.
+_UPGRADABLE = (0, 3, VERSION)
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS docs (
     rowid       INTEGER PRIMARY KEY,
@@ -48,6 +52,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '4 5 6'
 );
+CREATE TABLE IF NOT EXISTS tombstones (
+    account_id  TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    modseq      INTEGER NOT NULL,
+    removed_at  TEXT NOT NULL,
+    PRIMARY KEY (account_id, message_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tombstones_removed_at ON tombstones(removed_at);
 """
 
 # bm25 weights, in column order: acct, subject, sender, to, cc, body, attachment names, text.
@@ -63,9 +75,11 @@ def _setup(conn: sqlite3.Connection) -> None:
         "bureau_fold", 1, lambda v: fold(v) if isinstance(v, str) else v, deterministic=True
     )
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    if version not in (0, VERSION):
+    if version not in _UPGRADABLE:
         log.warning("search index layout changed: rebuilding it empty; run `bureau search reindex`")
-        conn.executescript("DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS fts;")
+        conn.executescript(
+            "DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS tombstones;"
+        )
     conn.executescript(SCHEMA)
     conn.execute(f"PRAGMA user_version = {VERSION}")
 
@@ -119,21 +133,43 @@ class Fts5Index:
                 "SELECT 1 FROM docs WHERE account_id = ? AND message_id = ?",
                 (account_id, message_id),
             )
-            return found.fetchone() is not None
+            if found.fetchone() is not None:
+                return True
+            removed = _tombstone(conn, account_id, message_id)
+            return removed is not None and removed >= modseq
 
         return await self._db.transaction(update)
 
-    async def delete(self, account_id: str, message_id: str) -> None:
+    async def delete(self, account_id: str, message_id: str, *, modseq: int) -> None:
+        removed_at = _timestamp(datetime.now(UTC))
+
         def remove(conn: sqlite3.Connection) -> None:
             row = conn.execute(
-                "SELECT rowid FROM docs WHERE account_id = ? AND message_id = ?",
+                "SELECT rowid, modseq FROM docs WHERE account_id = ? AND message_id = ?",
                 (account_id, message_id),
             ).fetchone()
             if row is not None:
-                conn.execute("DELETE FROM fts WHERE rowid = ?", (row[0],))
-                conn.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
+                if row["modseq"] > modseq:
+                    return  # stored again after this removal
+                conn.execute("DELETE FROM fts WHERE rowid = ?", (row["rowid"],))
+                conn.execute("DELETE FROM docs WHERE rowid = ?", (row["rowid"],))
+            conn.execute(
+                "INSERT INTO tombstones(account_id, message_id, modseq, removed_at)"
+                " VALUES (?,?,?,?) ON CONFLICT (account_id, message_id) DO UPDATE"
+                " SET modseq = excluded.modseq, removed_at = excluded.removed_at"
+                " WHERE excluded.modseq > tombstones.modseq",
+                (account_id, message_id, modseq, removed_at),
+            )
 
         await self._db.transaction(remove)
+
+    async def prune_tombstones(self, before: datetime) -> int:
+        cutoff = _timestamp(before)
+
+        def prune(conn: sqlite3.Connection) -> int:
+            return conn.execute("DELETE FROM tombstones WHERE removed_at < ?", (cutoff,)).rowcount
+
+        return int(await self._db.transaction(prune))
 
     async def search(
         self,
@@ -155,6 +191,7 @@ class Fts5Index:
                 (account_id,),
             )
             conn.execute("DELETE FROM docs WHERE account_id = ?", (account_id,))
+            conn.execute("DELETE FROM tombstones WHERE account_id = ?", (account_id,))
 
         await self._db.transaction(remove)
 
@@ -219,7 +256,29 @@ def _search(
     )
 
 
+def _timestamp(moment: datetime) -> str:
+    """A sortable text form (UTC, fixed width), as the docs' dates are kept."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _tombstone(conn: sqlite3.Connection, account_id: str, message_id: str) -> int | None:
+    """The modseq of the message's removal, if it was removed."""
+    row = conn.execute(
+        "SELECT modseq FROM tombstones WHERE account_id = ? AND message_id = ?",
+        (account_id, message_id),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def _upsert(conn: sqlite3.Connection, doc: IndexDocument) -> None:
+    removed = _tombstone(conn, doc.account_id, doc.message_id)
+    if removed is not None:
+        if removed >= doc.modseq:
+            return  # a late change of a message removed since
+        conn.execute(
+            "DELETE FROM tombstones WHERE account_id = ? AND message_id = ?",
+            (doc.account_id, doc.message_id),
+        )
     row = conn.execute(
         "SELECT rowid, modseq FROM docs WHERE account_id = ? AND message_id = ?",
         (doc.account_id, doc.message_id),
@@ -234,7 +293,7 @@ def _upsert(conn: sqlite3.Connection, doc: IndexDocument) -> None:
         " flagged, has_attachments, tags, modseq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             doc.account_id, doc.message_id, doc.folder_id, doc.subject, doc.sender,
-            doc.date.astimezone(UTC).isoformat(timespec="microseconds"), doc.size, int(doc.unread),
+            _timestamp(doc.date), doc.size, int(doc.unread),
             int(doc.flagged), int(doc.has_attachments), json.dumps(doc.tags), doc.modseq,
         ),
     )  # fmt: skip

@@ -32,6 +32,14 @@ LANGUAGES = ("french", "english")
 FOLDING_ANALYZER = "bureau_folding"
 TAG_NORMALIZER = "bureau_tag"
 MAX_RESULT_WINDOW = 10_000  # OpenSearch's default `index.max_result_window`
+# A removed message's document becomes a tombstone: its modseq, the time of the removal,
+# and its account under `tombstone_of` instead of `account_id`, so that every query
+# filtered by account (searches, counts) leaves tombstones out without saying so.
+# Fields added to an existing index in place (adding a field needs no new index).
+ADDED_FIELDS: dict[str, Any] = {
+    "tombstone_of": {"type": "keyword"},
+    "removed_at": {"type": "date"},
+}
 
 # The standard tokenizer (UAX #29) keeps "report.pdf", "o'neil", "d'été", "snake_case" and
 # "1,000" as single words; the embedded index (FTS5 unicode61) splits them, so that
@@ -107,6 +115,7 @@ def index_definition() -> dict[str, Any]:
                 "flagged": boolean,
                 "has_attachments": boolean,
                 "modseq": {"type": "long"},
+                **ADDED_FIELDS,
             },
         },
     }
