@@ -1,6 +1,7 @@
 """A batch of the core, written in the caller's transaction (BEGIN IMMEDIATE): first the
 account's modseq compare-and-set, then each kind of write by one `executemany`. Messages
-are updated column by column (only what the change gives), never rewritten whole."""
+are updated column by column (only what the change gives); their text is in
+`message_bodies`, so an update does not write it again."""
 
 from __future__ import annotations
 
@@ -56,11 +57,22 @@ def apply(conn: sqlite3.Connection, batch: Batch) -> None:
         )
     if batch.inserted:
         conn.executemany(_INSERT, [_inserted(r) for r in batch.inserted])
+        conn.executemany(
+            "INSERT INTO message_bodies(id, parsed) VALUES (?, ?)",
+            [(r.message_id, _body(r)) for r in batch.inserted],
+        )
     if batch.copied:
         conn.executemany(_COPY, [_copied(r) for r in batch.copied])
+        conn.executemany(
+            "INSERT INTO message_bodies(id, parsed) SELECT ?, parsed FROM message_bodies"
+            " WHERE id = ?",
+            [(r.message_id, r.source_id) for r in batch.copied],
+        )
     _patch(conn, batch.patched)
     if batch.removed:
-        conn.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in batch.removed])
+        removed = [(i,) for i in batch.removed]
+        conn.executemany("DELETE FROM message_bodies WHERE id = ?", removed)
+        conn.executemany("DELETE FROM messages WHERE id = ?", removed)
     if batch.folders_removed:
         conn.executemany(
             "DELETE FROM folders WHERE id = ? AND account_id = ?",
@@ -87,9 +99,9 @@ def apply(conn: sqlite3.Connection, batch: Batch) -> None:
 _INSERT = (
     "INSERT INTO messages(id, account_id, folder_id, event_id, blob_id, size, received_at,"
     " date, subject, sender, recipients, unread, flagged, has_attachments, thread_id, modseq,"
-    " message_id_hdr, parsed, uid, sender_sort, refs, answered, draft, deleted,"
+    " message_id_hdr, uid, sender_sort, refs, answered, draft, deleted,"
     " matched_filters, receipt_to, receipt_state, tags, comment)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -116,7 +128,6 @@ def _inserted(row: NewRow) -> tuple[object, ...]:
         row.thread_id,
         row.modseq,
         parsed.message_id,
-        parsed.model_dump_json(include={"headers", "text_body", "html_body", "attachments"}),
         row.uid,
         ((sender.name or sender.address) if sender else "").lower(),
         json.dumps({"in_reply_to": parsed.in_reply_to, "references": parsed.references}),
@@ -134,13 +145,19 @@ def _inserted(row: NewRow) -> tuple[object, ...]:
 _COPY = (
     "INSERT INTO messages(id, account_id, folder_id, event_id, blob_id, size, received_at,"
     " date, subject, sender, recipients, unread, flagged, has_attachments, thread_id, modseq,"
-    " message_id_hdr, parsed, uid, tags, comment, deleted, sender_sort, refs, answered, draft,"
+    " message_id_hdr, uid, tags, comment, deleted, sender_sort, refs, answered, draft,"
     " matched_filters)"
     " SELECT ?, account_id, ?, ?, blob_id, size, received_at, date, subject, sender,"
-    " recipients, unread, flagged, has_attachments, thread_id, ?, message_id_hdr, parsed, ?,"
+    " recipients, unread, flagged, has_attachments, thread_id, ?, message_id_hdr, ?,"
     " tags, comment, deleted, sender_sort, refs, answered, draft, matched_filters"
     " FROM messages WHERE id = ?"
 )
+
+
+def _body(row: NewRow) -> str:
+    return row.message.parsed.model_dump_json(
+        include={"headers", "text_body", "html_body", "attachments"}
+    )
 
 
 def _copied(row: CopyRow) -> tuple[object, ...]:
