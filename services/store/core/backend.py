@@ -26,6 +26,7 @@ from shared.model import (
     MessageSummary,
     NewMessage,
     Page,
+    ReceiptState,
     SortKey,
     StoredMessage,
     Tag,
@@ -47,9 +48,10 @@ class FolderRecord(Folder):
 
 
 class MessageRecord(MessageSummary):
-    """A message as the rules see it: its summary and when it went to Trash."""
+    """A message as the rules see it: its summary, when it went to Trash, its comment."""
 
     trashed_at: datetime | None = None
+    comment: str | None = None  # set_comment changes nothing when the text is the same
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class Snapshot:
     folders: list[FolderRecord]
     messages: dict[str, MessageRecord] = field(default_factory=dict)
     tags: list[Tag] | None = None  # only when asked for
+    delivered: str | None = None  # the message stored for `event_id`, when asked and found
+    thread_id: str | None = None  # the thread of `parents`, when asked and found
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class MessagePatch:
     tags: list[str] | None = None
     comment: str | None = None
     set_comment: bool = False  # write `comment` even when None (removing it)
+    receipt: ReceiptState | None = None  # a read receipt settled ("sent", "dismissed")
     trashed_from: str | None = None
     trashed_at: datetime | None = None
     clear_trashed: bool = False
@@ -122,9 +127,12 @@ class MessagePatch:
 class Batch:
     """The writes of one change, applied all or none.
 
-    `expect_modseq` → `modseq` is the precondition and the account's new counter;
-    folders are written whole (counters and `uidnext` included: the precondition makes
-    that safe); `released_blobs` are blobs some removed message used, which the backend
+    `expect_modseq` → `modseq` is the precondition and the account's new counter (equal
+    when the change journals nothing, e.g. a tag deleted that no message carried: the
+    check still orders it); folders are written whole, inserted or replaced by id
+    (counters and `uidnext` included: the precondition makes that safe), before any
+    message is written; `folders_removed` come children first, after the messages are
+    removed; `released_blobs` are blobs some removed message used, which the backend
     lists as orphans if nothing refers to them any more after the batch.
     """
 
@@ -148,21 +156,24 @@ class Batch:
 class MailBackend(Protocol):
     # --- what a change reads -----------------------------------------------------------
     async def snapshot(
-        self, account_id: str, *, message_ids: Sequence[str] = (), tags: bool = False
+        self,
+        account_id: str,
+        *,
+        message_ids: Sequence[str] = (),
+        tags: bool = False,
+        event_id: str | None = None,
+        parents: Sequence[str] = (),
     ) -> Snapshot:
-        """Raises `NotFound` for an unknown account."""
+        """One consistent read (one trip): the account, its folders, the messages asked
+        for; with `event_id`, the message delivered for it (`delivered`); with `parents`
+        (Message-IDs), the thread of the earliest stored message (by Date) whose
+        Message-ID is one of them (`thread_id`). Raises `NotFound` for an unknown account."""
         ...
 
     async def folder_messages(
         self, account_id: str, folder_ids: Sequence[str], *, before: datetime | None = None
     ) -> list[str]:
         """Ids of the messages in those folders (dated before `before`), oldest first."""
-        ...
-
-    async def message_for_event(self, account_id: str, event_id: str) -> str | None: ...
-
-    async def thread_of(self, account_id: str, parents: Sequence[str]) -> str | None:
-        """The thread of the earliest stored message whose Message-ID is in `parents`."""
         ...
 
     async def carrying(self, account_id: str, tag_name: str) -> list[str]:
@@ -172,6 +183,14 @@ class MailBackend(Protocol):
     async def trashed_order(self, account_id: str, folder_ids: Sequence[str]) -> list[str]:
         """Ids of the messages in those folders, first trashed first (the message's own
         time, else its folder's, else its arrival), then by id."""
+        ...
+
+    async def pending_receipt(
+        self, account_id: str, message_id: str
+    ) -> tuple[str, list[str]] | None:
+        """For a message whose read receipt is pending: the address the receipt goes to,
+        and the ids of the account's messages pending with the same Message-ID header
+        (copies, itself included). None when not pending; `NotFound` for no message."""
         ...
 
     # --- writes ------------------------------------------------------------------------

@@ -71,9 +71,9 @@ def tag_page(
 
 def message(conn: sqlite3.Connection, account_id: str, message_id: str) -> StoredMessage:
     row = conn.execute(
-        f"SELECT {SUMMARY_COLUMNS}, message_id_hdr, parsed, refs, comment, matched_filters"
-        " FROM messages"
-        " WHERE account_id = ? AND id = ?",
+        f"SELECT {SUMMARY_COLUMNS}, message_id_hdr, refs, comment, matched_filters,"
+        " (SELECT parsed FROM message_bodies b WHERE b.id = messages.id) AS parsed"
+        " FROM messages WHERE account_id = ? AND id = ?",
         (account_id, message_id),
     ).fetchone()
     if row is None:
