@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -18,8 +18,13 @@ SORT_INDEXES = {
     "size": "account_folder_size",
 }
 TAGGED_INDEX = "account_tags_date"
-PENDING_INDEX = "pending"
-_PENDING_ONLY = {"pending": {"$exists": True}}
+UNPUBLISHED_INDEX = "unpublished_order"
+# Indexes of earlier releases that nothing reads any more (dropped by the migration).
+RETIRED_INDEXES = {
+    "folders": ["pending"],
+    "messages": ["pending", "account_folder_date"],
+    "journal": ["published_created"],
+}
 
 
 def _listing(name: str, *fields: str) -> IndexModel:
@@ -51,29 +56,14 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             partialFilterExpression={"name_key": {"$exists": True}},
         ),
-        IndexModel(
-            [("account_id", ASCENDING)], name=PENDING_INDEX, partialFilterExpression=_PENDING_ONLY
-        ),
     ],
     "messages": [
         IndexModel(
             [("account_id", ASCENDING), ("event_id", ASCENDING)], unique=True, name="account_event"
         ),
-        # The order of the first release (newest first, ties by ascending id), no longer
-        # used: kept so that replicas of that release go on working during an upgrade.
-        IndexModel(
-            [
-                ("account_id", ASCENDING),
-                ("folder_id", ASCENDING),
-                ("date", DESCENDING),
-                ("date_us", DESCENDING),
-                ("_id", ASCENDING),
-            ],
-            name="account_folder_date",
-        ),
         _listing(DATE_INDEX, "date", "date_us"),
         *(_listing(name, field) for field, name in SORT_INDEXES.items()),
-        # Covers the folder counts: they are counted from the index, never stored apart.
+        # Counts a folder listing's unread messages (the totals are the folder's counters).
         IndexModel(
             [("account_id", ASCENDING), ("folder_id", ASCENDING), ("unread", ASCENDING)],
             name=COUNTS_INDEX,
@@ -106,13 +96,17 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("folder_id", ASCENDING), ("uid", ASCENDING)], name="folder_uid"),
         # Whether any message of any account still refers to a blob.
         IndexModel([("blob_id", ASCENDING)], name="blob"),
-        IndexModel(
-            [("account_id", ASCENDING)], name=PENDING_INDEX, partialFilterExpression=_PENDING_ONLY
-        ),
     ],
     "journal": [
         IndexModel([("id", ASCENDING)], unique=True, name="id"),
-        IndexModel([("published", ASCENDING), ("_id", ASCENDING)], name="published_created"),
+        # What the relay has still to publish, in its order (see `mongo_documents.entry_doc`).
+        IndexModel(
+            [("order", ASCENDING), ("account_id", ASCENDING), ("modseq", ASCENDING)],
+            name=UNPUBLISHED_INDEX,
+            partialFilterExpression={"published": False},
+        ),
+        # One entry per modseq of an account: the journal has no duplicates, whatever a
+        # bug upstream would write.
         IndexModel(
             [("account_id", ASCENDING), ("modseq", ASCENDING)], unique=True, name="account_modseq"
         ),
