@@ -112,10 +112,7 @@ async def _writes(db: Collections, batch: Batch, s: AsyncClientSession) -> None:
         await _folders(db, batch, s)
     try:
         if batch.inserted:
-            docs = [
-                message_doc(row.message_id, row.message, row.thread_id, row.modseq, row.uid)
-                for row in batch.inserted
-            ]
+            docs = [message_doc(row) for row in batch.inserted]
             await db.messages.insert_many(docs, session=s)
         if batch.copied:
             await _copies(db, batch, s)

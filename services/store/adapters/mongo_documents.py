@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.store.core.backend import FolderRecord, MessageRecord
+from services.store.core.backend import FolderRecord, MessageRecord, NewRow
+from services.store.core.records import new_summary
+from services.store.core.tree import name_key
 from shared.events import MailboxChanged
 from shared.model import (
     SYSTEM_FOLDERS,
@@ -15,7 +17,6 @@ from shared.model import (
     Identity,
     IdentityFields,
     MessageSummary,
-    NewMessage,
     Plan,
     StoredMessage,
     Tag,
@@ -90,40 +91,42 @@ def sender_sort(sender: Address | None) -> str:
     return ((sender.name or sender.address) if sender else "").lower()
 
 
-def message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: int, uid: int) -> Doc:
-    parsed = message.parsed
+def message_doc(row: NewRow) -> Doc:
+    """A delivered message; what the listing derives (date, sender, attachments, tags,
+    receipt) is the core's `new_summary`, as in its journal entry."""
+    message, parsed = row.message, row.message.parsed
+    summary = new_summary(row)
     return {
-        "_id": message_id,
-        "account_id": message.account_id,
+        "_id": row.message_id,
+        "account_id": summary.account_id,
         "event_id": message.event_id,
-        "folder_id": message.folder_id,
-        "uid": uid,
-        "blob_id": message.blob_id,
-        "size": message.size,
-        **time_fields("date", parsed.date or message.received_at),
-        **time_fields("received_at", message.received_at),
-        "subject": parsed.subject,
-        "subject_sort": parsed.subject.lower(),
-        "sender": parsed.sender.model_dump() if parsed.sender else None,
-        "sender_sort": sender_sort(parsed.sender),
-        "to": [a.model_dump() for a in parsed.to],
-        "cc": [a.model_dump() for a in parsed.cc],
-        "unread": message.unread,
-        "flagged": message.flagged,
-        "deleted": message.deleted,
-        "answered": message.answered,
-        "draft": message.draft,
-        "tags": list(dict.fromkeys(message.tags)),
+        "folder_id": summary.folder_id,
+        "uid": row.uid,
+        "blob_id": summary.blob_id,
+        "size": summary.size,
+        **time_fields("date", summary.date),
+        **time_fields("received_at", summary.received_at),
+        "subject": summary.subject,
+        "subject_sort": summary.subject.lower(),
+        "sender": summary.sender.model_dump() if summary.sender else None,
+        "sender_sort": sender_sort(summary.sender),
+        "to": [a.model_dump() for a in summary.to],
+        "cc": [a.model_dump() for a in summary.cc],
+        "unread": summary.unread,
+        "flagged": summary.flagged,
+        "deleted": summary.deleted,
+        "answered": summary.answered,
+        "draft": summary.draft,
+        "tags": summary.tags,
         "comment": message.comment or None,
         "matched_filters": message.filters,
-        # Incoming mail asking for a read receipt (RFC 8098) starts pending.
         "receipt_to": message.receipt_to,
-        "receipt": "pending" if message.receipt_to else None,
+        "receipt": summary.receipt,
         "trashed_from": None,
         "trashed_at": None,
-        "has_attachments": any(not a.inline for a in parsed.attachments),
-        "thread_id": thread_id,
-        "modseq": modseq,
+        "has_attachments": summary.has_attachments,
+        "thread_id": row.thread_id,
+        "modseq": row.modseq,
         "message_id_header": parsed.message_id,
         "in_reply_to": parsed.in_reply_to,
         "references": parsed.references,
@@ -170,7 +173,7 @@ def folder_fields(folder: FolderRecord) -> Doc:
     return {
         "account_id": folder.account_id,
         "name": folder.name,
-        "name_key": folder.name.casefold(),  # sibling names are unique regardless of case
+        "name_key": name_key(folder.name),  # what makes sibling names alike (the core's)
         "role": folder.role.value if folder.role else None,
         "parent_id": folder.parent_id,
         "uidvalidity": folder.uidvalidity,
