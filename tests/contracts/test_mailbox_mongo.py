@@ -142,9 +142,9 @@ class TestMongoMailboxStore(
     async def test_the_relay_reads_each_account_in_modseq_order(
         self, store: MongoMailboxStore
     ) -> None:
-        first, _, _ = await account_with_mail(store, 3, "alice@example.test")
+        first, _, ids = await account_with_mail(store, 3, "alice@example.test")
         second, _, _ = await account_with_mail(store, 3, "bob@example.test")
-        await store.set_flags(first.id, Selection.of(), FlagChange(flagged=True))
+        await store.set_flags(first.id, Selection.of(*ids), FlagChange(flagged=True))
         pending = await store.unpublished_changes()
         for account in (first, second):
             seen = [c.modseq for c in pending if c.account_id == account.id]

@@ -153,6 +153,7 @@ async def unread_before(db: Collections, account_id: str, folder_id: str, messag
         raise NotFound(f"message {message_id} in folder {folder_id}")
     older = await db.messages.find_one(
         {
+            "account_id": account_id,
             "folder_id": folder_id,
             "uid": {"$lt": mine.get("uid", 0)},
             "unread": True,
