@@ -168,11 +168,11 @@ class Collections:
     uploads: AsyncCollection[Doc]  # `_id` = upload id
     idempotency_keys: AsyncCollection[Doc]  # `_id` derived from (account, key)
     filters: AsyncCollection[Doc]  # one document per account, `_id` = account id (mongo_filters)
-    # Automation (mongo_automation): claims done once, SMS parts used per account and month,
-    # and the settled read receipt of each received message (by Message-ID header).
+    # Automation (mongo_automation): claims done once, SMS parts used per account and month.
+    # (A read receipt is settled on its messages, by the core: `receipt_claims`, where the
+    # release before kept them, is read no more.)
     once_marks: AsyncCollection[Doc]
     sms_usage: AsyncCollection[Doc]
-    receipt_claims: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -195,7 +195,6 @@ class Collections:
             filters=db["filters"],
             once_marks=db["once_marks"],
             sms_usage=db["sms_usage"],
-            receipt_claims=db["receipt_claims"],
         )
 
     async def create_indexes(self) -> None:
