@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from datetime import UTC, datetime
 
 from services.store.adapters.sqlite import rows, senders
-from services.store.adapters.sqlite.folders import Tree, new_uidvalidity
+from services.store.core.backend import FolderRecord
 from shared.addresses import split
-from shared.events import derived_id
-from shared.model import SYSTEM_FOLDERS, Account, Plan, Preferences, Quota
+from shared.model import Account, Plan, Preferences
 from shared.ports.mailbox import AccountExists, NotFound
 
 
-def create(conn: sqlite3.Connection, address: str, password_hash: str) -> Account:
+def create(
+    conn: sqlite3.Connection,
+    account_id: str,
+    address: str,
+    password_hash: str,
+    folders: list[FolderRecord],
+    uidvalidity: int,
+) -> Account:
+    """The account, its primary identity and its system folders (`core.accounts`)."""
     local, domain = split(address)
     account = Account(
-        id=uuid.uuid4().hex,
+        id=account_id,
         address=f"{local}@{domain}",
         password_hash=password_hash,
         created_at=datetime.now(UTC),
@@ -28,20 +34,26 @@ def create(conn: sqlite3.Connection, address: str, password_hash: str) -> Accoun
     )
     try:
         conn.execute(
-            "INSERT INTO accounts(id, address, domain, password_hash, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (account.id, account.address, domain, password_hash, rows.ts(account.created_at)),
+            "INSERT INTO accounts(id, address, domain, password_hash, created_at, uidvalidity)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                account.id,
+                account.address,
+                domain,
+                password_hash,
+                rows.ts(account.created_at),
+                uidvalidity,
+            ),
         )
     except sqlite3.IntegrityError as exc:  # the address, or a trigger: an alias has it
         raise AccountExists(account.address) from exc
     senders.add_primary_identity(conn, account)
-    first = new_uidvalidity(conn, account.id, len(SYSTEM_FOLDERS))
     conn.executemany(
         "INSERT INTO folders(id, account_id, name, role, uidvalidity, uidnext)"
-        " VALUES (?, ?, ?, ?, ?, 1)",
+        " VALUES (?, ?, ?, ?, ?, ?)",
         [
-            (derived_id(account.id, role.value), account.id, name, role.value, first + n)
-            for n, (role, name) in enumerate(SYSTEM_FOLDERS.items())
+            (f.id, account.id, f.name, f.role.value if f.role else None, f.uidvalidity, f.uidnext)
+            for f in folders
         ],
     )
     return account
@@ -97,22 +109,6 @@ def assign_plan(conn: sqlite3.Connection, account_id: str, plan_name: str | None
     if plan_name is not None and plan(conn, plan_name) is None:
         raise NotFound(f"plan {plan_name}")
     conn.execute("UPDATE accounts SET plan = ? WHERE id = ?", (plan_name, account_id))
-
-
-def quota(conn: sqlite3.Connection, account_id: str) -> Quota:
-    row = _row(conn, account_id)
-    area = Tree(conn, account_id).trash_area()
-    marks = ",".join("?" * len(area))
-    trash_bytes = conn.execute(
-        f"SELECT COALESCE(SUM(size), 0) FROM messages WHERE folder_id IN ({marks})", area
-    ).fetchone()[0]
-    limits = plan(conn, row["plan"]) if row["plan"] else None
-    return Quota(
-        plan=row["plan"],
-        used_bytes=row["used_bytes"],
-        trash_bytes=int(trash_bytes),
-        limit_bytes=limits.storage_bytes if limits else None,
-    )
 
 
 def first(conn: sqlite3.Connection, domain: str | None) -> Account | None:

@@ -1,5 +1,6 @@
 """Automation state (F24, F48, F56, F57) inside the caller's transaction: things done
-once per account, the SMS credit used per month, and pending read receipts.
+once per account, the SMS credit used per month, and pending read receipts (settled by the core:
+the message's journal entry goes with it).
 
 Each function runs in one write transaction (BEGIN IMMEDIATE), so a check and the write
 it decides cannot be split by a concurrent caller: a claim, a debit or a receipt is
@@ -11,11 +12,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from services.store.adapters.sqlite import accounts, changes, rows
+from services.store.adapters.sqlite import accounts, rows
 from shared.model import Address, ReceiptRequest
-from shared.ports.mailbox import NotFound
-
-SETTLED_STATES = ("sent", "dismissed")
 
 
 def month_of(now: datetime) -> str:
@@ -110,33 +108,3 @@ def receipt_requests(conn: sqlite3.Connection, account_id: str) -> list[ReceiptR
             )
         )
     return found
-
-
-def settle_receipt(
-    conn: sqlite3.Connection, account_id: str, message_id: str, state: str
-) -> str | None:
-    """Settle the message's pending receipt and those of its copies (same Message-ID
-    header): the receipt address once, None ever after. Each settled message gets a
-    journal entry, as its summary's `receipt` changed."""
-    if state not in SETTLED_STATES:
-        raise ValueError(f"a receipt is settled as sent or dismissed, not {state!r}")
-    row = conn.execute(
-        "SELECT receipt_to, receipt_state, message_id_hdr FROM messages"
-        " WHERE account_id = ? AND id = ?",
-        (account_id, message_id),
-    ).fetchone()
-    if row is None:
-        raise NotFound(f"message {message_id}")
-    if row["receipt_state"] != "pending":
-        return None
-    same = [
-        r["id"]
-        for r in conn.execute(
-            "SELECT id FROM messages WHERE account_id = ? AND receipt_state = 'pending'"
-            " AND (id = ? OR message_id_hdr = ?)",
-            (account_id, message_id, row["message_id_hdr"]),
-        )
-    ]
-    for settled in same:
-        changes.update(conn, settled, {"receipt_state": state})
-    return str(row["receipt_to"])

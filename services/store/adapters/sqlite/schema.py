@@ -25,6 +25,7 @@ MIGRATIONS: tuple[str, ...] = tuple(
         "schema_v9.sql",
         "schema_v10.sql",
         "schema_v11.sql",
+        "schema_v12.sql",
     )
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta
 
-from services.store.adapters.sqlite import changes, rows
+from services.store.adapters.sqlite import rows, writes
 from shared.model import Upload
 from shared.ports.mailbox import Conflict, NotFound
 
@@ -90,5 +90,5 @@ def expire_uploads(conn: sqlite3.Connection, created_before: datetime, limit: in
     ).fetchall()
     conn.executemany("DELETE FROM uploads WHERE id = ?", [(r["id"],) for r in expired])
     for blob_id in dict.fromkeys(r["blob_id"] for r in expired):
-        changes.orphan_check(conn, blob_id)
+        writes.released(conn, [blob_id])
     return len(expired)

@@ -1,0 +1,1 @@
+"""The mailbox core: every mail rule, once, above a small storage port (`backend`)."""
