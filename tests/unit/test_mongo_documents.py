@@ -19,7 +19,6 @@ from services.store.core.backend import FolderRecord, MessagePatch, NewRow
 from services.store.core.journal import message_changed
 from services.store.core.records import new_summary
 from shared.events import ChangeKind
-from shared.model import FolderRole
 from tests.factories import make_raw, new_message
 
 # Microseconds that a BSON date (milliseconds) alone would lose.
@@ -72,7 +71,6 @@ def test_the_listing_puts_system_folders_first_then_the_user_folders_as_made() -
         {"_id": "inbox", "name": "Inbox", "name_key": "inbox", "role": "inbox", "created": 0},
     ]
     assert [d["_id"] for d in sorted(docs, key=folder_order)] == ["inbox", "trash", "a", "b"]
-    assert FolderRole.INBOX.value == "inbox"
 
 
 def test_a_patch_sets_only_what_it_changes() -> None:
