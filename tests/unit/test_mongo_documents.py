@@ -1,11 +1,14 @@
 """The MongoDB store's document layout, without a server: what it writes reads back as the
-core's records, and a batch's patch sets only what changes."""
+core's records, a batch's patch sets only what changes, and the failures that make a
+batch stale are told apart from the others."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.store.adapters.mongo_batch import patch_fields
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+
+from services.store.adapters.mongo_batch import _duplicate, _write_conflict, patch_fields
 from services.store.adapters.mongo_documents import (
     entry_doc,
     folder_fields,
@@ -99,3 +102,13 @@ def test_a_journal_entry_is_stored_unpublished_in_the_relay_order_of_its_batch()
     assert (doc["id"], doc["account_id"], doc["modseq"]) == (event.event_id, "acct", 12)
     assert (doc["published"], doc["order"]) == (False, WHEN)
     assert doc["event"]["message"]["id"] == "m1"
+
+
+def test_a_write_conflict_or_a_duplicate_is_told_apart_from_other_failures() -> None:
+    conflict = BulkWriteError({"writeErrors": [{"index": 0, "code": 112, "errmsg": "conflict"}]})
+    duplicate = BulkWriteError({"writeErrors": [{"index": 0, "code": 11000, "errmsg": "dup"}]})
+    assert _write_conflict(conflict) and not _duplicate(conflict)
+    assert _duplicate(duplicate) and not _write_conflict(duplicate)
+    assert _duplicate(DuplicateKeyError("E11000", 11000))
+    assert _write_conflict(OperationFailure("WriteConflict", 112))
+    assert not _write_conflict(OperationFailure("unauthorized", 13))

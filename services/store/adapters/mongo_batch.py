@@ -42,6 +42,7 @@ _TRANSIENT = "TransientTransactionError"
 _UNKNOWN_COMMIT = "UnknownTransactionCommitResult"
 _MAX_TIME_EXPIRED = 50
 _DUPLICATE_KEY = 11000
+_WRITE_CONFLICT = 112
 _COMMIT_RETRY_SECONDS = 60.0  # retrying a commit whose outcome is unknown, at most
 _FLAGS = ("unread", "flagged", "deleted", "answered", "draft")
 
@@ -73,7 +74,7 @@ async def apply(client: AsyncMongoClient[Doc], db: Collections, batch: Batch) ->
         try:
             await _writes(db, batch, session)
         except PyMongoError as exc:
-            if exc.has_error_label(_TRANSIENT):
+            if exc.has_error_label(_TRANSIENT) or _write_conflict(exc):
                 # A write conflict (another transaction on the account), a lost primary:
                 # nothing of the batch landed, and the core reads again.
                 raise Stale(str(exc)) from exc
@@ -101,13 +102,11 @@ async def _commit(session: AsyncClientSession) -> None:
 
 
 async def _writes(db: Collections, batch: Batch, s: AsyncClientSession) -> None:
+    """In the order the port gives: the account, folders whole, the messages, the
+    removals (folders children first, after their messages), tags, the journal."""
     account_id = batch.account_id
     order = await _advance(db, batch, s)
     mine: Doc = {"account_id": account_id}
-    if batch.removed:
-        await db.messages.delete_many({"_id": {"$in": batch.removed}, **mine}, session=s)
-    if batch.folders_removed:
-        await db.folders.delete_many({"_id": {"$in": batch.folders_removed}, **mine}, session=s)
     if batch.folders:
         await _folders(db, batch, s)
     try:
@@ -122,14 +121,19 @@ async def _writes(db: Collections, batch: Batch, s: AsyncClientSession) -> None:
                 for p in batch.patched
             ]
             await db.messages.bulk_write(requests, session=s)
-        if batch.tags_removed:
-            await db.tags.delete_many({"_id": {"$in": batch.tags_removed}, **mine}, session=s)
+        if batch.removed:
+            await db.messages.delete_many({"_id": {"$in": batch.removed}, **mine}, session=s)
+        if batch.folders_removed:
+            where = {"_id": {"$in": batch.folders_removed}, **mine}
+            await db.folders.delete_many(where, session=s)
         if batch.tags_added:
             tags = [
                 {"_id": t.id, "account_id": t.account_id, "name": t.name, "color": t.color}
                 for t in batch.tags_added
             ]
             await db.tags.insert_many(tags, session=s)
+        if batch.tags_removed:
+            await db.tags.delete_many({"_id": {"$in": batch.tags_removed}, **mine}, session=s)
         if batch.journal:
             entries = [entry_doc(event, order) for event in batch.journal]
             await db.journal.insert_many(entries, session=s)
@@ -141,6 +145,17 @@ async def _writes(db: Collections, batch: Batch, s: AsyncClientSession) -> None:
         raise Stale(str(exc)) from exc
     if batch.released_blobs:
         await _orphans(db, batch.released_blobs, s)
+
+
+def _write_conflict(exc: PyMongoError) -> bool:
+    """A write conflict, whether the server reports it for the command or, in a bulk
+    write, for one of its requests."""
+    if not isinstance(exc, OperationFailure):
+        return False
+    if exc.code == _WRITE_CONFLICT:
+        return True
+    errors = (exc.details or {}).get("writeErrors", [])
+    return any(e.get("code") == _WRITE_CONFLICT for e in errors)
 
 
 def _duplicate(exc: DuplicateKeyError | BulkWriteError) -> bool:
