@@ -10,7 +10,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.store.adapters.mongo_documents import Doc
 
-COUNTS_INDEX = "account_folder_unread"
 DATE_INDEX = "account_folder_date_id"
 SORT_INDEXES = {
     "sender_sort": "account_folder_sender",
@@ -22,7 +21,8 @@ UNPUBLISHED_INDEX = "unpublished_order"
 # Indexes of earlier releases that nothing reads any more (dropped by the migration).
 RETIRED_INDEXES = {
     "folders": ["pending"],
-    "messages": ["pending", "account_folder_date"],
+    # The folder counts were counted on "account_folder_unread": folders keep them now.
+    "messages": ["pending", "account_folder_date", "account_folder_unread"],
     "journal": ["published_created"],
 }
 
@@ -63,11 +63,6 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         _listing(DATE_INDEX, "date", "date_us"),
         *(_listing(name, field) for field, name in SORT_INDEXES.items()),
-        # Counts a folder listing's unread messages (the totals are the folder's counters).
-        IndexModel(
-            [("account_id", ASCENDING), ("folder_id", ASCENDING), ("unread", ASCENDING)],
-            name=COUNTS_INDEX,
-        ),
         IndexModel(
             [
                 ("account_id", ASCENDING),
