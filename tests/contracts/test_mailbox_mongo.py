@@ -22,6 +22,7 @@ from tests.contracts.mailbox_contract import MailboxStoreContract
 from tests.contracts.mailbox_filters_contract import FiltersContract
 from tests.contracts.mailbox_imap_contract import ImapContract
 from tests.contracts.mailbox_limits_contract import LimitsContract, OpenStore
+from tests.contracts.mailbox_ordering_contract import OrderingContract
 from tests.contracts.mailbox_senders_contract import SendersContract
 from tests.contracts.mailbox_support import account_with_mail
 from tests.remote import fresh_database
@@ -44,6 +45,7 @@ class TestMongoMailboxStore(
     FiltersContract,
     AutomationContract,
     LimitsContract,
+    OrderingContract,
 ):
     @pytest.fixture
     async def store(self, mongodb_uri: str) -> AsyncIterator[MongoMailboxStore]:

@@ -24,6 +24,7 @@ from tests.contracts.mailbox_contract import MailboxStoreContract
 from tests.contracts.mailbox_filters_contract import FiltersContract
 from tests.contracts.mailbox_imap_contract import ImapContract
 from tests.contracts.mailbox_limits_contract import LimitsContract, OpenStore
+from tests.contracts.mailbox_ordering_contract import OrderingContract
 from tests.contracts.mailbox_senders_contract import SendersContract
 
 
@@ -34,6 +35,7 @@ class TestSqliteMailboxStore(
     FiltersContract,
     AutomationContract,
     LimitsContract,
+    OrderingContract,
 ):
     @pytest.fixture
     async def store(self, tmp_path: Path) -> AsyncIterator[SqliteMailboxStore]:
