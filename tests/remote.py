@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -21,7 +22,7 @@ import pytest
 from opensearchpy import AsyncOpenSearch
 from pymongo import AsyncMongoClient, MongoClient
 
-MONGODB_IMAGE = "mongo:8.0"
+MONGODB_IMAGE = "mongo:8.0"  # run as a single-node replica set (see `mongodb_uri`)
 OPENSEARCH_IMAGE = "opensearchproject/opensearch:2.19.1"
 MONGODB_SKIP = (
     "MongoDB adapter suite skipped: set BUREAU_MONGODB_URI or run a Docker engine"
@@ -56,16 +57,29 @@ def mongodb_uri() -> Iterator[str]:
         return
     if not docker_answers():
         pytest.skip(MONGODB_SKIP)
-    from testcontainers.community.mongodb import MongoDbContainer
+    from testcontainers.core.container import DockerContainer
 
-    with MongoDbContainer(MONGODB_IMAGE) as container:
-        uri = container.get_connection_url()
+    # A single-node replica set: the mailbox store writes each change in a transaction.
+    container = (
+        DockerContainer(MONGODB_IMAGE)
+        .with_command("--replSet rs0 --bind_ip_all")
+        .with_exposed_ports(27017)
+    )
+    with container:
+        host, port = container.get_container_host_ip(), container.get_exposed_port(27017)
+        uri = f"mongodb://{host}:{port}/?directConnection=true"
         # Readiness by the protocol itself, not by a log line or an open port.
         client: MongoClient[dict[str, object]] = MongoClient(
             uri, serverSelectionTimeoutMS=_READY_TIMEOUT_MS
         )
         with client:
-            client.admin.command("ping")
+            members = [{"_id": 0, "host": "localhost:27017"}]
+            client.admin.command("replSetInitiate", {"_id": "rs0", "members": members})
+            deadline = time.monotonic() + _READY_TIMEOUT_MS / 1000
+            while not client.admin.command("hello").get("isWritablePrimary"):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the MongoDB replica set elected no primary")
+                time.sleep(0.2)
         yield uri
 
 

@@ -1,19 +1,19 @@
-"""The MongoDB mailbox store against the mailbox contract (skips without a server), and
-what only this adapter has to prove: without transactions, a change cut off between its
-write and its journal entry is journaled afterwards, once."""
+"""The MongoDB mailbox store against the mailbox contracts (skips without a server), and
+what only this adapter has to prove: a batch is one transaction, refused whole when the
+account moved on; the migration computes the counters and finishes the changes an earlier
+release left half done; the relay reads each account's entries in modseq order."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import pytest
 
-from services.store.adapters import mongo_journal
 from services.store.adapters.mongo import MongoMailboxStore
-from services.store.adapters.mongo_documents import pending
-from services.store.adapters.mongo_journal import allocate_modseqs, change_message
+from services.store.adapters.mongo_documents import now_ms
+from services.store.adapters.mongo_migrations import migrate
+from services.store.core.backend import Batch, MessagePatch, Stale
 from shared.events import ChangeKind
 from shared.model import FlagChange, FolderRole, Selection, TagLimits
 from shared.ports.mailbox import NotFound
@@ -25,20 +25,17 @@ from tests.contracts.mailbox_limits_contract import LimitsContract, OpenStore
 from tests.contracts.mailbox_ordering_contract import OrderingContract
 from tests.contracts.mailbox_senders_contract import SendersContract
 from tests.contracts.mailbox_support import account_with_mail
-from tests.factories import make_raw, new_message
 from tests.remote import fresh_database
 
 
-async def _cut_off(
-    store: MongoMailboxStore, account_id: str, message_id: str, kind: ChangeKind, update: dict
-) -> int:
-    """A change written as a crash would leave it: the document changed and marked, the
-    journal entry not written. Returns its modseq."""
+async def _as_version_4(store: MongoMailboxStore) -> None:
+    """The documents as the release before the counters left them."""
     db = store._db  # the adapter's own collections: this is its test
-    modseq = await allocate_modseqs(db, account_id, 1)
-    where = {"_id": message_id, "account_id": account_id}
-    assert await change_message(db, where, update, pending(kind, modseq)) is not None
-    return modseq
+    await db.folders.update_many({}, {"$unset": {"total": "", "unread": "", "bytes": ""}})
+    await db.accounts.update_many({}, {"$unset": {"used_bytes": ""}})
+    await db.accounts.database["meta"].update_one(
+        {"_id": "schema"}, {"$set": {"version": 4}}, upsert=True
+    )
 
 
 class TestMongoMailboxStore(
@@ -74,60 +71,88 @@ class TestMongoMailboxStore(
                 for store in opened:
                     await store.close()
 
-    async def test_cut_off_change_is_journaled_before_the_next(
-        self, store: MongoMailboxStore
-    ) -> None:
-        account, _, ids = await account_with_mail(store, 2)
-        update = {"$set": {"flagged": True}}
-        modseq = await _cut_off(store, account.id, ids[0], ChangeKind.MESSAGE_UPDATED, update)
-        assert await store.changes_since(account.id, modseq - 1) == []
-        await store.set_flags(account.id, Selection.of(ids[1]), FlagChange(flagged=True))
-        changes = await store.changes_since(account.id, modseq - 1)
-        assert [c.message_id for c in changes] == ids
-        assert changes[0].modseq == modseq and changes[0].message is not None
-        assert changes[0].message.flagged
-
-    async def test_cut_off_removal_is_finished(self, store: MongoMailboxStore) -> None:
-        account, inbox, ids = await account_with_mail(store, 2)
-        modseq = await _cut_off(store, account.id, ids[0], ChangeKind.MESSAGE_REMOVED, {})
-        await store.set_flags(account.id, Selection.of(), FlagChange(flagged=True))  # any change
-        with pytest.raises(NotFound):
-            await store.message(account.id, ids[0])
-        [removed] = await store.changes_since(account.id, modseq - 1)
-        assert (removed.kind, removed.message_id) == (ChangeKind.MESSAGE_REMOVED, ids[0])
-        assert await store.orphan_blobs() == []  # ids[1] has the same bytes
+    async def test_a_stale_batch_writes_nothing(self, store: MongoMailboxStore) -> None:
+        account, inbox, ids = await account_with_mail(store, 1)
+        backend = store._backend  # the adapter's own backend: this is its test
+        flagged = MessagePatch(message_id=ids[0], modseq=2, flagged=True)
+        bigger = (await backend.snapshot(account.id)).folders[0].model_copy(update={"total": 9})
+        stale = Batch(account.id, expect_modseq=0, modseq=2, patched=[flagged], folders=[bigger])
+        with pytest.raises(Stale):
+            await backend.apply(stale)
+        assert not (await store.message(account.id, ids[0])).flagged
         assert (await store.folder(account.id, inbox.id)).total == 1
+        assert await store.highest_modseq(account.id) == 1
 
-    async def test_relay_sweep_journals_stale_changes(
-        self, store: MongoMailboxStore, monkeypatch: pytest.MonkeyPatch
+    async def test_of_two_batches_read_at_one_modseq_one_lands(
+        self, store: MongoMailboxStore
     ) -> None:
         account, _, ids = await account_with_mail(store, 1)
-        await store.mark_published([c.event_id for c in await store.unpublished_changes()])
-        update = {"$set": {"unread": False}}
-        modseq = await _cut_off(store, account.id, ids[0], ChangeKind.MESSAGE_UPDATED, update)
-        monkeypatch.setattr(mongo_journal, "_STALE", timedelta(minutes=-1))  # all are stale
-        [change] = await store.unpublished_changes()
-        assert (change.modseq, change.message_id) == (modseq, ids[0])
+        backend = store._backend
+        batches = [
+            Batch(account.id, 1, 2, patched=[MessagePatch(ids[0], 2, flagged=True)]),
+            Batch(account.id, 1, 2, patched=[MessagePatch(ids[0], 2, unread=False)]),
+        ]
+        outcomes = await asyncio.gather(
+            *(backend.apply(b) for b in batches), return_exceptions=True
+        )
+        assert sorted(type(o).__name__ for o in outcomes) == ["NoneType", "Stale"]
+        message = await store.message(account.id, ids[0])
+        assert message.flagged != (not message.unread)  # one of the two, never both
+        assert await store.highest_modseq(account.id) == 2
 
-    async def test_redelivery_after_a_cut_off_delivery_journals_once(
+    async def test_migration_counts_the_mail_of_an_earlier_release(
         self, store: MongoMailboxStore
     ) -> None:
-        account = await store.create_account("alice@example.test", "hash")
-        inbox = await store.folder_by_role(account.id, FolderRole.INBOX)
-        message = new_message(account.id, inbox.id, make_raw())
-        delivery = await store.deliver(message)
-        [entry] = await store.changes_since(account.id, 0)
-        # As if the process died after the insert: marked, and no entry yet.
-        await store._db.journal.delete_many({})
-        mark = pending(ChangeKind.MESSAGE_ADDED, entry.modseq)
-        await store._db.messages.update_one(
-            {"_id": delivery.message_id}, {"$set": {"pending": mark}}
+        account, inbox, ids = await account_with_mail(store, 3)
+        await store.set_flags(account.id, Selection.of(ids[0]), FlagChange(unread=False))
+        await store.trash_messages(account.id, Selection.of(ids[1]))
+        trash = await store.folder_by_role(account.id, FolderRole.TRASH)
+        before = await store.quota(account.id)
+        await _as_version_4(store)
+        await migrate(store._db)
+        inbox_after = await store.folder(account.id, inbox.id)
+        assert (inbox_after.total, inbox_after.unread) == (2, 1)
+        assert (await store.folder(account.id, trash.id)).total == 1
+        assert await store.quota(account.id) == before
+        assert before.used_bytes > before.trash_bytes > 0
+
+    async def test_migration_finishes_a_change_left_half_done(
+        self, store: MongoMailboxStore
+    ) -> None:
+        account, inbox, ids = await account_with_mail(store, 2)
+        db = store._db
+        # As the release before transactions left a removal cut off by a crash: the
+        # modseq taken, the document marked, no journal entry, the document still there.
+        mark = {"kind": ChangeKind.MESSAGE_REMOVED.value, "modseq": 3, "at": now_ms()}
+        await db.accounts.update_one({"_id": account.id}, {"$set": {"modseq": 3}})
+        await db.messages.update_one({"_id": ids[0]}, {"$set": {"pending": mark}})
+        await _as_version_4(store)
+        await migrate(db)
+        with pytest.raises(NotFound):
+            await store.message(account.id, ids[0])
+        [removed] = await store.changes_since(account.id, 2)
+        assert (removed.kind, removed.message_id, removed.modseq) == (
+            ChangeKind.MESSAGE_REMOVED,
+            ids[0],
+            3,
         )
-        again = await store.deliver(message)
-        assert not again.created and again.message_id == delivery.message_id
-        assert [c.event_id for c in await store.changes_since(account.id, 0)] == [entry.event_id]
-        assert await store.deliver(message) == again
-        assert len(await store.changes_since(account.id, 0)) == 1
+        assert await store.orphan_blobs() == []  # ids[1] has the same bytes
+        assert (await store.folder(account.id, inbox.id)).total == 1
+        await store.set_flags(account.id, Selection.of(ids[1]), FlagChange(flagged=True))
+        assert [c.modseq for c in await store.changes_since(account.id, 2)] == [3, 4]
+
+    async def test_the_relay_reads_each_account_in_modseq_order(
+        self, store: MongoMailboxStore
+    ) -> None:
+        first, _, ids = await account_with_mail(store, 3, "alice@example.test")
+        second, _, _ = await account_with_mail(store, 3, "bob@example.test")
+        await store.set_flags(first.id, Selection.of(*ids), FlagChange(flagged=True))
+        pending = await store.unpublished_changes()
+        for account in (first, second):
+            seen = [c.modseq for c in pending if c.account_id == account.id]
+            assert seen == sorted(seen) and len(seen) == len(set(seen))
+        assert len(pending) == 6 + 3
+        assert (await store.journal_backlog()).entries == len(pending)
 
     async def test_recent_searches_are_kept_by_one_atomic_update(
         self, store: MongoMailboxStore

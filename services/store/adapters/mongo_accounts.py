@@ -1,8 +1,7 @@
-"""Accounts, preferences, plans and quota (F55, F58) on MongoDB."""
+"""Accounts, preferences and plans (F55, F58) on MongoDB; quota is the core's."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 
@@ -12,17 +11,16 @@ from pymongo.errors import DuplicateKeyError
 from services.store.adapters.mongo_documents import (
     Doc,
     account_of,
-    folder_doc,
+    folder_fields,
     now_ms,
     plan_doc,
     plan_of,
 )
-from services.store.adapters.mongo_folders import Tree
-from services.store.adapters.mongo_schema import SORT_INDEXES, Collections
+from services.store.adapters.mongo_schema import Collections
 from services.store.adapters.mongo_senders import primary_identity_doc, reaching
+from services.store.core.accounts import system_folders
 from shared.addresses import split
-from shared.events import derived_id
-from shared.model import SYSTEM_FOLDERS, Account, Plan, Preferences, Quota
+from shared.model import Account, Plan, Preferences
 from shared.ports.mailbox import AccountExists, NotFound
 
 
@@ -39,14 +37,9 @@ async def create(db: Collections, address: str, password_hash: str) -> Account:
             {"_id": domain}, {"$setOnInsert": {"created_at": account.created_at}}, upsert=True
         )
     # Folders and identity first, account last: it becomes visible complete or not at all.
-    # Each folder its own UIDVALIDITY; the account keeps the last (`new_uidvalidity`).
-    first = int(account.created_at.timestamp())
-    await db.folders.insert_many(
-        [
-            folder_doc(derived_id(account.id, role.value), account.id, name, None, first + n, role)
-            for n, (role, name) in enumerate(SYSTEM_FOLDERS.items())
-        ]
-    )
+    # Which folders, and their UIDVALIDITY, is the core's rule.
+    folders, uidvalidity = system_folders(account.id, account.created_at.timestamp())
+    await db.folders.insert_many([{"_id": f.id, **folder_fields(f), "created": 0} for f in folders])
     await db.identities.insert_one(primary_identity_doc(account))
     try:
         await db.accounts.insert_one(
@@ -58,7 +51,8 @@ async def create(db: Collections, address: str, password_hash: str) -> Account:
                 "password_hash": password_hash,
                 "created_at": account.created_at,
                 "modseq": 0,
-                "uidvalidity": first + len(SYSTEM_FOLDERS) - 1,
+                "uidvalidity": uidvalidity,
+                "used_bytes": 0,
                 "plan": None,
             }
         )
@@ -125,35 +119,8 @@ async def assign_plan(db: Collections, account_id: str, plan_name: str | None) -
     await db.accounts.update_one({"_id": account_id}, {"$set": {"plan": plan_name}})
 
 
-async def quota(db: Collections, account_id: str) -> Quota:
-    """Used bytes are the sizes of the account's messages (a copy counts again, though it
-    shares the blob: the user sees two messages), summed on the covering size index."""
-    account = await _account(db, account_id)
-    tree, sizes, plan = await asyncio.gather(
-        Tree.load(db, account_id), _bytes_by_folder(db, account_id), _plan(db, account)
-    )
-    area = set(tree.trash_area())
-    return Quota(
-        plan=account.get("plan"),
-        used_bytes=sum(sizes.values()),
-        trash_bytes=sum(n for folder_id, n in sizes.items() if folder_id in area),
-        limit_bytes=plan.storage_bytes if plan else None,
-    )
-
-
 async def _plan(db: Collections, account: Doc) -> Plan | None:
     if not account.get("plan"):
         return None
     doc = await db.plans.find_one({"_id": account["plan"]})
     return plan_of(doc) if doc else None
-
-
-async def _bytes_by_folder(db: Collections, account_id: str) -> dict[str, int]:
-    cursor = await db.messages.aggregate(
-        [
-            {"$match": {"account_id": account_id}},
-            {"$group": {"_id": "$folder_id", "bytes": {"$sum": "$size"}}},
-        ],
-        hint=SORT_INDEXES["size"],
-    )
-    return {row["_id"]: int(row["bytes"]) async for row in cursor}

@@ -1,10 +1,10 @@
 """Automation state (F24, F48, F56, F57) on MongoDB: things done once per account, the SMS
-credit used per month, and pending read receipts.
+credit used per month, and the pending read receipts (settling one is a change of the
+messages, made by the mailbox core).
 
-Without transactions, each decision is one conditional single-document write: a claim is
-an insert under a unique id (or an update guarded by its age), a debit an `$inc` guarded
-by the credit left, and a receipt is settled by inserting its group's claim, so of
-concurrent callers exactly one is told to act.
+Each decision is one conditional single-document write: a claim is an insert under a
+unique id (or an update guarded by its age), a debit an `$inc` guarded by the credit
+left, so of concurrent callers exactly one is told to act.
 """
 
 from __future__ import annotations
@@ -15,14 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from services.store.adapters import mongo_accounts, mongo_changes
-from services.store.adapters.mongo_documents import NOT_REMOVING, Doc, read_time, time_fields
+from services.store.adapters import mongo_accounts
+from services.store.adapters.mongo_documents import Doc, read_time, time_fields
 from services.store.adapters.mongo_schema import Collections
 from shared.events import derived_id
 from shared.model import Address, ReceiptRequest
-from shared.ports.mailbox import NotFound
-
-SETTLED_STATES = ("sent", "dismissed")
 
 
 def month_of(now: datetime) -> str:
@@ -101,7 +98,7 @@ async def receipt_requests(db: Collections, account_id: str) -> list[ReceiptRequ
     """Pending receipts, oldest first; copies of one received message (same Message-ID
     header, e.g. a filter's copy in a second folder) are one request."""
     cursor = db.messages.find(
-        {"account_id": account_id, "receipt": "pending", **NOT_REMOVING},
+        {"account_id": account_id, "receipt": "pending"},
         {
             "folder_id": True,
             "receipt_to": True,
@@ -131,44 +128,3 @@ async def receipt_requests(db: Collections, account_id: str) -> list[ReceiptRequ
             )
         )
     return found
-
-
-async def settle_receipt(
-    db: Collections, account_id: str, message_id: str, state: str
-) -> str | None:
-    """Settle the receipt of a message and of its copies (same Message-ID header).
-
-    The decision is the insert of the group's claim (unique id from the account and the
-    header): its one winner gets the address. The messages' states follow, each moved
-    from pending only; a caller that lost, or a retry after a crash between the claim
-    and the states, finishes them with the state the winner chose."""
-    if state not in SETTLED_STATES:
-        raise ValueError(f"a receipt is settled as sent or dismissed, not {state!r}")
-    doc = await db.messages.find_one(
-        {"_id": message_id, "account_id": account_id, **NOT_REMOVING},
-        {"receipt": True, "receipt_to": True, "message_id_header": True},
-    )
-    if doc is None:
-        raise NotFound(f"message {message_id}")
-    if doc.get("receipt") is None:
-        return None  # asked for none
-    header = doc.get("message_id_header")
-    claim_id = derived_id(account_id, "receipt", header or f"id:{message_id}")
-    won = doc["receipt"] == "pending"
-    if won:
-        try:
-            await db.receipt_claims.insert_one(
-                {"_id": claim_id, "account_id": account_id, "state": state}
-            )
-        except DuplicateKeyError:
-            won = False
-    if not won:
-        claim = await db.receipt_claims.find_one({"_id": claim_id}, {"state": True})
-        state = claim["state"] if claim else doc["receipt"]
-    group: Doc = {"_id": message_id} if not header else {"message_id_header": header}
-    pending = db.messages.find(
-        {"account_id": account_id, "receipt": "pending", **group}, {"_id": True}
-    )
-    ids = [d["_id"] async for d in pending]
-    await mongo_changes.set_receipt(db, account_id, ids, state)
-    return str(doc["receipt_to"]) if won else None

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.events import ChangeKind, MailboxChanged, derived_id
+from services.store.core.backend import FolderRecord, MessageRecord, NewRow
+from services.store.core.records import new_summary
+from services.store.core.tree import name_key
+from shared.events import MailboxChanged
 from shared.model import (
     SYSTEM_FOLDERS,
     Account,
     Address,
-    Folder,
     FolderRole,
     Identity,
     IdentityFields,
     MessageSummary,
-    NewMessage,
     Plan,
     StoredMessage,
     Tag,
@@ -36,10 +37,6 @@ SUMMARY_ONLY = {
     f: False
     for f in ("headers", "text_body", "html_body", "attachments", "in_reply_to", "references")
 }
-REMOVED = ChangeKind.MESSAGE_REMOVED.value
-FOLDER_REMOVED = ChangeKind.FOLDER_REMOVED.value
-# A document whose removal has begun is gone for every change but the removal's own.
-NOT_REMOVING: Doc = {"pending.kind": {"$nin": [REMOVED, FOLDER_REMOVED]}}
 
 
 def now_ms() -> datetime:
@@ -71,16 +68,6 @@ def earlier_than(name: str, when: datetime) -> Doc:
     return {"$or": [{name: {"$lt": millis}}, {name: millis, f"{name}_us": {"$lt": micros}}]}
 
 
-def pending(kind: ChangeKind, modseq: int, previous_folder_id: str | None = None) -> Doc:
-    """The change a document carries until its journal entry is written (see mongo_journal)."""
-    return {
-        "kind": kind.value,
-        "modseq": modseq,
-        "previous_folder_id": previous_folder_id,
-        "at": now_ms(),
-    }
-
-
 def _clip(text: str, limit: int) -> str:
     if len(text) * 4 <= limit:  # UTF-8 takes at most 4 bytes a character
         return text
@@ -104,40 +91,42 @@ def sender_sort(sender: Address | None) -> str:
     return ((sender.name or sender.address) if sender else "").lower()
 
 
-def message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: int, uid: int) -> Doc:
-    parsed = message.parsed
+def message_doc(row: NewRow) -> Doc:
+    """A delivered message; what the listing derives (date, sender, attachments, tags,
+    receipt) is the core's `new_summary`, as in its journal entry."""
+    message, parsed = row.message, row.message.parsed
+    summary = new_summary(row)
     return {
-        "_id": message_id,
-        "account_id": message.account_id,
+        "_id": row.message_id,
+        "account_id": summary.account_id,
         "event_id": message.event_id,
-        "folder_id": message.folder_id,
-        "uid": uid,
-        "blob_id": message.blob_id,
-        "size": message.size,
-        **time_fields("date", parsed.date or message.received_at),
-        **time_fields("received_at", message.received_at),
-        "subject": parsed.subject,
-        "subject_sort": parsed.subject.lower(),
-        "sender": parsed.sender.model_dump() if parsed.sender else None,
-        "sender_sort": sender_sort(parsed.sender),
-        "to": [a.model_dump() for a in parsed.to],
-        "cc": [a.model_dump() for a in parsed.cc],
-        "unread": message.unread,
-        "flagged": message.flagged,
-        "deleted": message.deleted,
-        "answered": message.answered,
-        "draft": message.draft,
-        "tags": list(dict.fromkeys(message.tags)),
+        "folder_id": summary.folder_id,
+        "uid": row.uid,
+        "blob_id": summary.blob_id,
+        "size": summary.size,
+        **time_fields("date", summary.date),
+        **time_fields("received_at", summary.received_at),
+        "subject": summary.subject,
+        "subject_sort": summary.subject.lower(),
+        "sender": summary.sender.model_dump() if summary.sender else None,
+        "sender_sort": sender_sort(summary.sender),
+        "to": [a.model_dump() for a in summary.to],
+        "cc": [a.model_dump() for a in summary.cc],
+        "unread": summary.unread,
+        "flagged": summary.flagged,
+        "deleted": summary.deleted,
+        "answered": summary.answered,
+        "draft": summary.draft,
+        "tags": summary.tags,
         "comment": message.comment or None,
         "matched_filters": message.filters,
-        # Incoming mail asking for a read receipt (RFC 8098) starts pending.
         "receipt_to": message.receipt_to,
-        "receipt": "pending" if message.receipt_to else None,
+        "receipt": summary.receipt,
         "trashed_from": None,
         "trashed_at": None,
-        "has_attachments": any(not a.inline for a in parsed.attachments),
-        "thread_id": thread_id,
-        "modseq": modseq,
+        "has_attachments": summary.has_attachments,
+        "thread_id": row.thread_id,
+        "modseq": row.modseq,
         "message_id_header": parsed.message_id,
         "in_reply_to": parsed.in_reply_to,
         "references": parsed.references,
@@ -145,7 +134,6 @@ def message_doc(message_id: str, message: NewMessage, thread_id: str, modseq: in
         "text_body": _clip(parsed.text_body, _MAX_BODY_BYTES),
         "html_body": _clip(parsed.html_body, _MAX_BODY_BYTES),
         "attachments": [a.model_dump() for a in parsed.attachments],
-        "pending": pending(ChangeKind.MESSAGE_ADDED, modseq),
     }
 
 
@@ -165,7 +153,6 @@ def copy_doc(source: Doc, copy_id: str, folder_id: str, uid: int, modseq: int) -
         "trashed_at_us": 0,
         "receipt_to": None,
         "receipt": None,
-        "pending": pending(ChangeKind.MESSAGE_ADDED, modseq),
     }
 
 
@@ -180,47 +167,46 @@ def account_of(doc: Doc) -> Account:
     )
 
 
-def folder_doc(
-    folder_id: str,
-    account_id: str,
-    name: str,
-    parent_id: str | None,
-    uidvalidity: int,
-    role: FolderRole | None = None,
-) -> Doc:
+def folder_fields(folder: FolderRecord) -> Doc:
+    """A folder's stored fields but `_id` and `created` (set once, when it is inserted)."""
+    when = time_fields("trashed_at", folder.trashed_at) if folder.trashed_at else None
     return {
-        "_id": folder_id,
-        "account_id": account_id,
-        "name": name,
-        "name_key": name.casefold(),  # sibling names are unique regardless of case
-        "role": role.value if role else None,
-        "parent_id": parent_id,
-        "uidvalidity": uidvalidity,
-        "uidnext": 1,
+        "account_id": folder.account_id,
+        "name": folder.name,
+        "name_key": name_key(folder.name),  # what makes sibling names alike (the core's)
+        "role": folder.role.value if folder.role else None,
+        "parent_id": folder.parent_id,
+        "uidvalidity": folder.uidvalidity,
+        "uidnext": folder.uidnext,
+        "total": folder.total,
+        "unread": folder.unread,
+        "bytes": folder.bytes,
+        **(when or {"trashed_at": None, "trashed_at_us": 0}),
     }
 
 
-def folder_of(doc: Doc, counts: dict[str, list[int]], unread_below: bool = False) -> Folder:
-    total, unread = counts.get(doc["_id"], [0, 0])
-    return Folder(
+def folder_record_of(doc: Doc) -> FolderRecord:
+    return FolderRecord(
         id=doc["_id"],
         account_id=doc["account_id"],
         name=doc["name"],
         role=FolderRole(doc["role"]) if doc.get("role") else None,
         parent_id=doc.get("parent_id"),
-        total=total,
-        unread=unread,
-        unread_below=unread_below,
+        total=doc.get("total", 0),
+        unread=doc.get("unread", 0),
         uidvalidity=doc.get("uidvalidity", 1),
         uidnext=doc.get("uidnext", 1),
+        trashed_at=optional_time(doc, "trashed_at"),
+        bytes=doc.get("bytes", 0),
     )
 
 
-def folder_order(folder: Folder) -> tuple[int, str]:
-    """System folders first, in their usual order; then the user's, by name."""
-    if folder.role is None:
-        return len(_ROLE_ORDER), folder.name
-    return _ROLE_ORDER[folder.role], ""
+def folder_order(doc: Doc) -> tuple[int, int, str, str]:
+    """The listing order: system folders first, in their usual order; then the user's, as
+    they were made (`created`: the modseq of the change that made them)."""
+    role = doc.get("role")
+    rank = _ROLE_ORDER[FolderRole(role)] if role else len(_ROLE_ORDER)
+    return rank, int(doc.get("created", 0)), doc.get("name_key", ""), str(doc["_id"])
 
 
 def summary_of(doc: Doc) -> MessageSummary:
@@ -249,6 +235,14 @@ def summary_of(doc: Doc) -> MessageSummary:
         answered=doc.get("answered", False),
         draft=doc.get("draft", False),
         receipt=doc.get("receipt"),  # absent from documents of earlier releases
+    )
+
+
+def record_of(doc: Doc) -> MessageRecord:
+    return MessageRecord(
+        **summary_of(doc).model_dump(),
+        trashed_at=optional_time(doc, "trashed_at"),
+        comment=doc.get("comment"),
     )
 
 
@@ -338,49 +332,19 @@ def upload_of(doc: Doc) -> Upload:
 # --- the change journal ---------------------------------------------------------------
 
 
-def message_change(doc: Doc) -> MailboxChanged:
-    """The journal entry of the change a message document carries in `pending`."""
-    mark = doc["pending"]
-    kind, modseq = ChangeKind(mark["kind"]), int(mark["modseq"])
-    return MailboxChanged(
-        event_id=derived_id(doc["_id"], kind.value, str(modseq)),
-        account_id=doc["account_id"],
-        modseq=modseq,
-        kind=kind,
-        message_id=doc["_id"],
-        folder_id=doc["folder_id"],
-        previous_folder_id=mark.get("previous_folder_id"),
-        message=None if kind is ChangeKind.MESSAGE_REMOVED else summary_of(doc),
-        at=mark["at"],
-    )
-
-
-def folder_change(doc: Doc, snapshot: Folder) -> MailboxChanged:
-    """The journal entry of the change a folder document carries in `pending`."""
-    mark = doc["pending"]
-    kind, modseq = ChangeKind(mark["kind"]), int(mark["modseq"])
-    return MailboxChanged(
-        event_id=derived_id(doc["_id"], kind.value, str(modseq)),
-        account_id=doc["account_id"],
-        modseq=modseq,
-        kind=kind,
-        folder_id=doc["_id"],
-        previous_folder_id=mark.get("previous_folder_id"),
-        folder=snapshot,
-        at=mark["at"],
-    )
-
-
-def entry_doc(event: MailboxChanged) -> Doc:
-    # No `_id`: the server generates an ObjectId on insert, increasing on one primary,
-    # which gives `unpublished_changes` its order of creation.
+def entry_doc(event: MailboxChanged, order: datetime) -> Doc:
+    """`order` is the account's journal time of the batch (see `mongo_batch`): it grows
+    with every batch of the account, so sorting by (order, account, modseq) gives the relay
+    each account's entries in modseq order, and all of them about in commit order."""
     return {
+        "id": event.event_id,
         "account_id": event.account_id,
         "modseq": event.modseq,
         "kind": event.kind.value,
         "message_id": event.message_id,
         "folder_id": event.folder_id,
         "published": False,
+        "order": order,
         "at": event.at,
         "event": event.model_dump(mode="json"),
     }

@@ -1,12 +1,12 @@
-"""Reading messages: folder listings, tag listings, one message, threading keys."""
+"""Reading messages: folder listings, tag listings, one message, threading keys, UIDs."""
 
 from __future__ import annotations
 
 import asyncio
 
 from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.cursor import AsyncCursor
 
-from services.store.adapters.mongo_changes import require_folder
 from services.store.adapters.mongo_documents import (
     SUMMARY_ONLY,
     Doc,
@@ -17,7 +17,6 @@ from services.store.adapters.mongo_documents import (
     thread_key_of,
 )
 from services.store.adapters.mongo_schema import (
-    COUNTS_INDEX,
     DATE_INDEX,
     SORT_INDEXES,
     TAGGED_INDEX,
@@ -43,27 +42,21 @@ _ORDERS: dict[SortKey, tuple[list[str], str]] = {
 }
 
 
-async def _page(
-    db: Collections,
-    where: Doc,
-    order: list[tuple[str, int]],
-    index: str,
-    count_index: str,
-    offset: int,
-    limit: int,
-) -> Page[MessageSummary]:
-    total = db.messages.count_documents(where, hint=count_index)
-    if limit <= 0:  # pymongo reads limit(0) as "no limit"
-        return Page[MessageSummary](items=[], total=await total)
-    cursor = (
+async def require_folder(db: Collections, account_id: str, folder_id: str) -> None:
+    if await db.folders.find_one({"_id": folder_id, "account_id": account_id}, {"_id": 1}) is None:
+        raise NotFound(f"folder {folder_id}")
+
+
+def _cursor(
+    db: Collections, where: Doc, order: list[tuple[str, int]], index: str, offset: int, limit: int
+) -> AsyncCursor[Doc]:
+    return (
         db.messages.find(where, SUMMARY_ONLY)
         .sort(order)
         .hint(index)
         .skip(max(offset, 0))
         .limit(limit)
     )
-    docs, count = await asyncio.gather(cursor.to_list(), total)
-    return Page[MessageSummary](items=[summary_of(d) for d in docs], total=count)
 
 
 async def folder_page(
@@ -77,31 +70,47 @@ async def folder_page(
     descending: bool,
     unread_only: bool,
 ) -> Page[MessageSummary]:
-    await require_folder(db, account_id, folder_id)
+    """The total is the folder's counter (of all, or of unread messages), read beside the
+    page: nothing is counted."""
+    counters = db.folders.find_one(
+        {"_id": folder_id, "account_id": account_id}, {"total": True, "unread": True}
+    )
     where: Doc = {"account_id": account_id, "folder_id": folder_id}
     if unread_only:
         where["unread"] = True
     fields, index = _ORDERS[sort]
     direction = DESCENDING if descending else ASCENDING
     order = [(f, direction) for f in [*fields, "_id"]]
-    return await _page(db, where, order, index, COUNTS_INDEX, offset, limit)
+    docs: list[Doc] = []
+    if limit <= 0:  # pymongo reads limit(0) as "no limit"
+        folder = await counters
+    else:
+        folder, docs = await asyncio.gather(
+            counters, _cursor(db, where, order, index, offset, limit).to_list()
+        )
+    if folder is None:
+        raise NotFound(f"folder {folder_id}")
+    total = int(folder.get("unread" if unread_only else "total", 0))
+    return Page[MessageSummary](items=[summary_of(d) for d in docs], total=total)
 
 
-async def tag(db: Collections, account_id: str, tag_id: str) -> Tag:
-    doc = await db.tags.find_one({"_id": tag_id, "account_id": account_id})
-    if doc is None:
-        raise NotFound(f"tag {tag_id}")
-    return tag_of(doc)
+async def tags(db: Collections, account_id: str) -> list[Tag]:
+    cursor = db.tags.find({"account_id": account_id}).sort("name", ASCENDING)
+    return [tag_of(d) async for d in cursor]
 
 
 async def tag_page(
-    db: Collections, account_id: str, tag_id: str, *, offset: int, limit: int
+    db: Collections, account_id: str, tag_name: str, *, offset: int, limit: int
 ) -> Page[MessageSummary]:
     """Newest first, in every folder."""
-    name = (await tag(db, account_id, tag_id)).name
-    where = {"account_id": account_id, "tags": name}
+    where = {"account_id": account_id, "tags": tag_name}
+    total = db.messages.count_documents(where, hint=TAGGED_INDEX)
+    if limit <= 0:
+        return Page[MessageSummary](items=[], total=await total)
     order = [(f, DESCENDING) for f in ("date", "date_us", "_id")]
-    return await _page(db, where, order, TAGGED_INDEX, TAGGED_INDEX, offset, limit)
+    found = _cursor(db, where, order, TAGGED_INDEX, offset, limit).to_list()
+    docs, count = await asyncio.gather(found, total)
+    return Page[MessageSummary](items=[summary_of(d) for d in docs], total=count)
 
 
 async def message(db: Collections, account_id: str, message_id: str) -> StoredMessage:
@@ -144,6 +153,7 @@ async def unread_before(db: Collections, account_id: str, folder_id: str, messag
         raise NotFound(f"message {message_id} in folder {folder_id}")
     older = await db.messages.find_one(
         {
+            "account_id": account_id,
             "folder_id": folder_id,
             "uid": {"$lt": mine.get("uid", 0)},
             "unread": True,

@@ -11,6 +11,13 @@ come) and each account that has none its first sender identity, its own address.
 
 Version 4 gives accounts `uidvalidity`, the last UIDVALIDITY given (RFC 9051 §2.3.1.1):
 the clock second of the migration, past every one given before it (clock seconds).
+
+Version 5 (one mailbox core, changes in transactions) finishes the changes the previous
+release left half done (`mongo_settle`), then gives folders their counters (`total`,
+`unread`, `bytes`: the core keeps them from now on, instead of counting on every read)
+and `created` (the listing's order), accounts `used_bytes`, and the unpublished journal
+entries the `order` the relay reads them in. Replicas of earlier releases must be stopped
+first: they do not keep the counters.
 """
 
 from __future__ import annotations
@@ -20,11 +27,12 @@ import time
 from collections.abc import Awaitable, Callable
 
 from pymongo import ASCENDING, UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from services.store.adapters.mongo_documents import Doc, account_of, sender_sort
-from services.store.adapters.mongo_schema import Collections
+from services.store.adapters.mongo_schema import RETIRED_INDEXES, Collections
 from services.store.adapters.mongo_senders import primary_identity_doc
+from services.store.adapters.mongo_settle import settle_pending
 from shared.model import Address
 
 _BATCH = 1000
@@ -111,10 +119,81 @@ async def _version_4(db: Collections) -> None:
     )
 
 
+async def _version_5(db: Collections) -> None:
+    await settle_pending(db)
+    await _folder_counters(db)
+    await _used_bytes(db)
+    # The relay's order of entries still to publish: their time (entries of one account
+    # were written in modseq order, one change after the other).
+    await db.journal.update_many(
+        {"published": False, "order": {"$exists": False}}, [{"$set": {"order": "$at"}}]
+    )
+    for collection, names in RETIRED_INDEXES.items():
+        for name in names:
+            with contextlib.suppress(OperationFailure):  # gone already (or never made)
+                await db.accounts.database[collection].drop_index(name)
+
+
+async def _folder_counters(db: Collections) -> None:
+    """Each folder's messages counted once; every write guarded by the absence of the
+    counters, so a replica migrating beside, or the core once a replica serves, wins."""
+    cursor = await db.messages.aggregate(
+        [
+            {
+                "$group": {
+                    "_id": "$folder_id",
+                    "total": {"$sum": 1},
+                    "unread": {"$sum": {"$cond": ["$unread", 1, 0]}},
+                    "bytes": {"$sum": "$size"},
+                }
+            }
+        ]
+    )
+    updates: list[UpdateOne] = []
+    async for row in cursor:
+        counters = {"total": row["total"], "unread": row["unread"], "bytes": row["bytes"]}
+        updates.append(
+            UpdateOne({"_id": row["_id"], "total": {"$exists": False}}, {"$set": counters})
+        )
+        if len(updates) == _BATCH:
+            await db.folders.bulk_write(updates, ordered=False)
+            updates = []
+    if updates:
+        await db.folders.bulk_write(updates, ordered=False)
+    # Folders without messages, and the order of the listing: system folders by role,
+    # user folders made before this release first, by name (as they were listed).
+    await db.folders.update_many(
+        {"total": {"$exists": False}}, {"$set": {"total": 0, "unread": 0, "bytes": 0}}
+    )
+    await db.folders.update_many({"created": {"$exists": False}}, {"$set": {"created": 0}})
+
+
+async def _used_bytes(db: Collections) -> None:
+    """An account's messages' sizes (a copy counts again: the user sees two messages)."""
+    cursor = await db.messages.aggregate(
+        [{"$group": {"_id": "$account_id", "bytes": {"$sum": "$size"}}}]
+    )
+    updates: list[UpdateOne] = []
+    async for row in cursor:
+        updates.append(
+            UpdateOne(
+                {"_id": row["_id"], "used_bytes": {"$exists": False}},
+                {"$set": {"used_bytes": row["bytes"]}},
+            )
+        )
+        if len(updates) == _BATCH:
+            await db.accounts.bulk_write(updates, ordered=False)
+            updates = []
+    if updates:
+        await db.accounts.bulk_write(updates, ordered=False)
+    await db.accounts.update_many({"used_bytes": {"$exists": False}}, {"$set": {"used_bytes": 0}})
+
+
 # Each layout version and the step that brings documents to it from the one before.
 _STEPS: dict[int, Callable[[Collections], Awaitable[None]]] = {
     2: _version_2,
     3: _version_3,
     4: _version_4,
+    5: _version_5,
 }
 VERSION = max(_STEPS)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.store.adapters.mongo_documents import Doc
 
-COUNTS_INDEX = "account_folder_unread"
 DATE_INDEX = "account_folder_date_id"
 SORT_INDEXES = {
     "sender_sort": "account_folder_sender",
@@ -18,8 +17,14 @@ SORT_INDEXES = {
     "size": "account_folder_size",
 }
 TAGGED_INDEX = "account_tags_date"
-PENDING_INDEX = "pending"
-_PENDING_ONLY = {"pending": {"$exists": True}}
+UNPUBLISHED_INDEX = "unpublished_order"
+# Indexes of earlier releases that nothing reads any more (dropped by the migration).
+RETIRED_INDEXES = {
+    "folders": ["pending"],
+    # The folder counts were counted on "account_folder_unread": folders keep them now.
+    "messages": ["pending", "account_folder_date", "account_folder_unread"],
+    "journal": ["published_created"],
+}
 
 
 def _listing(name: str, *fields: str) -> IndexModel:
@@ -51,33 +56,13 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             partialFilterExpression={"name_key": {"$exists": True}},
         ),
-        IndexModel(
-            [("account_id", ASCENDING)], name=PENDING_INDEX, partialFilterExpression=_PENDING_ONLY
-        ),
     ],
     "messages": [
         IndexModel(
             [("account_id", ASCENDING), ("event_id", ASCENDING)], unique=True, name="account_event"
         ),
-        # The order of the first release (newest first, ties by ascending id), no longer
-        # used: kept so that replicas of that release go on working during an upgrade.
-        IndexModel(
-            [
-                ("account_id", ASCENDING),
-                ("folder_id", ASCENDING),
-                ("date", DESCENDING),
-                ("date_us", DESCENDING),
-                ("_id", ASCENDING),
-            ],
-            name="account_folder_date",
-        ),
         _listing(DATE_INDEX, "date", "date_us"),
         *(_listing(name, field) for field, name in SORT_INDEXES.items()),
-        # Covers the folder counts: they are counted from the index, never stored apart.
-        IndexModel(
-            [("account_id", ASCENDING), ("folder_id", ASCENDING), ("unread", ASCENDING)],
-            name=COUNTS_INDEX,
-        ),
         IndexModel(
             [
                 ("account_id", ASCENDING),
@@ -106,13 +91,17 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("folder_id", ASCENDING), ("uid", ASCENDING)], name="folder_uid"),
         # Whether any message of any account still refers to a blob.
         IndexModel([("blob_id", ASCENDING)], name="blob"),
-        IndexModel(
-            [("account_id", ASCENDING)], name=PENDING_INDEX, partialFilterExpression=_PENDING_ONLY
-        ),
     ],
     "journal": [
         IndexModel([("id", ASCENDING)], unique=True, name="id"),
-        IndexModel([("published", ASCENDING), ("_id", ASCENDING)], name="published_created"),
+        # What the relay has still to publish, in its order (see `mongo_documents.entry_doc`).
+        IndexModel(
+            [("order", ASCENDING), ("account_id", ASCENDING), ("modseq", ASCENDING)],
+            name=UNPUBLISHED_INDEX,
+            partialFilterExpression={"published": False},
+        ),
+        # One entry per modseq of an account: the journal has no duplicates, whatever a
+        # bug upstream would write.
         IndexModel(
             [("account_id", ASCENDING), ("modseq", ASCENDING)], unique=True, name="account_modseq"
         ),
@@ -174,11 +163,11 @@ class Collections:
     uploads: AsyncCollection[Doc]  # `_id` = upload id
     idempotency_keys: AsyncCollection[Doc]  # `_id` derived from (account, key)
     filters: AsyncCollection[Doc]  # one document per account, `_id` = account id (mongo_filters)
-    # Automation (mongo_automation): claims done once, SMS parts used per account and month,
-    # and the settled read receipt of each received message (by Message-ID header).
+    # Automation (mongo_automation): claims done once, SMS parts used per account and month.
+    # (A read receipt is settled on its messages, by the core: `receipt_claims`, where the
+    # release before kept them, is read no more.)
     once_marks: AsyncCollection[Doc]
     sms_usage: AsyncCollection[Doc]
-    receipt_claims: AsyncCollection[Doc]
 
     @classmethod
     def of(cls, db: AsyncDatabase[Doc]) -> Collections:
@@ -201,7 +190,6 @@ class Collections:
             filters=db["filters"],
             once_marks=db["once_marks"],
             sms_usage=db["sms_usage"],
-            receipt_claims=db["receipt_claims"],
         )
 
     async def create_indexes(self) -> None:

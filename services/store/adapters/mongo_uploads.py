@@ -9,13 +9,11 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from services.store.adapters.mongo_documents import (
-    REMOVED,
     earlier_than,
     now_ms,
     upload_doc,
     upload_of,
 )
-from services.store.adapters.mongo_journal import is_referenced
 from services.store.adapters.mongo_schema import Collections
 from shared.events import derived_id
 from shared.model import Upload
@@ -94,11 +92,7 @@ async def expire_uploads(db: Collections, created_before: datetime, limit: int) 
         return 0
     ids = [d["_id"] for d in expired]
     blob_ids = sorted({d["blob_id"] for d in expired})
-    used = set(
-        await db.messages.distinct(
-            "blob_id", {"blob_id": {"$in": blob_ids}, "pending.kind": {"$ne": REMOVED}}
-        )
-    )
+    used = set(await db.messages.distinct("blob_id", {"blob_id": {"$in": blob_ids}}))
     used.update(
         await db.uploads.distinct("blob_id", {"blob_id": {"$in": blob_ids}, "_id": {"$nin": ids}})
     )
@@ -118,6 +112,6 @@ async def expire_uploads(db: Collections, created_before: datetime, limit: int) 
 
 async def blob_in_use(db: Collections, blob_id: str) -> bool:
     """Whether a message or an upload refers to the blob."""
-    if await is_referenced(db, blob_id):
+    if await db.messages.find_one({"blob_id": blob_id}, {"_id": True}) is not None:
         return True
     return await db.uploads.find_one({"blob_id": blob_id}, {"_id": True}) is not None
