@@ -26,7 +26,7 @@ from shared.mime import parse_message
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.channels import Channel, ChannelPermanentError, ChannelTemporaryError
-from shared.ports.mailbox import MailboxStore
+from shared.ports.uses import NotifyMailbox
 from shared.sms import SmsTooLong, split_sms
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class ChannelDelivery:
     def __init__(
         self,
         *,
-        mailbox: MailboxStore,
+        mailbox: NotifyMailbox,
         blobs: BlobStore,
         publisher: EventPublisher,
         channel: Channel,
