@@ -17,13 +17,8 @@ from services.store.adapters.mongo_journal import allocate_modseqs, change_messa
 from shared.events import ChangeKind
 from shared.model import FlagChange, FolderRole, Selection, TagLimits
 from shared.ports.mailbox import NotFound
-from tests.contracts.mailbox_automation_contract import AutomationContract
 from tests.contracts.mailbox_contract import MailboxStoreContract
-from tests.contracts.mailbox_filters_contract import FiltersContract
-from tests.contracts.mailbox_imap_contract import ImapContract
-from tests.contracts.mailbox_limits_contract import LimitsContract, OpenStore
-from tests.contracts.mailbox_senders_contract import SendersContract
-from tests.contracts.mailbox_support import account_with_mail
+from tests.contracts.mailbox_support import OpenStore, account_with_mail
 from tests.factories import make_raw, new_message
 from tests.remote import fresh_database
 
@@ -42,11 +37,6 @@ async def _cut_off(
 
 class TestMongoMailboxStore(
     MailboxStoreContract,
-    SendersContract,
-    ImapContract,
-    FiltersContract,
-    AutomationContract,
-    LimitsContract,
 ):
     @pytest.fixture
     async def store(self, mongodb_uri: str) -> AsyncIterator[MongoMailboxStore]:
