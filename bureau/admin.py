@@ -21,7 +21,8 @@ from services.search.reindex import reindex_account
 from shared.addresses import InvalidAddress, normalize
 from shared.model import Account, Plan
 from shared.passwords import hash_password_async
-from shared.ports.mailbox import AccountExists, MailboxStore, NotFound
+from shared.ports.directory import Directory
+from shared.ports.mailbox import AccountExists, NotFound
 from shared.settings import CommonSettings
 
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
@@ -180,7 +181,7 @@ async def _account_create(adapters: Adapters, args: argparse.Namespace) -> str:
     return f"Created {account.address} (id {account.id})."
 
 
-async def _account_of(mailbox: MailboxStore, text: str) -> Account:
+async def _account_of(mailbox: Directory, text: str) -> Account:
     """The account whose own address is `text` (an alias does not name an account here)."""
     address = _address(text)
     account = await mailbox.account_by_address(address)

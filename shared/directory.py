@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from shared.addresses import InvalidAddress, normalize, without_subaddress
 from shared.model import Account
-from shared.ports.mailbox import MailboxStore
+from shared.ports.directory import Directory
 
 # RFC 5321 §4.5.1: every domain must take mail for "postmaster" (any case), and
 # §4.1.1.3: `RCPT TO:<Postmaster>` without a domain too.
 POSTMASTER = "postmaster"
 
 
-async def resolve_recipient(mailbox: MailboxStore, recipient: str) -> Account | None:
+async def resolve_recipient(mailbox: Directory, recipient: str) -> Account | None:
     """The account for `recipient`: exact address first, then without its `+tag` (RFC 5233).
 
     An exact match wins so that an account whose address holds a `+` stays reachable.

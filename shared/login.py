@@ -15,7 +15,7 @@ import secrets
 from shared.metrics import Registry, bounded
 from shared.model import Account
 from shared.passwords import check_password_async, hash_password_async
-from shared.ports import MailboxStore
+from shared.ports.directory import Directory
 from shared.ports.logins import LoginRecords, MemoryLoginRecords
 from shared.ratelimit import Budgets, LoginThrottle
 from shared.settings import CommonSettings
@@ -65,7 +65,7 @@ class LoginMetrics:
 class PasswordLogin:
     def __init__(
         self,
-        mailbox: MailboxStore,
+        mailbox: Directory,
         throttle: LoginThrottle | None = None,
         metrics: LoginMetrics | None = None,
     ) -> None:

@@ -13,14 +13,16 @@ from __future__ import annotations
 import logging
 
 from shared.model import FlagChange, Selection, TagChange
-from shared.ports.mailbox import MailboxStore, NotFound, Refused
+from shared.ports.automation import AutomationState
+from shared.ports.mailbox import NotFound, Refused
+from shared.ports.messages import Messages
 
 MDN_SENT = "$MDNSent"
 
 log = logging.getLogger(__name__)
 
 
-async def mark_settled(mailbox: MailboxStore, account_id: str, message_id: str) -> None:
+async def mark_settled(mailbox: Messages, account_id: str, message_id: str) -> None:
     """Put `$MDNSent` on a message whose receipt was just settled in Bureau (the receipt
     is settled either way: a message or account at its bound of tags goes without)."""
     try:
@@ -36,7 +38,9 @@ async def mark_settled(mailbox: MailboxStore, account_id: str, message_id: str) 
         log.warning("receipt of %s settled, %s not put on: %s", message_id, MDN_SENT, exc)
 
 
-async def settled_by_client(mailbox: MailboxStore, account_id: str, message_ids: list[str]) -> None:
+async def settled_by_client(
+    mailbox: AutomationState, account_id: str, message_ids: list[str]
+) -> None:
     """A client stored `$MDNSent` on these messages: their pending receipts are settled."""
     for message_id in message_ids:
         try:

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from shared.addresses import InvalidAddress, normalize
 from shared.model import Account
-from shared.ports import MailboxStore
+from shared.ports.directory import Directory
 
 
-async def sendable_addresses(mailbox: MailboxStore, account: Account) -> list[str]:
+async def sendable_addresses(mailbox: Directory, account: Account) -> list[str]:
     """The account's own address, then its aliases: what it may always send as."""
     own = account.address.lower()
     return [own] + [a for a in await mailbox.aliases(account.id) if a != own]
 
 
-async def may_send_as(mailbox: MailboxStore, account: Account, address: str) -> bool:
+async def may_send_as(mailbox: Directory, account: Account, address: str) -> bool:
     """Whether `account` may put `address` in From (case-insensitive; False if it is not
     an address at all)."""
     try:

@@ -22,7 +22,8 @@ from shared.events import OutboundRequest, derived_id
 from shared.mime import parse_message
 from shared.model import Account, FolderRole, NewMessage, Plan
 from shared.phones import ChannelRecipient, InvalidNumber, parse_channel_recipient
-from shared.ports import BlobStore, EventPublisher, MailboxStore
+from shared.ports import BlobStore, EventPublisher
+from shared.ports.uses import SendingMailbox
 
 DAY = timedelta(days=1)
 
@@ -51,7 +52,7 @@ class Sent:
 
 class Sender:
     def __init__(
-        self, *, mailbox: MailboxStore, blobs: BlobStore, publisher: EventPublisher
+        self, *, mailbox: SendingMailbox, blobs: BlobStore, publisher: EventPublisher
     ) -> None:
         self._mailbox = mailbox
         self._blobs = blobs
@@ -149,7 +150,7 @@ def invalid_number_message(error: InvalidNumber) -> str:
     return f"invalid recipient {error.address}: {error.reason}"
 
 
-async def make_room(mailbox: MailboxStore, account: Account, size: int) -> None:
+async def make_room(mailbox: SendingMailbox, account: Account, size: int) -> None:
     """Room for `size` more bytes in the account's storage, emptying Trash oldest first if
     that is what it takes (F40); `Refusal("mailbox_full")` when even that is not enough."""
     quota = await mailbox.quota(account.id)

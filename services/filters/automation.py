@@ -19,14 +19,14 @@ from shared.events import MailDeliver, MailReceived, OutboundRequest, derived_id
 from shared.model import Account, FolderRole, ParsedMessage, Vacation
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
-from shared.ports.mailbox import MailboxStore
+from shared.ports.uses import FiltersMailbox
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Ports:
-    mailbox: MailboxStore
+    mailbox: FiltersMailbox
     blobs: BlobStore
     publisher: EventPublisher
 

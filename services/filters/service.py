@@ -46,7 +46,8 @@ from shared.mime import parse_message
 from shared.model import Account, FolderRole, ParsedMessage, Preferences
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
-from shared.ports.mailbox import MailboxStore, NotFound
+from shared.ports.mailbox import NotFound
+from shared.ports.uses import FiltersMailbox
 from shared.service import ConsumerService
 from shared.settings import CommonSettings
 from shared.streams import MAIL
@@ -61,7 +62,7 @@ class FiltersService(ConsumerService):
         self,
         settings: CommonSettings,
         *,
-        mailbox: MailboxStore,
+        mailbox: FiltersMailbox,
         blobs: BlobStore,
         publisher: EventPublisher,
         hostname: str | None = None,

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from shared.model import FlagChange, Selection
-from shared.ports import MailboxStore
+from shared.ports.messages import Messages
 
 
 @dataclass(frozen=True)
@@ -17,43 +17,43 @@ class Target:
     tag_id: str | None = None
 
 
-Perform = Callable[[MailboxStore, str, Selection, Target], Awaitable[list[str]]]
+Perform = Callable[[Messages, str, Selection, Target], Awaitable[list[str]]]
 
 
 def _flags(change: FlagChange) -> Perform:
-    async def perform(mailbox: MailboxStore, account: str, sel: Selection, _: Target) -> list[str]:
+    async def perform(mailbox: Messages, account: str, sel: Selection, _: Target) -> list[str]:
         return await mailbox.set_flags(account, sel, change)
 
     return perform
 
 
 def _tagging(add: bool) -> Perform:
-    async def perform(mailbox: MailboxStore, account: str, sel: Selection, to: Target) -> list[str]:
+    async def perform(mailbox: Messages, account: str, sel: Selection, to: Target) -> list[str]:
         assert to.tag_id is not None  # ActionRequest demands it
         return await mailbox.tag_messages(account, sel, to.tag_id, add=add)
 
     return perform
 
 
-async def _move(mailbox: MailboxStore, account: str, sel: Selection, to: Target) -> list[str]:
+async def _move(mailbox: Messages, account: str, sel: Selection, to: Target) -> list[str]:
     assert to.folder_id is not None
     return await mailbox.move_messages(account, sel, to.folder_id)
 
 
-async def _copy(mailbox: MailboxStore, account: str, sel: Selection, to: Target) -> list[str]:
+async def _copy(mailbox: Messages, account: str, sel: Selection, to: Target) -> list[str]:
     assert to.folder_id is not None
     return await mailbox.copy_messages(account, sel, to.folder_id)
 
 
-async def _delete(mailbox: MailboxStore, account: str, sel: Selection, _: Target) -> list[str]:
+async def _delete(mailbox: Messages, account: str, sel: Selection, _: Target) -> list[str]:
     return await mailbox.trash_messages(account, sel)
 
 
-async def _restore(mailbox: MailboxStore, account: str, sel: Selection, _: Target) -> list[str]:
+async def _restore(mailbox: Messages, account: str, sel: Selection, _: Target) -> list[str]:
     return await mailbox.restore_messages(account, sel)
 
 
-async def _destroy(mailbox: MailboxStore, account: str, sel: Selection, _: Target) -> list[str]:
+async def _destroy(mailbox: Messages, account: str, sel: Selection, _: Target) -> list[str]:
     return (await mailbox.destroy_messages(account, sel)).message_ids
 
 

@@ -24,7 +24,8 @@ from services.gateway.routes import ENDPOINTS
 from services.gateway.tokens import SessionTokens
 from shared.clients import TrustedProxies
 from shared.login import LoginMetrics
-from shared.ports import BlobStore, EventPublisher, MailboxStore, SearchIndex
+from shared.ports import BlobStore, EventPublisher, SearchIndex
+from shared.ports.uses import GatewayMailbox
 from shared.ratelimit import LoginThrottle
 
 # Request bodies are small JSON documents (the largest: a 10,000-character comment, or a
@@ -34,7 +35,7 @@ MAX_BODY = 256 * 1024
 
 def create_app(
     *,
-    mailbox: MailboxStore,
+    mailbox: GatewayMailbox,
     index: SearchIndex,
     blobs: BlobStore,
     publisher: EventPublisher,

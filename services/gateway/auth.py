@@ -17,7 +17,7 @@ from services.gateway.tokens import SessionTokens
 from shared.clients import TrustedProxies
 from shared.login import LoginFailed, LoginMetrics, LoginThrottled, PasswordLogin
 from shared.model import Account
-from shared.ports import MailboxStore
+from shared.ports.directory import Directory
 from shared.ratelimit import LoginThrottle
 
 log = logging.getLogger("bureau.gateway.auth")
@@ -35,7 +35,7 @@ def unauthorized(message: str, challenge: str = "Bearer") -> ApiError:
 class Authenticator:
     def __init__(
         self,
-        mailbox: MailboxStore,
+        mailbox: Directory,
         tokens: SessionTokens,
         throttle: LoginThrottle | None = None,
         metrics: LoginMetrics | None = None,

@@ -12,7 +12,9 @@ from shared import phones
 from shared.addresses import InvalidAddress, normalize, without_subaddress
 from shared.model import Account, Forwarding, Notifications, Preferences, Vacation
 from shared.phones import channel_of
-from shared.ports import MailboxStore
+from shared.ports.directory import Directory
+from shared.ports.identities import Identities
+from shared.ports.uses import GatewayMailbox
 
 VACATION_CLAIMS = "vacation:"  # the claim_once keys of vacation replies (one per sender)
 
@@ -25,7 +27,7 @@ def check_vacation(vacation: Vacation) -> None:
 
 
 async def checked_forwarding(
-    mailbox: MailboxStore, account: Account, forwarding: Forwarding
+    mailbox: Directory, account: Account, forwarding: Forwarding
 ) -> Forwarding:
     """The forwarding with its address normalised (lower-cased, no angle brackets)."""
     if forwarding.address is None:
@@ -50,7 +52,7 @@ async def checked_forwarding(
 
 
 async def check_notifications(
-    mailbox: MailboxStore, account: Account, notifications: Notifications
+    mailbox: Identities, account: Account, notifications: Notifications
 ) -> None:
     if notifications.sms == "off":
         return
@@ -63,13 +65,13 @@ async def check_notifications(
         )
 
 
-async def mobile_number(mailbox: MailboxStore, account: Account) -> str | None:
+async def mobile_number(mailbox: Identities, account: Account) -> str | None:
     """Where the account's SMS notifications would go (the profile's mobile number)."""
     return phones.mobile_number((await mailbox.profile(account.id)).phones)
 
 
 async def save_preferences(
-    mailbox: MailboxStore, account: Account, current: Preferences, new: Preferences
+    mailbox: GatewayMailbox, account: Account, current: Preferences, new: Preferences
 ) -> Preferences:
     """Store `new`; a vacation going from off to on first forgets the senders already
     answered (before the save, so no reply sent under the new setting is forgotten)."""

@@ -8,9 +8,10 @@ from typing import Literal
 from aiohttp import web
 
 from services.gateway.auth import Authenticator
-from shared.ports import BlobStore, EventPublisher, MailboxStore, SearchIndex
+from shared.ports import BlobStore, EventPublisher, SearchIndex
+from shared.ports.uses import GatewayMailbox
 
-MAILBOX = web.AppKey("mailbox", MailboxStore)
+MAILBOX = web.AppKey("mailbox", GatewayMailbox)
 INDEX = web.AppKey("index", SearchIndex)
 BLOBS = web.AppKey("blobs", BlobStore)
 PUBLISHER = web.AppKey("publisher", EventPublisher)  # outbound.request for mail sent

@@ -12,13 +12,14 @@ from services.gateway.metrics import GatewayMetrics
 from services.gateway.settings import GatewaySettings
 from shared.login import PasswordLogin
 from shared.metrics import Registry
-from shared.ports import BlobStore, MailboxStore, SearchIndex
+from shared.ports import BlobStore, SearchIndex
+from shared.ports.uses import GatewayMailbox
 
 
 @dataclass(frozen=True)
 class FrontEnd:
     settings: GatewaySettings
-    mailbox: MailboxStore
+    mailbox: GatewayMailbox
     blobs: BlobStore
     index: SearchIndex
     login: PasswordLogin  # shared with the HTTP API: one lockout across protocols

@@ -23,7 +23,8 @@ from shared.compose.build import make_message_id
 from shared.compose.types import Outgoing, OutgoingAttachment
 from shared.compose.vcard import vcard, vcard_filename
 from shared.model import Account, Address, Identity
-from shared.ports import BlobStore, MailboxStore
+from shared.ports import BlobStore
+from shared.ports.uses import GatewayMailbox
 
 _MSGID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
 _CONTENT_ID = re.compile(r"<?([^<>\s]+)>?")
@@ -126,7 +127,7 @@ def _message_id(value: str, field_name: str) -> str:
 
 
 async def _attachments(
-    mailbox: MailboxStore, blobs: BlobStore, account: Account, refs: list[AttachmentRef]
+    mailbox: GatewayMailbox, blobs: BlobStore, account: Account, refs: list[AttachmentRef]
 ) -> list[OutgoingAttachment]:
     raws: dict[str, bytes] = {}  # message blobs read once however many parts are taken
     out: list[OutgoingAttachment] = []

@@ -36,7 +36,7 @@ from shared.model import (
     Selection,
 )
 from shared.model import StoredMessage as Stored
-from shared.ports import MailboxStore
+from shared.ports.identities import Identities
 from shared.sending import Refusal, make_room
 
 
@@ -95,7 +95,7 @@ async def save(
 
 
 async def saved_message(
-    mailbox: MailboxStore, account: Account, message: Stored, raw: bytes
+    mailbox: Identities, account: Account, message: Stored, raw: bytes
 ) -> SavedMessage:
     composition = composition_of(read_back(raw), message, await mailbox.identities(account.id))
     return SavedMessage(

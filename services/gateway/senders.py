@@ -7,7 +7,8 @@ from services.gateway.errors import ApiError, not_found
 from services.gateway.text_html import render_text
 from shared.html_text import html_to_text
 from shared.model import Account, Identity, Preferences
-from shared.ports import MailboxStore, NotFound
+from shared.ports import NotFound
+from shared.ports.uses import GatewayMailbox
 from shared.senders import may_send_as
 
 # The largest message Bureau sends, attachments included (ingest announces the same SIZE
@@ -34,7 +35,7 @@ def default_identity(
 
 
 async def sending_identity(
-    mailbox: MailboxStore, account: Account, identity_id: str | None
+    mailbox: GatewayMailbox, account: Account, identity_id: str | None
 ) -> Identity:
     """The identity a message is sent from: the one named (404 `not_found` if it is not
     the account's), or the default one when None. 403 `sender_not_allowed` if its address

@@ -26,7 +26,7 @@ from shared.ports.bus import EventPublisher
 from shared.ports.index import SearchIndex
 from shared.ports.leases import Leases
 from shared.ports.logins import LoginRecords
-from shared.ports.mailbox import MailboxStore
+from shared.ports.uses import GatewayMailbox
 from shared.settings import parse_listen
 from shared.tls import server_context
 
@@ -40,7 +40,7 @@ class GatewayService:
         self,
         settings: GatewaySettings,
         *,
-        mailbox: MailboxStore,
+        mailbox: GatewayMailbox,
         index: SearchIndex,
         blobs: BlobStore,
         publisher: EventPublisher,

@@ -21,7 +21,7 @@ from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.logins import LoginRecords
-from shared.ports.mailbox import MailboxStore
+from shared.ports.uses import IngestMailbox
 from shared.sending import Sender
 from shared.settings import parse_listen
 
@@ -33,7 +33,7 @@ class IngestService:
         self,
         settings: IngestSettings,
         *,
-        mailbox: MailboxStore,
+        mailbox: IngestMailbox,
         blobs: BlobStore,
         publisher: EventPublisher,
         login_records: LoginRecords,

@@ -41,7 +41,7 @@ from shared.events import new_event_id
 from shared.login import PasswordLogin
 from shared.model import Account, Plan
 from shared.phones import InvalidNumber, parse_channel_recipient
-from shared.ports import MailboxStore
+from shared.ports.uses import IngestMailbox
 from shared.senders import may_send_as
 from shared.sending import Refusal, Sender, invalid_number_message
 
@@ -79,7 +79,7 @@ class SubmissionEnvelope(Envelope):
         self.channels: set[str] = set()
 
 
-async def may_use(mailbox: MailboxStore, account: Account, address: str) -> bool:
+async def may_use(mailbox: IngestMailbox, account: Account, address: str) -> bool:
     """Whether `account` may send as `address` (envelope or From): one of its identities
     (its own address always is one) that the sending rule still allows, so an alias
     removed since stops the identity it was given to."""
@@ -113,7 +113,7 @@ class SubmissionHandler(PasswordAuth):
     def __init__(
         self,
         *,
-        mailbox: MailboxStore,
+        mailbox: IngestMailbox,
         sender: Sender,
         login: PasswordLogin,
         max_recipients: int,

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from datetime import datetime
 
-from shared.ports.mailbox import MailboxStore
+from shared.ports.automation import AutomationState
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def debit_key(reference: str) -> str:
 
 
 async def debit_once(
-    mailbox: MailboxStore, account_id: str, reference: str, parts: int, now: datetime
+    mailbox: AutomationState, account_id: str, reference: str, parts: int, now: datetime
 ) -> bool:
     """Take `parts` SMS from the account's credit for delivery `reference`, unless it was
     taken already. False when the credit does not cover them (nothing taken)."""

@@ -23,10 +23,10 @@ from shared import bus
 from shared.events import ChannelRequest, derived_id
 from shared.metrics import Registry
 from shared.mime import parse_message
+from shared.ports.automation import AutomationState
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.channels import Channel, ChannelPermanentError, ChannelTemporaryError
-from shared.ports.mailbox import MailboxStore
 from shared.sms import SmsTooLong, split_sms
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class ChannelDelivery:
     def __init__(
         self,
         *,
-        mailbox: MailboxStore,
+        mailbox: AutomationState,
         blobs: BlobStore,
         publisher: EventPublisher,
         channel: Channel,

@@ -26,7 +26,8 @@ from shared.phones import InvalidNumber, channel_of, mobile_number, parse_channe
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.channels import Channel, ChannelPermanentError
-from shared.ports.mailbox import MailboxStore, NotFound
+from shared.ports.mailbox import NotFound
+from shared.ports.uses import NotifyMailbox
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class NewMailNotifier:
     def __init__(
         self,
         *,
-        mailbox: MailboxStore,
+        mailbox: NotifyMailbox,
         blobs: BlobStore,
         publisher: EventPublisher,
         channel: Channel,

@@ -29,7 +29,7 @@ from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.channels import Channel
-from shared.ports.mailbox import MailboxStore
+from shared.ports.uses import NotifyMailbox
 from shared.service import ConsumerService
 from shared.streams import NOTIFY
 
@@ -56,7 +56,7 @@ class NotifyService(ConsumerService):
         self,
         settings: NotifySettings,
         *,
-        mailbox: MailboxStore,
+        mailbox: NotifyMailbox,
         blobs: BlobStore,
         publisher: EventPublisher,
         channel: Channel | None = None,

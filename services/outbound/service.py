@@ -38,7 +38,7 @@ from shared.events import MailReceived, OutboundRequest, derived_id
 from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
-from shared.ports.mailbox import MailboxStore
+from shared.ports.directory import Directory
 from shared.service import ConsumerService
 from shared.settings import parse_listen
 from shared.streams import OUTBOUND
@@ -61,7 +61,7 @@ class OutboundService(ConsumerService):
         self,
         settings: OutboundSettings,
         *,
-        mailbox: MailboxStore,
+        mailbox: Directory,
         blobs: BlobStore,
         publisher: EventPublisher,
         clock: Clock = _utcnow,

@@ -6,13 +6,13 @@ from services.search.documents import index_document
 from shared.model import Account
 from shared.ports.blobs import BlobNotFound, BlobStore
 from shared.ports.index import SearchIndex
-from shared.ports.mailbox import MailboxStore
+from shared.ports.uses import ReindexMailbox
 
 PAGE = 500
 
 
 async def reindex_account(
-    account: Account, *, mailbox: MailboxStore, index: SearchIndex, blobs: BlobStore
+    account: Account, *, mailbox: ReindexMailbox, index: SearchIndex, blobs: BlobStore
 ) -> int:
     """Clear the account's entries and index every message of every folder again; returns
     how many were indexed. Changes arriving meanwhile are applied by the search service

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.store.metrics import StoreMetrics
 from shared.ports.blobs import BlobStore
-from shared.ports.mailbox import MailboxStore
+from shared.ports.uses import StoreMailbox
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def _utcnow() -> datetime:
 class Housekeeping:
     def __init__(
         self,
-        mailbox: MailboxStore,
+        mailbox: StoreMailbox,
         blobs: BlobStore,
         *,
         interval: float,

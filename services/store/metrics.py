@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared.metrics import Registry
-from shared.ports.mailbox import MailboxStore
+from shared.ports.outbox import Outbox
 
 HOUSEKEEPING_KINDS = ("trash_messages", "uploads", "blobs")
 
@@ -49,7 +49,7 @@ class StoreMetrics:
         )
         self.housekeeping_runs.declare(result=("ok", "failed"))
 
-    async def refresh_backlog(self, mailbox: MailboxStore) -> None:
+    async def refresh_backlog(self, mailbox: Outbox) -> None:
         backlog = await mailbox.journal_backlog()
         self.backlog.set(backlog.entries)
         age = 0.0

@@ -15,7 +15,7 @@ import logging
 from services.store.metrics import StoreMetrics
 from shared.events import MailboxChanged
 from shared.ports.bus import EventPublisher, PublishError
-from shared.ports.mailbox import MailboxStore
+from shared.ports.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class JournalRelay:
     def __init__(
         self,
-        mailbox: MailboxStore,
+        mailbox: Outbox,
         publisher: EventPublisher,
         *,
         poll: float = 0.1,

@@ -42,7 +42,8 @@ from shared.model import (
 )
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
-from shared.ports.mailbox import Conflict, MailboxStore, NotFound, Refused
+from shared.ports.mailbox import Conflict, NotFound, Refused
+from shared.ports.uses import StoreMailbox
 from shared.service import ConsumerService
 from shared.streams import MAIL
 
@@ -58,7 +59,7 @@ class StoreService(ConsumerService):
         self,
         settings: StoreSettings,
         *,
-        mailbox: MailboxStore,
+        mailbox: StoreMailbox,
         blobs: BlobStore,
         publisher: EventPublisher,
         registry: Registry | None = None,

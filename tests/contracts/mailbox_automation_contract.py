@@ -24,8 +24,9 @@ def asking(account: Account, folder_id: str, raw: bytes, to: str, hours: int = 0
     return message.model_copy(update={"receipt_to": to})
 
 
-class AutomationContract:
-    # --- claims ----------------------------------------------------------------------
+class AutomationStateContract:
+    """The contract of `AutomationState`."""
+
     async def test_a_claim_is_granted_once(self, store: MailboxStore) -> None:
         alice = await store.create_account("alice@example.test", "hash")
         bob = await store.create_account("bob@example.test", "hash")
@@ -76,7 +77,6 @@ class AutomationContract:
         assert not await store.claim_once(bob.id, "vacation:a_b@example.net", NOW)
         assert await store.release_once(alice.id, "nothing:") == 0
 
-    # --- SMS credit ------------------------------------------------------------------
     async def test_sms_credit_per_month(self, store: MailboxStore) -> None:
         alice = await store.create_account("alice@example.test", "hash")
         await store.set_plan(Plan(name="basic", sms_credit=5))
@@ -117,7 +117,6 @@ class AutomationContract:
         with pytest.raises(NotFound):
             await store.debit_sms("nobody", 1, NOW)
 
-    # --- read receipts ---------------------------------------------------------------
     async def test_a_receipt_starts_pending_and_copies_ask_none(self, store: MailboxStore) -> None:
         alice = await store.create_account("alice@example.test", "hash")
         inbox = await role(store, alice, FolderRole.INBOX)

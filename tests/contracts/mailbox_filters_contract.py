@@ -28,7 +28,9 @@ def contiguous(filters: list[Filter]) -> bool:
     return [f.position for f in filters] == list(range(len(filters)))
 
 
-class FiltersContract:
+class FilterRulesContract:
+    """The contract of `FilterRules`."""
+
     async def test_create_read_update_delete(self, store: MailboxStore) -> None:
         alice = await store.create_account("alice@example.test", "hash")
         assert await store.filters(alice.id) == []

@@ -1,16 +1,19 @@
-"""Folder rules (F35-F37) every mailbox adapter keeps."""
+"""Folder rules (F35-F37, `shared.ports.folders.Folders`) every mailbox adapter keeps, and
+UIDVALIDITY never given twice (the test uses `open_store`)."""
 
 from __future__ import annotations
 
 import pytest
 
 from shared.events import ChangeKind
-from shared.model import MAX_FOLDER_DEPTH, FlagChange, FolderRole, Selection
+from shared.model import MAX_FOLDER_DEPTH, FlagChange, FolderRole, Selection, TagLimits
 from shared.ports.mailbox import Conflict, MailboxStore, NotFound, Refused
-from tests.contracts.mailbox_support import account_with_mail, folder_named, role
+from tests.contracts.mailbox_support import OpenStore, account_with_mail, folder_named, role
 
 
-class FolderContract:
+class FoldersContract:
+    """The contract of `Folders`."""
+
     async def test_create_nested_rename_move(self, store: MailboxStore) -> None:
         account, _, _ = await account_with_mail(store, 0)
         work = await store.create_folder(account.id, "Work", None)
@@ -148,3 +151,16 @@ class FolderContract:
         kinds = [c.kind for c in await store.changes_since(account.id, 0)]
         assert kinds.count(ChangeKind.FOLDER_REMOVED) == 3
         assert kinds.count(ChangeKind.MESSAGE_REMOVED) == 2
+
+    async def test_uidvalidity_is_never_given_twice(self, open_store: OpenStore) -> None:
+        store = await open_store(TagLimits())
+        account, _, _ = await account_with_mail(store, 0)
+        seen = [f.uidvalidity for f in await store.folders(account.id)]
+        for _ in range(3):  # deleted for good and made again, within the same second
+            folder = await store.create_folder(account.id, "Reports", None)
+            seen.append(folder.uidvalidity)
+            await store.delete_folder(account.id, folder.id)
+            await store.empty_trash(account.id)
+        assert len(set(seen)) == len(seen), seen
+        assert all(0 < v < 2**32 for v in seen)
+        assert seen[6:] == sorted(seen[6:])

@@ -1,8 +1,11 @@
-"""Message operations (F19, F38, F39, F51) every mailbox adapter keeps."""
+"""Delivery and message operations (F19, F38, F39, F51; `shared.ports.messages.Messages`)
+every mailbox adapter keeps, with what IMAP needs of them: \\Answered and \\Draft, flags
+given at delivery (APPEND), a folder's UIDs with flags and keywords."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +16,105 @@ from tests.contracts.mailbox_support import BASE, account_with_mail, role
 from tests.factories import make_raw, new_message
 
 
-class MessageContract:
+class MessagesContract:
+    """The contract of `Messages`."""
+
+    async def test_deliver_counts_and_lists_newest_first(self, store: MailboxStore) -> None:
+        account = await store.create_account("alice@example.test", "hash")
+        inbox = await store.folder_by_role(account.id, FolderRole.INBOX)
+        base = datetime(2026, 1, 1, tzinfo=UTC)
+        for i in range(5):
+            raw = make_raw(subject=f"message {i}", date=base + timedelta(hours=i))
+            await store.deliver(new_message(account.id, inbox.id, raw))
+        page = await store.messages(account.id, inbox.id, offset=0, limit=2)
+        assert page.total == 5
+        assert [m.subject for m in page.items] == ["message 4", "message 3"]
+        page = await store.messages(account.id, inbox.id, offset=4, limit=2)
+        assert [m.subject for m in page.items] == ["message 0"]
+        inbox = await store.folder(account.id, inbox.id)
+        assert (inbox.total, inbox.unread) == (5, 5)
+
+    async def test_deliver_is_idempotent_by_event(self, store: MailboxStore) -> None:
+        account = await store.create_account("alice@example.test", "hash")
+        inbox = await store.folder_by_role(account.id, FolderRole.INBOX)
+        message = new_message(account.id, inbox.id, make_raw())
+        first = await store.deliver(message)
+        second = await store.deliver(message)
+        assert first.created and not second.created
+        assert first.message_id == second.message_id
+        assert (await store.folder(account.id, inbox.id)).total == 1
+        assert len(await store.changes_since(account.id, 0)) == 1
+
+    async def test_concurrent_duplicate_deliveries_store_once(self, store: MailboxStore) -> None:
+        account = await store.create_account("alice@example.test", "hash")
+        inbox = await store.folder_by_role(account.id, FolderRole.INBOX)
+        message = new_message(account.id, inbox.id, make_raw())
+        results = await asyncio.gather(*(store.deliver(message) for _ in range(5)))
+        assert sum(r.created for r in results) <= 1
+        assert (await store.messages(account.id, inbox.id)).total == 1
+
+    async def test_message_details(self, store: MailboxStore) -> None:
+        account = await store.create_account("alice@example.test", "hash")
+        inbox = await store.folder_by_role(account.id, FolderRole.INBOX)
+        raw = make_raw(
+            subject="Données été",
+            body="le corps\n",
+            html="<p>le <b>corps</b></p>",
+            attachment=("report.pdf", b"%PDF-1.4 data"),
+        )
+        delivery = await store.deliver(new_message(account.id, inbox.id, raw))
+        stored = await store.message(account.id, delivery.message_id)
+        assert stored.subject == "Données été"
+        assert stored.sender is not None and stored.sender.address == "bob@example.net"
+        assert stored.text_body.strip() == "le corps"
+        assert "<b>corps</b>" in stored.html_body
+        assert [a.filename for a in stored.attachments] == ["report.pdf"]
+        assert stored.has_attachments and stored.unread
+        assert ("Subject", "Données été") in stored.headers
+
+    async def test_other_accounts_ids_are_not_found(self, store: MailboxStore) -> None:
+        alice = await store.create_account("alice@example.test", "hash")
+        bob = await store.create_account("bob@example.test", "hash")
+        inbox = await store.folder_by_role(alice.id, FolderRole.INBOX)
+        delivery = await store.deliver(new_message(alice.id, inbox.id, make_raw()))
+        with pytest.raises(NotFound):
+            await store.message(bob.id, delivery.message_id)
+        with pytest.raises(NotFound):
+            await store.folder(bob.id, inbox.id)
+        with pytest.raises(NotFound):
+            await store.messages(bob.id, inbox.id)
+
+    async def test_threads_follow_references(self, store: MailboxStore) -> None:
+        account = await store.create_account("alice@example.test", "hash")
+        inbox = await store.folder_by_role(account.id, FolderRole.INBOX)
+        first = await store.deliver(
+            new_message(account.id, inbox.id, make_raw(message_id="<root@example.net>"))
+        )
+        reply = await store.deliver(
+            new_message(
+                account.id,
+                inbox.id,
+                make_raw(subject="Re: x", in_reply_to="<root@example.net>"),
+            )
+        )
+        other = await store.deliver(new_message(account.id, inbox.id, make_raw()))
+        a = await store.message(account.id, first.message_id)
+        b = await store.message(account.id, reply.message_id)
+        c = await store.message(account.id, other.message_id)
+        assert a.thread_id == b.thread_id != c.thread_id
+
+    async def test_malformed_message_is_stored(self, store: MailboxStore) -> None:
+        from shared.mime import parse_message
+
+        account = await store.create_account("alice@example.test", "hash")
+        inbox = await store.folder_by_role(account.id, FolderRole.INBOX)
+        raw = b"Subject: =?broken\r\nContent-Type: multipart/mixed\r\n\r\n\xff\xfe no boundary"
+        message = new_message(account.id, inbox.id, raw)
+        assert message.parsed == parse_message(raw)
+        delivery = await store.deliver(message)
+        stored = await store.message(account.id, delivery.message_id)
+        assert stored.date == message.received_at
+
     async def test_flags_counters_and_journal(self, store: MailboxStore) -> None:
         account, inbox, ids = await account_with_mail(store, 3)
         start = (await store.changes_since(account.id, 0))[-1].modseq
@@ -121,26 +222,6 @@ class MessageContract:
         await store.restore_messages(account.id, Selection.of(*ids))
         assert (await store.message(account.id, ids[0])).folder_id == inbox.id
 
-    async def test_purge_and_make_room(self, store: MailboxStore) -> None:
-        from shared.model import Plan
-
-        account, _inbox, ids = await account_with_mail(store, 4)
-        await store.trash_messages(account.id, Selection.of(ids[0], ids[1]))
-        later = BASE.replace(year=2100)
-        removal = await store.purge_trash(account.id, BASE)  # nothing trashed before 2026
-        assert removal.message_ids == []
-        removal = await store.purge_trash(account.id, later)
-        assert sorted(removal.message_ids) == sorted(ids[:2])
-        await store.trash_messages(account.id, Selection.of(ids[2]))
-        used = (await store.quota(account.id)).used_bytes
-        await store.set_plan(Plan(name="small", storage_bytes=used))
-        await store.assign_plan(account.id, "small")
-        quota = await store.quota(account.id)
-        assert quota.trash_bytes > 0 and quota.admits(quota.trash_bytes)
-        removal = await store.make_room(account.id, 1)
-        assert removal.message_ids == [ids[2]]
-        assert (await store.quota(account.id)).trash_bytes == 0
-
     async def test_listing_sorts_filters_and_pages(self, store: MailboxStore) -> None:
         account = await store.create_account("alice@example.test", "hash")
         inbox = await role(store, account, FolderRole.INBOX)
@@ -232,3 +313,76 @@ class MessageContract:
         reply = next(k for k in keys if k.in_reply_to)
         assert reply.in_reply_to == ["<a@example.net>"] and reply.references == ["<a@example.net>"]
         assert any(k.message_id == "<a@example.net>" for k in keys)
+
+    async def test_answered_and_draft_flags(self, store: MailboxStore) -> None:
+        account, _inbox, ids = await account_with_mail(store, 2)
+        changed = await store.set_flags(
+            account.id, Selection.of(ids[0]), FlagChange(answered=True, draft=True)
+        )
+        assert changed == [ids[0]]
+        assert await store.set_flags(
+            account.id, Selection.of(ids[0]), FlagChange(answered=True)
+        ) == []  # fmt: skip
+        message = await store.message(account.id, ids[0])
+        assert message.answered and message.draft and message.unread
+        other = await store.message(account.id, ids[1])
+        assert not other.answered and not other.draft
+        (journalled,) = [
+            c for c in await store.changes_since(account.id, 0) if c.message_id == ids[0]
+            and c.message is not None and c.message.answered
+        ]  # fmt: skip
+        assert journalled.message is not None and journalled.message.draft
+        # A copy keeps its flags.
+        (copy,) = await store.copy_messages(
+            account.id, Selection.of(ids[0]), (await role(store, account, FolderRole.SENT)).id
+        )
+        copied = await store.message(account.id, copy)
+        assert copied.answered and copied.draft
+
+    async def test_flags_given_at_delivery(self, store: MailboxStore) -> None:
+        account = await store.create_account("alice@example.test", "hash")
+        drafts = await role(store, account, FolderRole.DRAFTS)
+        message = new_message(account.id, drafts.id, make_raw(subject="appended"))
+        message = message.model_copy(
+            update={"unread": False, "flagged": True, "answered": True, "draft": True,
+                    "deleted": True, "received_at": BASE}
+        )  # fmt: skip
+        delivery = await store.deliver(message)
+        stored = await store.message(account.id, delivery.message_id)
+        assert (stored.unread, stored.flagged, stored.answered, stored.draft, stored.deleted) == (
+            False, True, True, True, True,
+        )  # fmt: skip
+        assert stored.received_at == BASE
+
+    async def test_folder_uids(self, store: MailboxStore) -> None:
+        account, inbox, ids = await account_with_mail(store, 3)
+        tag = await store.create_tag(account.id, "$Label1", "#ff0000")
+        await store.tag_messages(account.id, Selection.of(ids[1]), tag.id, add=True)
+        await store.set_flags(account.id, Selection.of(ids[2]), FlagChange(deleted=True))
+        entries = await store.folder_uids(account.id, inbox.id)
+        assert [e.id for e in entries] == ids
+        assert [e.blob_id for e in entries] == [
+            (await store.message(account.id, i)).blob_id for i in ids
+        ]
+        assert [e.uid for e in entries] == sorted(e.uid for e in entries)
+        assert len({e.uid for e in entries}) == 3
+        assert entries[1].tags == ["$Label1"] and entries[0].tags == []
+        assert [e.deleted for e in entries] == [False, False, True]
+        assert all(e.unread and not e.answered for e in entries)
+        stored = await store.message(account.id, ids[0])
+        assert (entries[0].size, entries[0].received_at, entries[0].modseq) == (
+            stored.size, stored.received_at, stored.modseq,
+        )  # fmt: skip
+        # Moved away and back: a new, higher UID.
+        sent = await role(store, account, FolderRole.SENT)
+        await store.move_messages(account.id, Selection.of(ids[0]), sent.id)
+        await store.move_messages(account.id, Selection.of(ids[0]), inbox.id)
+        after = await store.folder_uids(account.id, inbox.id)
+        assert [e.id for e in after] == [ids[1], ids[2], ids[0]]
+        assert after[-1].uid > entries[-1].uid
+        assert await store.folder_uids(account.id, sent.id) == []
+        with pytest.raises(NotFound):
+            await store.folder_uids(account.id, "no-such-folder")
+        bob = await store.create_account("bob@example.test", "hash")
+        with pytest.raises(NotFound):
+            await store.folder_uids(bob.id, inbox.id)

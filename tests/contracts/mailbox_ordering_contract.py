@@ -8,7 +8,7 @@ journal is gap-free and strictly increasing, the reader never met a change below
 had seen, `highest_modseq` is the last entry, and the UIDs of a folder became visible in
 increasing order.
 
-The adapter's test class provides `open_store` (see `mailbox_limits_contract`): each
+The adapter's test class provides `open_store` (see `mailbox_support`): each
 call opens another store on the test's one database.
 """
 
@@ -20,7 +20,7 @@ import random
 from shared.events import ChangeKind, MailboxChanged
 from shared.model import FlagChange, FolderRole, Selection, TagLimits
 from shared.ports.mailbox import MailboxStore
-from tests.contracts.mailbox_limits_contract import OpenStore
+from tests.contracts.mailbox_support import OpenStore
 from tests.factories import make_raw, new_message
 
 DELIVERERS = 8

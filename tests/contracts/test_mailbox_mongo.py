@@ -17,14 +17,9 @@ from services.store.core.backend import Batch, MessagePatch, Stale
 from shared.events import ChangeKind
 from shared.model import FlagChange, FolderRole, Selection, TagLimits
 from shared.ports.mailbox import NotFound
-from tests.contracts.mailbox_automation_contract import AutomationContract
 from tests.contracts.mailbox_contract import MailboxStoreContract
-from tests.contracts.mailbox_filters_contract import FiltersContract
-from tests.contracts.mailbox_imap_contract import ImapContract
-from tests.contracts.mailbox_limits_contract import LimitsContract, OpenStore
 from tests.contracts.mailbox_ordering_contract import OrderingContract
-from tests.contracts.mailbox_senders_contract import SendersContract
-from tests.contracts.mailbox_support import account_with_mail
+from tests.contracts.mailbox_support import OpenStore, account_with_mail
 from tests.remote import fresh_database
 
 
@@ -40,11 +35,6 @@ async def _as_version_4(store: MongoMailboxStore) -> None:
 
 class TestMongoMailboxStore(
     MailboxStoreContract,
-    SendersContract,
-    ImapContract,
-    FiltersContract,
-    AutomationContract,
-    LimitsContract,
     OrderingContract,
 ):
     @pytest.fixture

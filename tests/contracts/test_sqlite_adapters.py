@@ -19,22 +19,13 @@ from shared.ports.blobs import BlobTooLarge
 from shared.ports.mailbox import AccountExists
 from tests.contracts.blob_contract import BlobStoreContract
 from tests.contracts.index_contract import SearchIndexContract
-from tests.contracts.mailbox_automation_contract import AutomationContract
 from tests.contracts.mailbox_contract import MailboxStoreContract
-from tests.contracts.mailbox_filters_contract import FiltersContract
-from tests.contracts.mailbox_imap_contract import ImapContract
-from tests.contracts.mailbox_limits_contract import LimitsContract, OpenStore
 from tests.contracts.mailbox_ordering_contract import OrderingContract
-from tests.contracts.mailbox_senders_contract import SendersContract
+from tests.contracts.mailbox_support import OpenStore
 
 
 class TestSqliteMailboxStore(
     MailboxStoreContract,
-    SendersContract,
-    ImapContract,
-    FiltersContract,
-    AutomationContract,
-    LimitsContract,
     OrderingContract,
 ):
     @pytest.fixture

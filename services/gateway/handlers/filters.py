@@ -28,7 +28,8 @@ from shared.filtering.engine import Explanation, explain
 from shared.filtering.facts import MessageFacts
 from shared.filters import ActionKind, Filter, FilterFields
 from shared.model import Account
-from shared.ports import MailboxStore
+from shared.ports.filter_rules import FilterRules
+from shared.ports.folders import Folders
 
 _TO_FOLDERS = frozenset({ActionKind.MOVE, ActionKind.COPY})
 In = TypeVar("In", bound=FilterIn)
@@ -50,7 +51,7 @@ def filter_list(filters: list[Filter]) -> FilterList:
     return FilterList(filters=[filter_out(f) for f in sorted(filters, key=lambda f: f.position)])
 
 
-async def own_filter(mailbox: MailboxStore, account: Account, filter_id: str) -> Filter:
+async def own_filter(mailbox: FilterRules, account: Account, filter_id: str) -> Filter:
     """The account's filter of that id; another account's looks exactly like a missing one."""
     for filter_ in await mailbox.filters(account.id):
         if filter_.id == filter_id and filter_.account_id == account.id:
@@ -58,7 +59,7 @@ async def own_filter(mailbox: MailboxStore, account: Account, filter_id: str) ->
     raise not_found()
 
 
-async def check_folders(mailbox: MailboxStore, account: Account, fields: FilterFields) -> None:
+async def check_folders(mailbox: Folders, account: Account, fields: FilterFields) -> None:
     """404 unless every folder a move or copy names is one of the account's."""
     wanted = {a.folder_id for a in fields.actions if a.kind in _TO_FOLDERS and a.folder_id}
     if not wanted:

@@ -12,11 +12,13 @@ from services.gateway.html import sanitise_composed_html
 from services.gateway.schemas import IdentityIn, IdentityList, IdentityOut, SendableAddresses
 from services.gateway.senders import default_identity, sender_not_allowed
 from shared.model import Account, Identity, IdentityFields
-from shared.ports import MailboxStore, NotFound
+from shared.ports import NotFound
+from shared.ports.identities import Identities
+from shared.ports.uses import GatewayMailbox
 from shared.senders import may_send_as, sendable_addresses
 
 
-async def own_identity(mailbox: MailboxStore, account: Account, identity_id: str) -> Identity:
+async def own_identity(mailbox: Identities, account: Account, identity_id: str) -> Identity:
     """The account's identity of that id; another account's looks exactly like a missing one."""
     try:
         identity = await mailbox.identity(account.id, identity_id)
@@ -40,7 +42,7 @@ def identity_out(identity: Identity, default_id: str) -> IdentityOut:
     )
 
 
-async def _default_id(mailbox: MailboxStore, account: Account) -> str:
+async def _default_id(mailbox: GatewayMailbox, account: Account) -> str:
     identities = await mailbox.identities(account.id)
     preferences = await mailbox.preferences(account.id)
     return default_identity(account, identities, preferences).id

@@ -7,10 +7,10 @@ from aiohttp import web
 from services.gateway.context import MAILBOX
 from services.gateway.errors import not_found
 from shared.model import Account, Folder, Selection, StoredMessage, Tag
-from shared.ports import MailboxStore
+from shared.ports.uses import GatewayMailbox
 
 
-def mailbox_of(request: web.Request) -> MailboxStore:
+def mailbox_of(request: web.Request) -> GatewayMailbox:
     return request.app[MAILBOX]
 
 

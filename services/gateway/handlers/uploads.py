@@ -20,8 +20,9 @@ from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.part_types import OPAQUE, protective_headers, served_as
 from services.gateway.schemas import AttachmentQuery, UploadList, UploadOut
 from shared.model import Account, Upload
-from shared.ports import BlobNotFound, MailboxStore, NotFound
+from shared.ports import BlobNotFound, NotFound
 from shared.ports.blobs import BlobTooLarge
+from shared.ports.submissions import Submissions
 
 FIELD = "file"
 MAX_FILES = 100  # per request: empty files cost no bytes but still a row each
@@ -57,7 +58,7 @@ def upload_content_type(header: str | None) -> str:
     return ctype if _TYPE.fullmatch(ctype) else OPAQUE
 
 
-async def own_upload(mailbox: MailboxStore, account: Account, upload_id: str) -> Upload:
+async def own_upload(mailbox: Submissions, account: Account, upload_id: str) -> Upload:
     """The account's upload; another account's looks exactly like a missing one."""
     try:
         upload = await mailbox.upload(account.id, upload_id)

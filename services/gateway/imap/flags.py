@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable
 from typing import NamedTuple
 
 from shared.model import FlagChange, Tag, UidEntry
-from shared.ports import MailboxStore
+from shared.ports.tags import Tags
 
 SEEN, FLAGGED, DELETED, ANSWERED, DRAFT, RECENT = (
     "\\Seen",
@@ -165,7 +165,7 @@ class Keywords:
     """The account's tags by keyword (case-insensitive), read once and again after a
     change that made tags."""
 
-    def __init__(self, mailbox: MailboxStore, account_id: str) -> None:
+    def __init__(self, mailbox: Tags, account_id: str) -> None:
         self._mailbox = mailbox
         self._account_id = account_id
         self._tags: dict[str, Tag] | None = None

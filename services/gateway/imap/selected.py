@@ -22,7 +22,7 @@ from services.gateway.imap.responses import Bad, Output
 from services.gateway.imap.seqset import SequenceSet
 from shared.events import ChangeKind, MailboxChanged
 from shared.model import Folder, MessageSummary
-from shared.ports import MailboxStore
+from shared.ports.uses import GatewayMailbox
 
 _PAGE = 1000
 
@@ -61,7 +61,7 @@ def _message(summary: MessageSummary) -> Message:
 class Selected:
     def __init__(
         self,
-        mailbox: MailboxStore,
+        mailbox: GatewayMailbox,
         account_id: str,
         folder: Folder,
         messages: list[Message],
@@ -87,7 +87,7 @@ class Selected:
     @classmethod
     async def open(
         cls,
-        mailbox: MailboxStore,
+        mailbox: GatewayMailbox,
         account_id: str,
         folder: Folder,
         *,

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.model import FlagChange, FolderRole, Selection
-from shared.ports import BlobStore, MailboxStore
+from shared.ports import BlobStore
 from shared.ports.blobs import BlobNotFound
 from shared.ports.leases import Lease, Leases, MemoryLeases
 from shared.ports.mailbox import NotFound
+from shared.ports.uses import GatewayMailbox
 
 
 class Gone(LookupError):
@@ -39,7 +40,7 @@ class Update:
 class Maildrop:
     def __init__(
         self,
-        mailbox: MailboxStore,
+        mailbox: GatewayMailbox,
         blobs: BlobStore,
         account_id: str,
         folder_id: str,
@@ -52,7 +53,7 @@ class Maildrop:
         self._entries = entries
 
     @classmethod
-    async def open(cls, mailbox: MailboxStore, blobs: BlobStore, account_id: str) -> Maildrop:
+    async def open(cls, mailbox: GatewayMailbox, blobs: BlobStore, account_id: str) -> Maildrop:
         inbox = await mailbox.folder_by_role(account_id, FolderRole.INBOX)
         listed = await mailbox.folder_uids(account_id, inbox.id)  # oldest (lowest UID) first
         entries = [Entry(id=e.id, size=e.size) for e in listed]

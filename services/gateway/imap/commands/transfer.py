@@ -11,8 +11,8 @@ from services.gateway.imap.responses import No
 from services.gateway.imap.selected import Message, Selected
 from services.gateway.imap.seqset import format_uids
 from shared.model import Selection
-from shared.ports import MailboxStore
 from shared.ports.mailbox import NotFound
+from shared.ports.messages import Messages
 
 if TYPE_CHECKING:
     from services.gateway.imap.session import Session
@@ -23,7 +23,7 @@ _MANY = 64
 
 
 async def _new_uids(
-    store: MailboxStore, account_id: str, folder_id: str, ids: list[str]
+    store: Messages, account_id: str, folder_id: str, ids: list[str]
 ) -> list[int] | None:
     """The UIDs of these messages (in this order) in the folder they now are in."""
     if len(ids) > _MANY:
