@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 
-.PHONY: run test test-slow lint bench bench-ingest bench-search bench-imap bench-automation bench-keywords clean
+.PHONY: run test test-slow test-backends lint bench bench-ingest bench-search bench-imap bench-automation bench-keywords clean
 
 $(RUNTIME_STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ test: lint
 
 test-slow: $(DEV_STAMP)
 	$(BIN)/pytest -m slow
+
+# The MongoDB and OpenSearch adapter suites (every test marked `backends`: those using a
+# server of tests/remote.py), as .github/workflows/backends.yml runs them. Set
+# BUREAU_MONGODB_URI (a replica set) and BUREAU_OPENSEARCH_URL: a set variable whose
+# server does not answer fails them; unset (and no Docker engine), they skip.
+test-backends: $(DEV_STAMP)
+	$(BIN)/pytest -n $(TEST_WORKERS) -m backends
 
 bench: bench-ingest
 

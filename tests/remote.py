@@ -2,9 +2,14 @@
 
 Each server comes from its URL variable (`BUREAU_MONGODB_URI`, `BUREAU_OPENSEARCH_URL`)
 when set, else from a testcontainers container when a Docker engine answers; otherwise
-the suites that need it skip, saying how to run them. The server is shared by the whole
-session; each test takes a fresh database (`fresh_database`) or index prefix
-(`fresh_index_prefix`), dropped after it.
+the suites that need it skip, saying how to run them. A variable that is set means the
+server must answer: if it does not within `PROBE_TIMEOUT_S`, every test that needs it
+fails with the reason, never skips, so a CI job that configured a server cannot
+pass without it. Every test using one of these servers carries the `backends` marker
+(`make test-backends` runs them; so does `.github/workflows/backends.yml`).
+
+The server is shared by the whole session; each test takes a fresh database
+(`fresh_database`) or index prefix (`fresh_index_prefix`), dropped after it.
 
 `tests/conftest.py` registers this module (`pytest_plugins`), so any test can ask for
 `mongodb_uri` or `opensearch_url`.
@@ -19,7 +24,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from opensearchpy import AsyncOpenSearch
+from opensearchpy import AsyncOpenSearch, OpenSearch
 from pymongo import AsyncMongoClient, MongoClient
 
 MONGODB_IMAGE = "mongo:8.0"  # run as a single-node replica set (see `mongodb_uri`)
@@ -33,6 +38,45 @@ OPENSEARCH_SKIP = (
     " for testcontainers"
 )
 _READY_TIMEOUT_MS = 60_000
+PROBE_TIMEOUT_S = 5  # for a server named by its variable, already started
+BACKEND_FIXTURES = frozenset({"mongodb_uri", "opensearch_url"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "backends: needs MongoDB or OpenSearch (tests/remote.py); make test-backends"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BACKEND_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.backends)
+
+
+def probe_mongodb(uri: str) -> None:
+    """Fails the tests that need MongoDB unless the server at `uri` answers a ping."""
+    client: MongoClient[dict[str, object]] = MongoClient(
+        uri, serverSelectionTimeoutMS=PROBE_TIMEOUT_S * 1000
+    )
+    try:
+        client.admin.command("ping")
+    except Exception as error:  # noqa: BLE001 - any failure to answer fails the suite alike
+        # The error names hosts, never the URI's credentials.
+        pytest.fail(f"BUREAU_MONGODB_URI is set but MongoDB does not answer: {error}")
+    finally:
+        client.close()
+
+
+def probe_opensearch(url: str) -> None:
+    """Fails the tests that need OpenSearch unless the cluster at `url` reports its health."""
+    client = OpenSearch(hosts=[url], timeout=PROBE_TIMEOUT_S, max_retries=0)
+    try:
+        client.cluster.health()
+    except Exception as error:  # noqa: BLE001 - any failure to answer fails the suite alike
+        pytest.fail(f"BUREAU_OPENSEARCH_URL is set but OpenSearch does not answer: {error}")
+    finally:
+        client.close()
 
 
 def docker_answers() -> bool:
@@ -53,6 +97,7 @@ def docker_answers() -> bool:
 def mongodb_uri() -> Iterator[str]:
     """A MongoDB server for the session: `BUREAU_MONGODB_URI`, else a container."""
     if uri := os.environ.get("BUREAU_MONGODB_URI"):
+        probe_mongodb(uri)
         yield uri
         return
     if not docker_answers():
@@ -87,6 +132,7 @@ def mongodb_uri() -> Iterator[str]:
 def opensearch_url() -> Iterator[str]:
     """An OpenSearch server for the session: `BUREAU_OPENSEARCH_URL`, else a container."""
     if url := os.environ.get("BUREAU_OPENSEARCH_URL"):
+        probe_opensearch(url)
         yield url
         return
     if not docker_answers():

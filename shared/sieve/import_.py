@@ -8,23 +8,12 @@ named, with its line, in `ImportResult.skipped`.
   past `MAX_CONDITIONS` (50) branches a chain's next ones are reported, as their filters
   could not hold the conditions. Top-level actions outside any `if` become one filter
   without conditions.
-- Conditions (`conditions.py`): `allof`/`anyof`/`not`/`true`/`false` (negation is
-  pushed down to the tests, by De Morgan); `address`, `header`, `envelope` (to →
-  recipient, from → from) with :is :contains :matches :regex and :all / :localpart /
-  :domain (the parts become :matches patterns on the whole address; :regex on a part is
-  reported); `exists`, `size`, `body` (:text). Several header names or keys in one test
-  are an `anyof`. Mixing all and any in one filter cannot be expressed: the filter is
-  reported. The forms `export_sieve` writes for has_attachment, priority, list and
-  recipient are read back as those fields; `:matches "<literal>*"` reads as starts_with.
+- Conditions and actions are read by the module registered for their Sieve name
+  (`conditions/`, `actions/`; each module's docstring says what it reads): negation is
+  pushed down to the tests, by De Morgan; mixing all and any in one filter cannot be
+  expressed, and the filter is reported. Any test or command with no module is reported;
+  so is a filter left without any action.
 - A top-level test `false` or `allof (false, ...)` makes a disabled filter.
-- Actions (`actions.py`): `fileinto` (+ :copy, :flags; "Trash" → delete; folder paths
-  → ids by `folder_ids`, an unknown folder is reported and its action skipped),
-  `redirect` (+ :copy; a plain redirect that leaves no copy adds a discard), `keep`
-  (turns the filter's moves into copies; alone it is Bureau's default), `discard`,
-  `stop`, `addflag`/`setflag` (\\Seen → mark read, \\Flagged → flag, keywords → tags),
-  and Bureau's `# bureau: comment / notify_email / notify_sms` comment lines. `reject`,
-  `ereject`, `removeflag`, `notify`, nested `if` and any other command are reported. A
-  filter left without any action is reported and skipped.
 - `vacation` (RFC 5230) becomes `ImportResult.vacation`, the account's vacation setting,
   when it stands at top level or in an `if` whose test is only dates (`currentdate`
   comparisons, `true`): see `vacation.py` for the forms read. The block's other actions

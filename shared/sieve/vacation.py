@@ -17,17 +17,29 @@ and last days (UTC, inclusive), so only these forms are read:
   `:from`, `:handle`, `:mime` and any other form leave the vacation out, reported.
 
 Every note carries the line of the part it is about; nothing is dropped silently.
+
+Written (`vacation_rule`), an enabled vacation is a last `# rule: vacation` then
+`if <dates> { vacation :days N :subject "..." [:addresses [aliases]] "<text>"; }`
+(extension "vacation"): its start and end are `currentdate :value "ge"` / `"le"` on the
+"date" part (extensions "date", RFC 5260, and "relational", RFC 5231), in an `allof` when
+both are set; without dates the test is `true`. A disabled vacation is not written
+(Bureau does not run it either). Since it comes last, `vacation_notes` says when a
+filter's `stop` would keep other servers from replying, or when they would reply to mail
+a filter discards or deletes (Bureau does not).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from shared.filters import ActionKind, FilterFields
 from shared.model import Vacation
 from shared.sieve.lexer import SieveSyntaxError
 from shared.sieve.parser import Argument, Command, Number, StringList, Tag, Test
+from shared.sieve.syntax import quote, string_list
 
 MIN_DAYS, MAX_DAYS = 1, 90  # as `Vacation.days`
 MAX_SUBJECT, MAX_TEXT = 256, 10_000  # as `Vacation.subject` and `Vacation.text`
@@ -290,3 +302,42 @@ def _split(
         else:
             raise SieveSyntaxError(line, f":{argument.name} needs a value")
     return tags, positional
+
+
+# -- export
+
+
+def vacation_rule(vacation: Vacation, aliases: Sequence[str], extensions: set[str]) -> str:
+    """The `# rule: vacation` block for an enabled `vacation`; adds what it needs to
+    `extensions`. `aliases` go in `:addresses` (RFC 5230 §4.5), so other servers also reply
+    to mail sent to them."""
+    extensions.add("vacation")
+    bounds = [
+        f'currentdate :value "{relation}" "date" {quote(day.isoformat())}'
+        for relation, day in (("ge", vacation.start), ("le", vacation.end))
+        if day is not None
+    ]
+    if bounds:
+        extensions.update({"date", "relational"})
+    test = (
+        "true" if not bounds else bounds[0] if len(bounds) == 1 else f"allof ({', '.join(bounds)})"
+    )
+    arguments = [f":days {vacation.days}", f":subject {quote(vacation.subject)}"]
+    if aliases:
+        arguments.append(f":addresses {string_list(list(aliases))}")
+    command = f"vacation {' '.join(arguments)} {quote(vacation.text)};"
+    return "\n".join(["# rule: vacation", f"if {test} {{", f"    {command}", "}"])
+
+
+def vacation_notes(filters: list[FilterFields]) -> list[str]:
+    """How the vacation at the end of the script differs from Bureau's for these filters."""
+    kinds = {a.kind for rule in filters if rule.enabled for a in rule.actions}
+    notes = []
+    if ActionKind.STOP in kinds:
+        notes.append("vacation: other servers send no reply to mail a filter stops at")
+    if kinds & {ActionKind.DISCARD, ActionKind.DELETE}:
+        notes.append(
+            "vacation: other servers also reply to mail a filter discards or deletes"
+            " (Bureau does not)"
+        )
+    return notes
