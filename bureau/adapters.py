@@ -15,11 +15,11 @@ from faststream.exceptions import IncorrectState
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
-from shared.kv.leases import KvLeases
-from shared.kv.logins import KvLoginRecords
 from shared.ports.blobs import BlobStore
 from shared.ports.index import SearchIndex
 from shared.ports.mailbox import MailboxStore
+from shared.runtime.kv.leases import KvLeases
+from shared.runtime.kv.logins import KvLoginRecords
 from shared.settings import CommonSettings
 
 
@@ -120,6 +120,7 @@ class Adapters:
         if client is None:
             raise nats.errors.ConnectionClosedError  # the KV adapters fall back meanwhile
         return client.jetstream()
+
     def pings(self) -> dict[str, Callable[[], Awaitable[None]]]:
         """The `ping` of each adapter opened so far — those the process's services were
         given, and only those — for readiness."""

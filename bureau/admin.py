@@ -18,11 +18,11 @@ from pydantic import ValidationError
 
 from bureau.adapters import Adapters
 from services.search.reindex import reindex_account
-from shared.addresses import InvalidAddress, normalize
+from shared.mail.addresses import InvalidAddress, normalize
 from shared.model import Account, Plan
-from shared.passwords import hash_password_async
 from shared.ports.directory import Directory
 from shared.ports.mailbox import AccountExists, NotFound
+from shared.runtime.passwords import hash_password_async
 from shared.settings import CommonSettings
 
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}

@@ -19,8 +19,8 @@ from typing import Any
 from aiohttp import web
 from nats.aio.client import Client
 
-from shared.consumer_metrics import ConsumerMetrics, Watched, refresh_lag
-from shared.metrics import CONTENT_TYPE, Registry
+from shared.runtime.consumer_metrics import ConsumerMetrics, Watched, refresh_lag
+from shared.runtime.metrics import CONTENT_TYPE, Registry
 from shared.settings import parse_listen
 
 log = logging.getLogger(__name__)

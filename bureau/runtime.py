@@ -18,9 +18,15 @@ from nats.aio.client import Client
 from bureau.adapters import Adapters
 from bureau.health import Readiness, process_checks, serve_health, watch_consumers
 from bureau.services import BUILDERS, SERVICE_NAMES
-from shared.bus import Consumer, JetStreamPublisher, ensure_streams, make_broker, with_retries
-from shared.metrics import Registry
-from shared.service import Service
+from shared.runtime.bus import (
+    Consumer,
+    JetStreamPublisher,
+    ensure_streams,
+    make_broker,
+    with_retries,
+)
+from shared.runtime.metrics import Registry
+from shared.runtime.service import Service
 from shared.settings import CommonSettings
 from shared.streams import ALL_STREAMS
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bureau.adapters import Adapters
-from shared.metrics import Registry
 from shared.ports.bus import EventPublisher
-from shared.service import Service
+from shared.runtime.metrics import Registry
+from shared.runtime.service import Service
 from shared.settings import CommonSettings
 
 SERVICE_NAMES = ("store", "search", "filters", "outbound", "notify", "ingest", "gateway")

@@ -88,7 +88,7 @@ class MailStored(Event):
     `automatic` is true for mail that says it was sent by a program (Auto-Submitted
     other than "no", Precedence bulk/list/junk, a list's List-Id), which never triggers
     new-mail notifications by preference; `generated` for mail Bureau wrote itself
-    (`shared/automatic.py`), which triggers no notification at all, not even a filter's
+    (`shared/mail/automatic.py`), which triggers no notification at all, not even a filter's
     (so a notification cannot notify about itself).
     """
 

@@ -472,7 +472,7 @@ class Quota(BaseModel):
 
 class ThreadKey(BaseModel):
     """What threading needs of a message (JWZ: Message-ID, In-Reply-To, References, subject);
-    see `shared.threads`."""
+    see `shared.mail.threads`."""
 
     id: str  # store id
     message_id: str | None = None  # Message-ID header value, e.g. "<a@example.net>"

@@ -13,8 +13,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.clients import TrustedProxies
 from shared.model import TagLimits
+from shared.runtime.clients import TrustedProxies
 
 
 def parse_listen(value: str) -> tuple[str, int]:

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from shared.events import new_event_id
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from shared.model import NewMessage
 
 

@@ -1,5 +1,5 @@
 """A strict reader of the Prometheus text exposition format (0.0.4) for tests, written
-from the format's description and sharing no code with `shared.metrics`: what it accepts
+from the format's description and sharing no code with `shared.runtime.metrics`: what it accepts
 is what a Prometheus server would scrape."""
 
 from __future__ import annotations

@@ -29,9 +29,9 @@ from bench.ingest.stack import EmbeddedStack
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
 from shared.events import new_event_id
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from shared.model import FolderRole, NewMessage
-from shared.passwords import hash_password_async
+from shared.runtime.passwords import hash_password_async
 
 USER, PASSWORD = "bench@example.test", "bench-password-1"
 FETCH = "(UID FLAGS RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID)])"  # noqa: E501

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.search.corpus import documents, query_words
 from services.search.adapters.fts5 import Fts5Index
-from shared.query import parse
+from shared.mail.query import parse
 
 ACCOUNT = "bench0account"
 SEED = 1

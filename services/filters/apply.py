@@ -22,7 +22,7 @@ same ids and JetStream drops the copies.
 from __future__ import annotations
 
 from shared.events import MailDeliver, MailReceived, NotifyRequest, OutboundRequest, derived_id
-from shared.filtering.engine import Outcome
+from shared.mail.filtering.engine import Outcome
 from shared.model import Account, FolderRole
 
 

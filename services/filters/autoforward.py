@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.addresses import InvalidAddress, normalize, without_subaddress
-from shared.automatic import generated_header
-from shared.compose.build import build_message, make_message_id
-from shared.compose.types import Outgoing
-from shared.filtering.engine import Outcome
+from shared.mail.addresses import InvalidAddress, normalize, without_subaddress
+from shared.mail.automatic import generated_header
+from shared.mail.compose.build import build_message, make_message_id
+from shared.mail.compose.types import Outgoing
+from shared.mail.filtering.engine import Outcome
 from shared.model import Address, Forwarding
 
 AUTO_GENERATED = generated_header("forward-warning")

@@ -14,8 +14,8 @@ from datetime import timedelta
 from services.filters.autoforward import loop_notice
 from services.filters.vacation import exclusion
 from services.filters.vacation_reply import ReplyTo, build_reply
-from shared.addresses import InvalidAddress, normalize
 from shared.events import MailDeliver, MailReceived, OutboundRequest, derived_id
+from shared.mail.addresses import InvalidAddress, normalize
 from shared.model import Account, FolderRole, ParsedMessage, Vacation
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher

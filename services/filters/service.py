@@ -13,7 +13,7 @@ After the filters come the account's automations, which read the message too: th
 vacation reply (F24, `vacation.py`, published before the delivery) and automatic
 forwarding (F56, `autoforward.py`), which joins the filters' forward and takes the message
 out of the account unless the user keeps a copy; a loop keeps it and warns the user once
-(`automation.py`). Mail Bureau generated itself (`shared/automatic.py`) gets none of
+(`automation.py`). Mail Bureau generated itself (`shared/mail/automatic.py`) gets none of
 them, and its filters' notify and forward actions are dropped: nothing it triggers can
 come back as more of it.
 """
@@ -34,23 +34,23 @@ from services.filters.automation import (
     warn_of_loop,
 )
 from services.filters.forwarding import already_forwarded, traced
-from shared import bus
-from shared.automatic import is_generated
-from shared.consumer_metrics import ConsumerMetrics
-from shared.directory import resolve_recipient
 from shared.events import MailDeliver, MailReceived, OutboundRequest
-from shared.filtering.engine import Outcome, quiet, run
-from shared.filtering.facts import MessageFacts
-from shared.metrics import Registry
-from shared.mime import parse_message
+from shared.mail.automatic import is_generated
+from shared.mail.filtering.engine import Outcome, quiet, run
+from shared.mail.filtering.facts import MessageFacts
+from shared.mail.mime import parse_message
 from shared.model import Account, FolderRole, ParsedMessage, Preferences
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.mailbox import NotFound
 from shared.ports.uses import FiltersMailbox
-from shared.service import ConsumerService
+from shared.runtime import bus
+from shared.runtime.consumer_metrics import ConsumerMetrics
+from shared.runtime.metrics import Registry
+from shared.runtime.service import ConsumerService
 from shared.settings import CommonSettings
 from shared.streams import MAIL
+from shared.workflows.directory import resolve_recipient
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from email.utils import getaddresses
 
-from shared.addresses import InvalidAddress, normalize, without_subaddress
+from shared.mail.addresses import InvalidAddress, normalize, without_subaddress
 
 # Local parts that belong to programs, not people (lower-cased, after any +tag).
 _AUTOMATON = re.compile(

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.automatic import generated_header
-from shared.compose.build import build_message, make_message_id
-from shared.compose.types import Outgoing
+from shared.mail.automatic import generated_header
+from shared.mail.compose.build import build_message, make_message_id
+from shared.mail.compose.types import Outgoing
 from shared.model import Address, ParsedMessage, Vacation
 
 AUTO_REPLIED = generated_header("vacation")

@@ -22,11 +22,11 @@ from services.gateway.http_server import common_headers
 from services.gateway.openapi import build_openapi
 from services.gateway.routes import ENDPOINTS
 from services.gateway.tokens import SessionTokens
-from shared.clients import TrustedProxies
-from shared.login import LoginMetrics
 from shared.ports import BlobStore, EventPublisher, SearchIndex
 from shared.ports.uses import GatewayMailbox
-from shared.ratelimit import LoginThrottle
+from shared.runtime.clients import TrustedProxies
+from shared.runtime.login import LoginMetrics
+from shared.runtime.ratelimit import LoginThrottle
 
 # Request bodies are small JSON documents (the largest: a 10,000-character comment, or a
 # selection of a few thousand message ids); aiohttp answers 413 past this.

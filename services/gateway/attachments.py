@@ -1,7 +1,7 @@
 """Attachments out of a raw message: one part decoded, all of them as a ZIP, and the
 file names and Content-Disposition headers to serve them with.
 
-Part paths are those of `shared.mime` (IMAP-style section numbers, RFC 3501 §6.4.5, as
+Part paths are those of `shared.mail.mime` (IMAP-style section numbers, RFC 3501 §6.4.5, as
 its `_walk` assigns them): "1" is the only part of a non-multipart message, "2.1" the
 first child of part 2. An attached message/rfc822 counts as one level of its own there:
 the message itself is its part "N.1", whose children are "N.1.1", "N.1.2", …
@@ -21,7 +21,7 @@ from email.message import Message
 from email.parser import BytesParser
 from urllib.parse import quote
 
-from shared.mime import decode_header_value
+from shared.mail.mime import decode_header_value
 from shared.model import Attachment
 
 _PATH = re.compile(r"[1-9][0-9]{0,5}(?:\.[1-9][0-9]{0,5}){0,63}")
@@ -33,7 +33,7 @@ class PartNotFound(LookupError):
 
 @dataclass(frozen=True, slots=True)
 class ExtractedPart:
-    filename: str  # as the message names it (decoded), or `shared.mime`'s fallback
+    filename: str  # as the message names it (decoded), or `shared.mail.mime`'s fallback
     content_type: str  # "type/subtype", lower case
     data: bytes  # transfer encoding (base64, quoted-printable) removed
     charset: str | None = None  # of a text part, for the Content-Type header
@@ -42,13 +42,13 @@ class ExtractedPart:
 def extract_part(raw: bytes, part: str) -> ExtractedPart:
     """The part at `part` of the raw message, decoded. Raises `PartNotFound`.
 
-    Besides the leaf parts `shared.mime` lists, the path of an attached message/rfc822
+    Besides the leaf parts `shared.mail.mime` lists, the path of an attached message/rfc822
     gives that whole message (`message.eml`), as it stands in the raw bytes."""
     return _extract(_parse(raw), part, _linesep(raw))
 
 
 def _parse(raw: bytes) -> Message:
-    # compat32, as shared.mime parses: the same tree, so the same part numbers.
+    # compat32, as shared.mail.mime parses: the same tree, so the same part numbers.
     return BytesParser(policy=policy.compat32).parsebytes(raw)
 
 
@@ -81,7 +81,7 @@ def _extract(root: Message, path: str, linesep: str) -> ExtractedPart:
     ctype = node.get_content_type()
     try:
         filename = node.get_filename()
-    except Exception:  # noqa: BLE001 - a malformed parameter: name it as shared.mime does
+    except Exception:  # noqa: BLE001 - a malformed parameter: name it as shared.mail.mime does
         filename = None
     name = decode_header_value(filename) if filename else ""
     if ctype == "message/rfc822":
@@ -90,7 +90,7 @@ def _extract(root: Message, path: str, linesep: str) -> ExtractedPart:
             return ExtractedPart(name or "message.eml", ctype, _as_bytes(inner[0], linesep))
     if node.is_multipart():
         raise PartNotFound(path)  # a container, not an attachment
-    if ctype.startswith("multipart/"):  # no boundary found: shared.mime reads it as text
+    if ctype.startswith("multipart/"):  # no boundary found: shared.mail.mime reads it as text
         ctype = "text/plain"
     payload = node.get_payload(decode=True)
     if not isinstance(payload, bytes):

@@ -1,6 +1,6 @@
 """Who is calling: login with address and password, then a bearer token (or HTTP Basic).
 
-Passwords are checked and failures throttled by `shared.login`, as for the mail
+Passwords are checked and failures throttled by `shared.runtime.login`, as for the mail
 protocols. The client a login is counted for is the peer, or, from a trusted proxy, the
 address its `X-Forwarded-For` names. Secrets are never logged.
 """
@@ -14,11 +14,11 @@ from aiohttp import BasicAuth, web
 
 from services.gateway.errors import ApiError
 from services.gateway.tokens import SessionTokens
-from shared.clients import TrustedProxies
-from shared.login import LoginFailed, LoginMetrics, LoginThrottled, PasswordLogin
 from shared.model import Account
 from shared.ports.directory import Directory
-from shared.ratelimit import LoginThrottle
+from shared.runtime.clients import TrustedProxies
+from shared.runtime.login import LoginFailed, LoginMetrics, LoginThrottled, PasswordLogin
+from shared.runtime.ratelimit import LoginThrottle
 
 log = logging.getLogger("bureau.gateway.auth")
 

@@ -8,10 +8,10 @@ reply afresh (RFC 3834 §4: "at most one per sender per period" counts per absen
 from __future__ import annotations
 
 from services.gateway.errors import ApiError
-from shared import phones
-from shared.addresses import InvalidAddress, normalize, without_subaddress
+from shared.mail import phones
+from shared.mail.addresses import InvalidAddress, normalize, without_subaddress
+from shared.mail.phones import channel_of
 from shared.model import Account, Forwarding, Notifications, Preferences, Vacation
-from shared.phones import channel_of
 from shared.ports.directory import Directory
 from shared.ports.identities import Identities
 from shared.ports.uses import GatewayMailbox

@@ -30,8 +30,8 @@ from pydantic import BaseModel
 from services.gateway import html as sanitiser
 from services.gateway.html_depth import limit_depth
 from services.gateway.text_html import render_text
-from shared.html_policy import DROPPED_WITH_CONTENT, LINK_SCHEMES
-from shared.html_text import html_to_text
+from shared.mail.html_policy import DROPPED_WITH_CONTENT, LINK_SCHEMES
+from shared.mail.html_text import html_to_text
 
 
 class DisplayMode(StrEnum):

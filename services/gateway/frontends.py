@@ -10,10 +10,10 @@ from typing import Protocol
 from services.gateway.changes import ChangeFeed
 from services.gateway.metrics import GatewayMetrics
 from services.gateway.settings import GatewaySettings
-from shared.login import PasswordLogin
-from shared.metrics import Registry
 from shared.ports import BlobStore, SearchIndex
 from shared.ports.uses import GatewayMailbox
+from shared.runtime.login import PasswordLogin
+from shared.runtime.metrics import Registry
 
 
 @dataclass(frozen=True)

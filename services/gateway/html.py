@@ -13,7 +13,7 @@ import re
 import nh3
 
 from services.gateway.html_depth import limit_depth
-from shared.html_policy import DROPPED_WITH_CONTENT, LINK_SCHEMES
+from shared.mail.html_policy import DROPPED_WITH_CONTENT, LINK_SCHEMES
 
 # Dropped with everything inside them (the rest of the unknown tags keep their text).
 TAGS = frozenset((nh3.ALLOWED_TAGS - {"area", "map"}) | {"font"})

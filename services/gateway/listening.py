@@ -1,5 +1,5 @@
 """A TCP listener for a line protocol's sessions (IMAP, POP3): plaintext or implicit TLS,
-the client's address from a trusted proxy's PROXY header (`shared.accept`), one task per
+the client's address from a trusted proxy's PROXY header (`shared.runtime.accept`), one task per
 connection, and a stop that lets busy sessions finish their command."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import ssl
 from collections.abc import Callable
 from typing import Protocol
 
-from shared.accept import Acceptor
-from shared.clients import TrustedProxies
+from shared.runtime.accept import Acceptor
+from shared.runtime.clients import TrustedProxies
 
 log = logging.getLogger(__name__)
 

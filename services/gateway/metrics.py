@@ -13,10 +13,10 @@ from datetime import datetime
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from shared.login import LoginMetrics
-from shared.metrics import Histogram, Registry, bounded
+from shared.mail.query import MAX_RESULTS, Node
 from shared.ports.index import IndexDocument, SearchIndex, SearchResults, SearchSort
-from shared.query import MAX_RESULTS, Node
+from shared.runtime.login import LoginMetrics
+from shared.runtime.metrics import Histogram, Registry, bounded
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "unmatched"  # the route label of a request no route took (a 404 or 405)

@@ -18,10 +18,10 @@ from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.html import sanitise_composed_html
 from services.gateway.schemas.compose import AddressIn, AttachmentRef, CompositionIn, Recipient
 from services.gateway.senders import MAX_MESSAGE, sending_identity
-from shared.addresses import InvalidAddress, normalize, split
-from shared.compose.build import make_message_id
-from shared.compose.types import Outgoing, OutgoingAttachment
-from shared.compose.vcard import vcard, vcard_filename
+from shared.mail.addresses import InvalidAddress, normalize, split
+from shared.mail.compose.build import make_message_id
+from shared.mail.compose.types import Outgoing, OutgoingAttachment
+from shared.mail.compose.vcard import vcard, vcard_filename
 from shared.model import Account, Address, Identity
 from shared.ports import BlobStore
 from shared.ports.uses import GatewayMailbox

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from shared.model import Folder
-from shared.query import (
+from shared.mail.query import (
     After,
     And,
     Before,
@@ -29,6 +28,7 @@ from shared.query import (
     TextField,
     Word,
 )
+from shared.model import Folder
 
 _OPERATORS = frozenset({"OR", "AND"})
 _BARE_STOP = frozenset('()"')

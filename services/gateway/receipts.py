@@ -6,8 +6,9 @@ message at once, a double click on "send"); only that caller publishes the
 `outbound.request`. A crash between the two loses that receipt rather than sending it
 twice: RFC 8098 makes receipts a courtesy, never an obligation (§2.1).
 
-A settled receipt puts the `$MDNSent` keyword on the message (`shared/receipts.py`), so
-that desktop clients reading the same mailbox over IMAP do not send another.
+A settled receipt puts the `$MDNSent` keyword on the message
+(`services/gateway/receipt_keywords.py`), so that desktop clients reading the same mailbox
+over IMAP do not send another.
 
 The receipt goes from the null sender (§3: it must never bounce back to the user), to the
 address the store recorded from Disposition-Notification-To.
@@ -22,11 +23,11 @@ from aiohttp import web
 
 from services.gateway.context import BLOBS, PUBLISHER
 from services.gateway.handlers.lookup import mailbox_of
-from shared.compose.build import make_message_id
-from shared.compose.mdn import Mode, build_mdn
+from services.gateway.receipt_keywords import MDN_SENT, mark_settled
 from shared.events import OutboundRequest, derived_id
+from shared.mail.compose.build import make_message_id
+from shared.mail.compose.mdn import Mode, build_mdn
 from shared.model import Account, ReceiptPolicy, ReceiptState, StoredMessage
-from shared.receipts import MDN_SENT, mark_settled
 
 HEADER_BYTES = 256 * 1024  # read of the original for its header (the receipt's third part)
 

@@ -22,10 +22,10 @@ from services.gateway.schemas.compose import (
     SavedMessage,
 )
 from services.gateway.schemas.listing import AddressOut
-from shared.compose.build import build_message
-from shared.compose.readback import ReadBack, read_back
 from shared.events import new_event_id
-from shared.mime import parse_message
+from shared.mail.compose.build import build_message
+from shared.mail.compose.readback import ReadBack, read_back
+from shared.mail.mime import parse_message
 from shared.model import (
     Account,
     Address,
@@ -37,7 +37,7 @@ from shared.model import (
 )
 from shared.model import StoredMessage as Stored
 from shared.ports.identities import Identities
-from shared.sending import Refusal, make_room
+from shared.workflows.sending import Refusal, make_room
 
 
 async def own_saved(

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from services.gateway.present import search_item
 from services.gateway.schemas import ResultsQuery, SearchPage
+from shared.mail.query import MAX_RESULTS, Node, resolve_folders
 from shared.model import Folder
 from shared.ports import SearchIndex
-from shared.query import MAX_RESULTS, Node, resolve_folders
 
 
 async def run_search(

@@ -1,15 +1,15 @@
-"""The identity a message goes out from (F5), under the rule of `shared.senders` on which
+"""The identity a message goes out from (F5), under the rule of `shared.workflows.senders` on which
 addresses an account may send as."""
 
 from __future__ import annotations
 
 from services.gateway.errors import ApiError, not_found
 from services.gateway.text_html import render_text
-from shared.html_text import html_to_text
+from shared.mail.html_text import html_to_text
 from shared.model import Account, Identity, Preferences
 from shared.ports import NotFound
 from shared.ports.uses import GatewayMailbox
-from shared.senders import may_send_as
+from shared.workflows.senders import may_send_as
 
 # The largest message Bureau sends, attachments included (ingest announces the same SIZE
 # for mail received); also what one upload request may carry in all, as its files could

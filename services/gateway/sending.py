@@ -1,5 +1,5 @@
 """Sending a composed message: the plan's imposed signature (F23) goes in, then
-`shared.sending` checks the limits, keeps the copy in Sent and queues the message for
+`shared.workflows.sending` checks the limits, keeps the copy in Sent and queues the message for
 the outbound service; answered once both are durable.
 
 A client that repeats a send with the same `Idempotency-Key` header gets the same message
@@ -28,12 +28,12 @@ from services.gateway.errors import ApiError
 from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.outgoing import Composed, compose
 from services.gateway.schemas.compose import CompositionIn, SentOut
-from shared.compose.build import build_message
-from shared.compose.signature import append_footer
 from shared.events import new_event_id
+from shared.mail.compose.build import build_message
+from shared.mail.compose.signature import append_footer
 from shared.model import Account, Selection, StoredMessage
 from shared.ports import Conflict, NotFound
-from shared.sending import Refusal, Sender
+from shared.workflows.sending import Refusal, Sender
 
 IDEMPOTENCY_LIFETIME = timedelta(hours=24)
 _MAX_KEY = 200
@@ -104,7 +104,7 @@ async def send(
     return await dispatch(request, account, composed, event_id=event_id, now=now, draft=draft)
 
 
-# How the gateway answers each refusal of `shared.sending`.
+# How the gateway answers each refusal of `shared.workflows.sending`.
 _STATUS = {
     "submission_blocked": 403,
     "no_recipients": 400,

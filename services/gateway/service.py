@@ -17,18 +17,18 @@ from services.gateway.http_server import GatewayRunner
 from services.gateway.listening import SessionListener
 from services.gateway.metrics import GatewayMetrics, TimedIndex
 from services.gateway.settings import GatewaySettings, signing_key
-from shared.bus import Consumer
 from shared.events import MailboxChanged
-from shared.login import PasswordLogin, login_throttle
-from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.index import SearchIndex
 from shared.ports.leases import Leases
 from shared.ports.logins import LoginRecords
 from shared.ports.uses import GatewayMailbox
+from shared.runtime.bus import Consumer
+from shared.runtime.login import PasswordLogin, login_throttle
+from shared.runtime.metrics import Registry
+from shared.runtime.tls import server_context
 from shared.settings import parse_listen
-from shared.tls import server_context
 
 log = logging.getLogger(__name__)
 

@@ -14,16 +14,16 @@ from services.ingest.smtp import InboundHandler
 from services.ingest.smtp_metrics import CountingSMTP, SmtpMetrics
 from services.ingest.submission import SubmissionHandler
 from services.ingest.submission_server import SubmissionServer
-from shared.bus import Consumer
-from shared.directory import resolve_recipient
-from shared.login import LoginMetrics, PasswordLogin, login_throttle
-from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.logins import LoginRecords
 from shared.ports.uses import IngestMailbox
-from shared.sending import Sender
+from shared.runtime.bus import Consumer
+from shared.runtime.login import LoginMetrics, PasswordLogin, login_throttle
+from shared.runtime.metrics import Registry
 from shared.settings import parse_listen
+from shared.workflows.directory import resolve_recipient
+from shared.workflows.sending import Sender
 
 
 class IngestService:

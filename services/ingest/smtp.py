@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.ingest.trace import trace_header
-from shared.addresses import InvalidAddress
-from shared.directory import envelope_recipient
 from shared.events import MailReceived, new_event_id
+from shared.mail.addresses import InvalidAddress
 from shared.model import Account, Quota
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
+from shared.workflows.directory import envelope_recipient
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any, AnyStr
 
 from aiosmtpd.smtp import SMTP
 
-from shared.metrics import Registry
+from shared.runtime.metrics import Registry
 
 LISTENERS = ("mx", "submission")
 

@@ -1,5 +1,5 @@
 """SMTP submission (RFC 6409) for aiosmtpd: what an authenticated user may send, and the
-send itself through `shared.sending` (the path the HTTP API takes too).
+send itself through `shared.workflows.sending` (the path the HTTP API takes too).
 
 - MAIL FROM: the account is read again (a blocked account is refused here, 550 5.7.1);
   the address must be one of its identities that it may still send as (553 5.7.1); no
@@ -33,17 +33,17 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from services.ingest import fixups
 from services.ingest.submission_auth import PasswordAuth, peer_ip
 from services.ingest.trace import submission_received
-from shared.addresses import InvalidAddress, normalize, split
-from shared.compose.build import make_message_id
-from shared.compose.signature import append_footer_raw
-from shared.directory import resolve_recipient
 from shared.events import new_event_id
-from shared.login import PasswordLogin
+from shared.mail.addresses import InvalidAddress, normalize, split
+from shared.mail.compose.build import make_message_id
+from shared.mail.compose.signature import append_footer_raw
+from shared.mail.phones import InvalidNumber, parse_channel_recipient
 from shared.model import Account, Plan
-from shared.phones import InvalidNumber, parse_channel_recipient
 from shared.ports.uses import IngestMailbox
-from shared.senders import may_send_as
-from shared.sending import Refusal, Sender, invalid_number_message
+from shared.runtime.login import PasswordLogin
+from shared.workflows.directory import resolve_recipient
+from shared.workflows.senders import may_send_as
+from shared.workflows.sending import Refusal, Sender, invalid_number_message
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ async def may_use(mailbox: IngestMailbox, account: Account, address: str) -> boo
 
 
 def refusal_reply(refusal: Refusal) -> str:
-    """The SMTP reply for a refusal of `shared.sending`."""
+    """The SMTP reply for a refusal of `shared.workflows.sending`."""
     match refusal.code:
         case "submission_blocked":
             return "550 5.7.1 Sending is blocked for this account; ask your provider"

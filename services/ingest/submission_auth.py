@@ -1,5 +1,5 @@
 """AUTH PLAIN (RFC 4616) and LOGIN for SMTP submission (RFC 4954), checked by the password
-login every protocol shares (`shared.login`: one check, one lockout).
+login every protocol shares (`shared.runtime.login`: one check, one lockout).
 
 aiosmtpd's own mechanisms call a synchronous authenticator, and checking an Argon2 hash
 must not block the event loop; so these replace them (aiosmtpd takes a handler's
@@ -15,7 +15,7 @@ from base64 import b64decode
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult
 
-from shared.login import LoginFailed, LoginThrottled, PasswordLogin
+from shared.runtime.login import LoginFailed, LoginThrottled, PasswordLogin
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ for STARTTLS and quit; AUTH there is 538 5.7.11 and is not advertised (STARTTLS 
 demanded for every command, so that a client trying AUTH in clear learns why it fails).
 On the implicit-TLS listener the connection is encrypted from its first byte.
 
-Both accept through `shared.accept`: a trusted proxy's connection starts with a PROXY
+Both accept through `shared.runtime.accept`: a trusted proxy's connection starts with a PROXY
 header naming the client (before TLS on the implicit-TLS port), which the login
 throttle and the log then see instead of the proxy.
 """
@@ -24,8 +24,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from services.ingest.settings import IngestSettings
 from services.ingest.smtp_metrics import CountingSMTP, SmtpMetrics
 from services.ingest.submission import SubmissionEnvelope, SubmissionHandler, SubmissionSession
-from shared.accept import Acceptor
-from shared.tls import server_context
+from shared.runtime.accept import Acceptor
+from shared.runtime.tls import server_context
 
 _TLS_INFO = ("sslcontext", "peercert", "cipher", "compression", "ssl_object")
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notify.metrics import NotifyMetrics
-from shared.bounce import send_bounce
-from shared.dsn import RecipientStatus
 from shared.events import ChannelRequest
-from shared.metrics import Registry
+from shared.mail.bounce import send_bounce
+from shared.mail.dsn import RecipientStatus
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
+from shared.runtime.metrics import Registry
 
 log = logging.getLogger(__name__)
 

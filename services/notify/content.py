@@ -11,8 +11,8 @@ from email import policy
 from email.message import Message
 from email.parser import BytesParser
 
-from shared.html_text import html_to_text
-from shared.mime import decode_header_value
+from shared.mail.html_text import html_to_text
+from shared.mail.mime import decode_header_value
 from shared.model import ParsedMessage
 
 
@@ -45,7 +45,7 @@ def fax_cover(parsed: ParsedMessage, number: str) -> str:
 
 def attachments(raw: bytes) -> list[tuple[str, str, bytes]]:
     """(name, content type, decoded bytes) of each attachment of `raw`, in order: every
-    leaf part except the first text and first HTML body parts (as `shared.mime` reads
+    leaf part except the first text and first HTML body parts (as `shared.mail.mime` reads
     them). Never raises: a part that cannot be decoded is left out."""
     try:
         root = BytesParser(policy=policy.compat32).parsebytes(raw)
@@ -56,7 +56,7 @@ def attachments(raw: bytes) -> list[tuple[str, str, bytes]]:
     for index, part in enumerate(_leaves(root)):
         ctype = part.get_content_type()
         if ctype.startswith("multipart/"):
-            ctype = "text/plain"  # a multipart whose boundary never appears, as shared.mime
+            ctype = "text/plain"  # a multipart whose boundary never appears, as shared.mail.mime
         try:
             filename = part.get_filename()
             disposition = part.get_content_disposition()

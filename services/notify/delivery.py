@@ -19,15 +19,15 @@ from services.notify.content import attachments, fax_cover, sms_text
 from services.notify.credit import debit_once
 from services.notify.fax import fax_document
 from services.notify.metrics import NotifyMetrics
-from shared import bus
 from shared.events import ChannelRequest, derived_id
-from shared.metrics import Registry
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
+from shared.mail.sms import SmsTooLong, split_sms
 from shared.ports.automation import AutomationState
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.channels import Channel, ChannelPermanentError, ChannelTemporaryError
-from shared.sms import SmsTooLong, split_sms
+from shared.runtime import bus
+from shared.runtime.metrics import Registry
 
 log = logging.getLogger(__name__)
 

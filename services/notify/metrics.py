@@ -3,7 +3,7 @@ by result, and bounces."""
 
 from __future__ import annotations
 
-from shared.metrics import Registry
+from shared.runtime.metrics import Registry
 
 
 class NotifyMetrics:

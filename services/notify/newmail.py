@@ -20,14 +20,14 @@ from services.notify.credit import debit_once
 from services.notify.metrics import NotifyMetrics
 from services.notify.notifications import email_notification, sms_notification
 from shared.events import MailStored, NotifyRequest, OutboundRequest, derived_id
-from shared.metrics import Registry
+from shared.mail.phones import InvalidNumber, channel_of, mobile_number, parse_channel_recipient
 from shared.model import Account, NotifyMode, Preferences
-from shared.phones import InvalidNumber, channel_of, mobile_number, parse_channel_recipient
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.channels import Channel, ChannelPermanentError
 from shared.ports.mailbox import NotFound
 from shared.ports.uses import NotifyMailbox
+from shared.runtime.metrics import Registry
 
 log = logging.getLogger(__name__)
 

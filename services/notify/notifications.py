@@ -13,8 +13,8 @@ from email.header import Header
 from email.message import MIMEPart
 from email.utils import format_datetime, getaddresses
 
-from shared.automatic import generated_fields
-from shared.sms import parts_needed
+from shared.mail.automatic import generated_fields
+from shared.mail.sms import parts_needed
 
 _ELLIPSIS = "..."  # GSM 7-bit: "…" would make the whole SMS UCS-2, halving its length
 _MAX_SUBJECT = 200

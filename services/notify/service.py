@@ -22,15 +22,15 @@ from services.notify.delivery import ChannelDelivery, RetryPolicy
 from services.notify.metrics import NotifyMetrics
 from services.notify.newmail import NewMailNotifier
 from services.notify.settings import NotifySettings
-from shared import bus
-from shared.consumer_metrics import ConsumerMetrics
 from shared.events import ChannelRequest, MailStored
-from shared.metrics import Registry
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.channels import Channel
 from shared.ports.uses import NotifyMailbox
-from shared.service import ConsumerService
+from shared.runtime import bus
+from shared.runtime.consumer_metrics import ConsumerMetrics
+from shared.runtime.metrics import Registry
+from shared.runtime.service import ConsumerService
 from shared.streams import NOTIFY
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 Outbound does not speak to SMS or fax providers; it hands each such recipient to the
 notify service as one `channel.request`, and from then on the notify service owns it
 (retries, credit, a bounce when the channel fails). A number that is not valid by now (a
-request queued by something other than `shared.sending`, such as a filter's forward)
+request queued by something other than `shared.workflows.sending`, such as a filter's forward)
 bounces at once, as an unknown address does.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from services.outbound.transport import Reply
 from shared.events import ChannelRequest, OutboundRequest, derived_id
-from shared.phones import ChannelRecipient, InvalidNumber, parse_channel_recipient
+from shared.mail.phones import ChannelRecipient, InvalidNumber, parse_channel_recipient
 
 
 @dataclass

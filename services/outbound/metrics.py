@@ -7,7 +7,7 @@ from datetime import datetime
 
 from nats.js import JetStreamContext
 
-from shared.metrics import Registry
+from shared.runtime.metrics import Registry
 from shared.streams import OUTBOUND
 
 RESULTS = ("delivered", "local", "channel", "deferred", "failed")

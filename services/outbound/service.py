@@ -28,20 +28,20 @@ from services.outbound.metrics import OutboundMetrics
 from services.outbound.mx import LookupFailed, NoMailService, mail_hosts, make_resolver
 from services.outbound.settings import DAY, OutboundSettings
 from services.outbound.transport import Credentials, Reply, SmtpTransport
-from shared import bus
-from shared.addresses import InvalidAddress, split
-from shared.bounce import send_bounce
-from shared.consumer_metrics import ConsumerMetrics
-from shared.directory import resolve_recipient
-from shared.dsn import RecipientStatus
 from shared.events import MailReceived, OutboundRequest, derived_id
-from shared.metrics import Registry
+from shared.mail.addresses import InvalidAddress, split
+from shared.mail.bounce import send_bounce
+from shared.mail.dsn import RecipientStatus
 from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.directory import Directory
-from shared.service import ConsumerService
+from shared.runtime import bus
+from shared.runtime.consumer_metrics import ConsumerMetrics
+from shared.runtime.metrics import Registry
+from shared.runtime.service import ConsumerService
 from shared.settings import parse_listen
 from shared.streams import OUTBOUND
+from shared.workflows.directory import resolve_recipient
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from email.parser import BytesParser
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from shared.html_text import html_to_text
-from shared.mime import parse_message
+from shared.mail.html_text import html_to_text
+from shared.mail.mime import parse_message
 from shared.model import Attachment, MessageSummary
 from shared.ports.index import IndexDocument
 

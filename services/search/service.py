@@ -10,13 +10,13 @@ from faststream.nats import NatsBroker
 
 from services.search.documents import index_document
 from services.search.tombstones import TombstonePruner
-from shared import bus
-from shared.consumer_metrics import ConsumerMetrics
 from shared.events import ChangeKind, MailboxChanged
-from shared.metrics import Registry
 from shared.ports.blobs import BlobNotFound, BlobStore
 from shared.ports.index import SearchIndex
-from shared.service import ConsumerService
+from shared.runtime import bus
+from shared.runtime.consumer_metrics import ConsumerMetrics
+from shared.runtime.metrics import Registry
+from shared.runtime.service import ConsumerService
 from shared.settings import CommonSettings
 from shared.streams import MAILBOX
 

@@ -1,15 +1,15 @@
 """What the store reads in an arriving message for the automation that follows it: the
 read receipt it asks for (RFC 8098) and whether a program — Bureau itself, perhaps — sent
-it (RFC 3834, RFC 2919; `shared/automatic.py`), and the `mail.stored` event that tells
+it (RFC 3834, RFC 2919; `shared/mail/automatic.py`), and the `mail.stored` event that tells
 the notify service about it."""
 
 from __future__ import annotations
 
 from email.utils import getaddresses
 
-from shared.addresses import InvalidAddress, normalize
-from shared.automatic import is_automatic, is_generated
 from shared.events import MailDeliver, MailStored, derived_id
+from shared.mail.addresses import InvalidAddress, normalize
+from shared.mail.automatic import is_automatic, is_generated
 from shared.model import Folder, ParsedMessage
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shared.metrics import Registry
 from shared.ports.outbox import Outbox
+from shared.runtime.metrics import Registry
 
 HOUSEKEEPING_KINDS = ("trash_messages", "uploads", "blobs")
 

@@ -25,11 +25,8 @@ from services.store.housekeeping import Housekeeping
 from services.store.metrics import StoreMetrics
 from services.store.relay import JournalRelay
 from services.store.settings import StoreSettings
-from shared import bus
-from shared.consumer_metrics import ConsumerMetrics
 from shared.events import MailDeliver
-from shared.metrics import Registry
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from shared.model import (
     FlagChange,
     Folder,
@@ -44,7 +41,10 @@ from shared.ports.blobs import BlobStore
 from shared.ports.bus import EventPublisher
 from shared.ports.mailbox import Conflict, NotFound, Refused
 from shared.ports.uses import StoreMailbox
-from shared.service import ConsumerService
+from shared.runtime import bus
+from shared.runtime.consumer_metrics import ConsumerMetrics
+from shared.runtime.metrics import Registry
+from shared.runtime.service import ConsumerService
 from shared.streams import MAIL
 
 log = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ class ChannelReceipt:
 
 class Channel(Protocol):
     async def send_sms(self, number: str, parts: list[str], *, reference: str) -> ChannelReceipt:
-        """Send the text `parts` (from `shared.sms.split_sms`) to `number` (E.164) as one
+        """Send the text `parts` (from `shared.mail.sms.split_sms`) to `number` (E.164) as one
         (concatenated) SMS."""
         ...
 

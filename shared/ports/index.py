@@ -14,7 +14,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from shared.query import MAX_RESULTS, Node
+from shared.mail.query import MAX_RESULTS, Node
 
 
 class IndexDocument(BaseModel):
@@ -111,7 +111,7 @@ class SearchIndex(Protocol):
         offset: int = 0,
         sort: SearchSort = SearchSort.RELEVANCE,
     ) -> SearchResults:
-        """Messages of one account matching `query` (see `shared.query.ast` for what each
+        """Messages of one account matching `query` (see `shared.mail.query.ast` for what each
         node means), best first (subject and sender weigh more than the body) or newest
         first; `total` counts every match, not only the page."""
         ...

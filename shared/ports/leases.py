@@ -3,7 +3,7 @@ maildrop lock of RFC 1939 §8), kept alive by its holder and given up when it st
 or when the holder dies, after a time-to-live.
 
 `MemoryLeases` holds them in one process: for unit tests, as the first gate of the
-shared adapter (`shared/kv/leases.py`), and as its fallback while NATS does not answer.
+shared adapter (`shared/runtime/kv/leases.py`), and as its fallback while NATS does not answer.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Login records port: the recent failed logins and the known clients that the login
-throttle (`shared/ratelimit.py`) decides from, kept where every replica of every service
-that checks passwords sees them (the NATS key-value adapter, `shared/kv/logins.py`).
+throttle (`shared/runtime/ratelimit.py`) decides from, kept where every replica of every service
+that checks passwords sees them (the NATS key-value adapter, `shared/runtime/kv/logins.py`).
 
 Keys are opaque strings made by the throttle; times are seconds since the epoch (wall
 clock: the replicas that share the records share no other clock).

@@ -72,7 +72,7 @@ class Messages(Protocol):
         ...
 
     async def thread_keys(self, account_id: str, folder_id: str) -> list[ThreadKey]:
-        """What threading needs of every message of a folder (see `shared.threads`)."""
+        """What threading needs of every message of a folder (see `shared.mail.threads`)."""
         ...
 
     async def select(self, account_id: str, selection: Selection) -> list[str]:

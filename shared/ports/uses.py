@@ -22,7 +22,7 @@ from shared.ports.user_settings import UserSettings
 
 
 class SendingMailbox(Directory, Folders, Messages, Submissions, Protocol):
-    """`shared.sending`: the plan's limits and quota, the copy delivered to Sent."""
+    """`shared.workflows.sending`: the plan's limits and quota, the copy delivered to Sent."""
 
 
 class IngestMailbox(SendingMailbox, Identities, Protocol):

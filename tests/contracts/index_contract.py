@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from shared.mail.query import InFolder, Node, parse, resolve_folders  # noqa: F401
 from shared.ports.index import IndexDocument, SearchIndex, SearchSort
-from shared.query import InFolder, Node, parse, resolve_folders  # noqa: F401
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 

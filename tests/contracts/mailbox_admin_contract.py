@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.directory import resolve_recipient
 from shared.model import SYSTEM_FOLDERS
 from shared.ports.mailbox import AccountExists, MailboxStore, NotFound
+from shared.workflows.directory import resolve_recipient
 
 
 class AccountAdminContract:

@@ -104,7 +104,7 @@ class MessagesContract:
         assert a.thread_id == b.thread_id != c.thread_id
 
     async def test_malformed_message_is_stored(self, store: MailboxStore) -> None:
-        from shared.mime import parse_message
+        from shared.mail.mime import parse_message
 
         account = await store.create_account("alice@example.test", "hash")
         inbox = await store.folder_by_role(account.id, FolderRole.INBOX)

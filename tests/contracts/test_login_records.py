@@ -9,8 +9,8 @@ import nats
 import pytest
 
 from bureau.nats_server import EmbeddedNats
-from shared.kv.logins import KvLoginRecords
 from shared.ports.logins import MemoryLoginRecords
+from shared.runtime.kv.logins import KvLoginRecords
 from tests.contracts.login_records_contract import WINDOW, LoginRecordsContract
 
 

@@ -18,13 +18,13 @@ from services.gateway.http_server import GatewayRunner
 from services.search.adapters.fts5 import Fts5Index
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.clients import TrustedProxies
 from shared.events import Event, new_event_id
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from shared.model import Account, FolderRole, NewMessage, TagLimits
-from shared.passwords import hash_password_async
 from shared.ports import IndexDocument
-from shared.ratelimit import LoginThrottle
+from shared.runtime.clients import TrustedProxies
+from shared.runtime.passwords import hash_password_async
+from shared.runtime.ratelimit import LoginThrottle
 
 SECRET = b"test-secret-0123456789abcdef0123"
 ALICE = ("alice@example.test", "correct horse battery staple")

@@ -36,10 +36,10 @@ from services.gateway.settings import GatewaySettings
 from services.search.adapters.fts5 import Fts5Index
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.login import PasswordLogin
 from shared.model import Account
-from shared.passwords import hash_password_async
-from shared.tls import server_context
+from shared.runtime.login import PasswordLogin
+from shared.runtime.passwords import hash_password_async
+from shared.runtime.tls import server_context
 from tests.conftest import Stack, services_running, stack_env
 
 PASSWORD = "correct horse battery"

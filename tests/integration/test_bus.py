@@ -13,8 +13,8 @@ import pytest
 from faststream.nats import NatsBroker
 
 from bureau.nats_server import EmbeddedNats
-from shared.bus import JetStreamPublisher, ensure_streams, make_broker, subscribe
 from shared.events import DeadLetter, MailReceived
+from shared.runtime.bus import JetStreamPublisher, ensure_streams, make_broker, subscribe
 from shared.streams import ALL_STREAMS, MAIL
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from services.store.adapters.sqlite import SqliteMailboxStore
 from shared.model import FolderRole
-from shared.passwords import hash_password
+from shared.runtime.passwords import hash_password
 from shared.streams import ALL_STREAMS
 from tests.conftest import Stack
 from tests.factories import make_raw
@@ -100,4 +100,3 @@ async def test_a_thousand_messages_relay_without_an_error(
         await mailbox.close()
     problems = [r for r in caplog.records if "relay" in r.getMessage() or r.exc_info]
     assert problems == [], [r.getMessage() for r in problems]
-

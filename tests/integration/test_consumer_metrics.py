@@ -14,10 +14,10 @@ import pytest
 
 from bureau.health import watch_consumers
 from bureau.nats_server import EmbeddedNats
-from shared.bus import Defer, ensure_streams, make_broker, subscribe
-from shared.consumer_metrics import ConsumerMetrics
 from shared.events import MailReceived
-from shared.metrics import Registry
+from shared.runtime.bus import Defer, ensure_streams, make_broker, subscribe
+from shared.runtime.consumer_metrics import ConsumerMetrics
+from shared.runtime.metrics import Registry
 from shared.streams import ALL_STREAMS, MAIL
 from tests import prometheus
 

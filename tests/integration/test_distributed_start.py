@@ -13,10 +13,10 @@ import pytest
 
 from bureau.services import SERVICE_NAMES
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.bus import JetStreamPublisher, ensure_streams, make_broker
 from shared.events import MailboxChanged
 from shared.model import FolderRole
-from shared.passwords import hash_password
+from shared.runtime.bus import JetStreamPublisher, ensure_streams, make_broker
+from shared.runtime.passwords import hash_password
 from shared.streams import ALL_STREAMS
 from tests.factories import make_raw
 from tests.integration.nats_nodes import cluster, cluster_nodes, cluster_url

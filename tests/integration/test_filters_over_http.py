@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.passwords import hash_password
+from shared.runtime.passwords import hash_password
 from tests.conftest import Stack
 from tests.factories import make_raw
 from tests.integration.test_pipeline import send

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.gateway.app import create_app
 from services.gateway.tokens import SessionTokens
 from shared.ports.logins import MemoryLoginRecords
-from shared.ratelimit import Budgets, LoginThrottle
+from shared.runtime.ratelimit import Budgets, LoginThrottle
 from tests.integration.gateway_support import ALICE, SECRET, World, running_gateway
 
 FOLDERS = "/api/v1/folders"

@@ -13,8 +13,8 @@ import pytest
 from aiohttp import FormData
 
 from services.gateway import sending
-from shared.compose.readback import read_back
 from shared.events import OutboundRequest
+from shared.mail.compose.readback import read_back
 from shared.model import FolderRole, Plan
 from tests.factories import make_raw
 from tests.integration.gateway_support import BOB, World, running_gateway

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.compose.signature import insert_signature
+from shared.mail.compose.signature import insert_signature
 from tests.integration.gateway_support import ALICE, BOB, World, call, running_gateway
 
 IDENTITIES = "/api/v1/identities"

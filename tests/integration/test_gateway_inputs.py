@@ -15,8 +15,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from shared.query import MAX_DEPTH, QuerySyntaxError, parse
-from shared.query.combine import too_deep
+from shared.mail.query import MAX_DEPTH, QuerySyntaxError, parse
+from shared.mail.query.combine import too_deep
 from tests.factories import make_raw
 from tests.integration.gateway_support import World, running_gateway
 

@@ -26,7 +26,7 @@ from services.gateway.schemas.filters import FilterIn
 from services.gateway.schemas.senders import IdentityIn
 from shared.events import new_event_id
 from shared.filters import Action, ActionKind, FilterFields
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from shared.model import FolderRole, NewMessage, Upload
 from tests.factories import make_raw
 from tests.integration.gateway_support import BOB, World, running_gateway

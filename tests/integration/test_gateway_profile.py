@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from services.gateway.attachments import content_disposition
-from shared.compose.vcard import vcard_filename
+from shared.mail.compose.vcard import vcard_filename
 from shared.model import Profile
 from tests.integration.gateway_support import BOB, World, call, running_gateway
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from shared.events import OutboundRequest, new_event_id
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from shared.model import Account, FolderRole, NewMessage
 from tests.factories import make_raw
 from tests.integration.gateway_support import BOB, World, call, running_gateway

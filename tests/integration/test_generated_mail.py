@@ -11,9 +11,9 @@ import asyncio
 
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.automatic import is_generated
 from shared.filters import Action, ActionKind, Condition, FieldName, FilterFields, Operator
-from shared.mime import parse_message
+from shared.mail.automatic import is_generated
+from shared.mail.mime import parse_message
 from shared.model import FolderRole, Forwarding, Notifications, Preferences, Vacation
 from tests.conftest import Stack
 from tests.factories import make_raw

@@ -25,13 +25,13 @@ from services.gateway.frontends import FrontEnd
 from services.gateway.settings import GatewaySettings
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.kv import BucketSpec, kv_key, open_bucket
-from shared.kv.leases import KvLeases
-from shared.kv.logins import FAILURES, KvLoginRecords
-from shared.login import PasswordLogin
-from shared.passwords import hash_password
-from shared.ratelimit import Budgets, LoginThrottle
-from shared.tls import server_context
+from shared.runtime.kv import BucketSpec, kv_key, open_bucket
+from shared.runtime.kv.leases import KvLeases
+from shared.runtime.kv.logins import FAILURES, KvLoginRecords
+from shared.runtime.login import PasswordLogin
+from shared.runtime.passwords import hash_password
+from shared.runtime.ratelimit import Budgets, LoginThrottle
+from shared.runtime.tls import server_context
 
 WINDOW = 300.0
 NOW = 1_000_000.0
@@ -114,7 +114,7 @@ async def test_entries_expire_with_the_bucket_ttl(connections: list[Client]) -> 
 async def test_an_outage_falls_back_to_this_process_and_says_so(
     nats_server: EmbeddedNats, connections: list[Client], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="shared.kv")
+    caplog.set_level(logging.INFO, logger="shared.runtime.kv")
     records = kv_records(connections[0])
     throttle = LoginThrottle(records, Budgets(pair=2, window=60))
     await throttle.failed(await throttle.check("alice@example.test", "192.0.2.1"))

@@ -27,9 +27,8 @@ from pypdf import PdfReader
 
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.bus import JetStreamPublisher, make_broker
 from shared.events import ChannelRequest, MailStored, NotifyRequest, new_event_id
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from shared.model import (
     Account,
     FlagChange,
@@ -41,6 +40,7 @@ from shared.model import (
     Profile,
     Selection,
 )
+from shared.runtime.bus import JetStreamPublisher, make_broker
 from tests.conftest import Stack
 from tests.factories import make_pdf, make_raw
 from tests.integration.test_outbound import accounts

@@ -18,7 +18,7 @@ from bureau.nats_server import EmbeddedNats
 from bureau.process import free_port
 from bureau.services import SERVICE_NAMES
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.passwords import hash_password
+from shared.runtime.passwords import hash_password
 from tests import prometheus
 from tests.factories import make_raw
 from tests.integration.processes import WHOLE_RUN_TIMEOUT, ServiceProcess, service_env

@@ -12,10 +12,10 @@ from faststream.nats import NatsBroker
 
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.bus import JetStreamPublisher, make_broker
 from shared.events import OutboundRequest, new_event_id
 from shared.model import FolderRole
-from shared.passwords import hash_password
+from shared.runtime.bus import JetStreamPublisher, make_broker
+from shared.runtime.passwords import hash_password
 from tests.conftest import Stack
 from tests.factories import make_raw
 from tests.integration.smarthost import Smarthost

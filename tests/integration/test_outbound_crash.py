@@ -17,8 +17,8 @@ import pytest
 from bureau.nats_server import EmbeddedNats
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.bus import JetStreamPublisher, ensure_streams, make_broker
 from shared.events import OutboundRequest, new_event_id
+from shared.runtime.bus import JetStreamPublisher, ensure_streams, make_broker
 from shared.streams import ALL_STREAMS
 from tests.factories import make_raw
 from tests.integration.processes import ServiceProcess, service_env

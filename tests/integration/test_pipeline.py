@@ -11,9 +11,9 @@ import pytest
 
 from services.search.adapters.fts5 import Fts5Index
 from services.store.adapters.sqlite import SqliteMailboxStore
+from shared.mail.query import parse
 from shared.model import FolderRole
-from shared.passwords import hash_password
-from shared.query import parse
+from shared.runtime.passwords import hash_password
 from tests.conftest import Stack
 from tests.factories import make_raw
 

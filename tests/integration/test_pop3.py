@@ -28,10 +28,10 @@ from services.gateway.pop3 import server, session
 from services.gateway.settings import GatewaySettings
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.login import PasswordLogin
 from shared.model import FolderRole, Selection
-from shared.passwords import hash_password
-from shared.tls import server_context
+from shared.runtime.login import PasswordLogin
+from shared.runtime.passwords import hash_password
+from shared.runtime.tls import server_context
 from tests.conftest import Stack
 from tests.factories import make_raw, new_message
 from tests.integration.test_pipeline import eventually, send

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 
-from shared.passwords import hash_password
+from shared.runtime.passwords import hash_password
 from tests.conftest import Stack
 from tests.factories import make_raw
 from tests.integration.test_outbound import accounts, inbox_subjects

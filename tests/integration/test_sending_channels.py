@@ -24,9 +24,9 @@ import pytest
 
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.bus import JetStreamPublisher, make_broker
 from shared.events import ChannelRequest, OutboundRequest, new_event_id
 from shared.model import FolderRole, Plan
+from shared.runtime.bus import JetStreamPublisher, make_broker
 from shared.streams import NOTIFY
 from tests.conftest import Stack
 from tests.factories import make_raw
@@ -258,8 +258,8 @@ async def test_submission_over_smtp_and_the_mx_relays_nothing(world: World) -> N
 
 
 async def test_a_bad_number_queued_by_other_means_bounces_at_once(world: World) -> None:
-    """A request that did not come through `shared.sending` (a filter's forward) may hold a
-    number that is not valid: it bounces (5.1.3); the good number and address go on."""
+    """A request that did not come through `shared.workflows.sending` (a filter's forward) may
+    hold a number that is not valid: it bounces (5.1.3); the good number and address go on."""
     broker = make_broker(world.stack.nats_url, "test-sender")
     await broker.connect()
     try:

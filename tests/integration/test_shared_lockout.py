@@ -26,7 +26,7 @@ import pytest
 from bureau.nats_server import EmbeddedNats
 from bureau.process import free_port
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.passwords import hash_password
+from shared.runtime.passwords import hash_password
 from tests.integration.processes import ServiceProcess, service_env
 
 pytestmark = pytest.mark.timeout(300)

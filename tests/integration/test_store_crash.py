@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bureau.nats_server import EmbeddedNats
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.passwords import hash_password
+from shared.runtime.passwords import hash_password
 from tests.factories import make_raw
 from tests.integration.processes import ServiceProcess, service_env
 

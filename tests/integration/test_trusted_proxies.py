@@ -30,13 +30,13 @@ from services.ingest.service import IngestService
 from services.ingest.settings import IngestSettings
 from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.clients import TrustedProxies
 from shared.events import Event
-from shared.login import PasswordLogin
-from shared.passwords import hash_password
 from shared.ports.logins import MemoryLoginRecords
-from shared.ratelimit import Budgets, LoginThrottle
-from shared.tls import server_context
+from shared.runtime.clients import TrustedProxies
+from shared.runtime.login import PasswordLogin
+from shared.runtime.passwords import hash_password
+from shared.runtime.ratelimit import Budgets, LoginThrottle
+from shared.runtime.tls import server_context
 from tests.integration.gateway_support import ALICE, running_gateway
 
 ADDRESS, PASSWORD = "alice@example.test", "correct horse"

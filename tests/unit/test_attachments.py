@@ -1,4 +1,4 @@
-"""Attachments out of raw messages: part paths as shared.mime numbers them, decoded bytes,
+"""Attachments out of raw messages: part paths as shared.mail.mime numbers them, decoded bytes,
 ZIP archives, file names and Content-Disposition headers."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from services.gateway.attachments import (
     safe_filename,
     zip_attachments,
 )
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from shared.model import Attachment
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4
@@ -62,7 +62,7 @@ assert _INNER_BOUNDARY is not None
 _CLOSE = b"--" + _INNER_BOUNDARY.group(1) + b"--\n"
 INNER = RICH[_START : RICH.index(_CLOSE, _START) + len(_CLOSE)]
 
-# part → (file name, content type, data, charset), as shared.mime lists the attachments
+# part → (file name, content type, data, charset), as shared.mail.mime lists the attachments
 RICH_PARTS: dict[str, tuple[str, str, bytes, str | None]] = {
     "2": ("résumé.pdf", "application/pdf", PDF, None),
     "3": ("part-3", "image/png", PNG, None),

@@ -9,7 +9,7 @@ from email.parser import BytesParser
 
 from services.filters.autoforward import apply_forwarding, loop_notice, target
 from services.filters.forwarding import MAX_RECEIVED, TRACE, already_forwarded
-from shared.filtering.engine import Outcome
+from shared.mail.filtering.engine import Outcome
 from shared.model import Forwarding
 
 OWN = {"alice@example.test", "a.smith@example.test"}

@@ -9,8 +9,8 @@ import pytest
 
 from services.filters.autoforward import loop_notice
 from services.filters.vacation_reply import ReplyTo, build_reply
-from shared.automatic import is_automatic, is_generated
-from shared.mime import parse_message
+from shared.mail.automatic import is_automatic, is_generated
+from shared.mail.mime import parse_message
 from shared.model import Vacation
 from tests.unit.test_dsn import dsn
 from tests.unit.test_mdn import mdn

@@ -7,7 +7,7 @@ import logging
 import nats.errors
 import pytest
 
-from shared.bus import make_broker
+from shared.runtime.bus import make_broker
 
 MESSAGE = "Task-7 raised an exception, retrying...\nIf this behavior causes issues, ..."
 

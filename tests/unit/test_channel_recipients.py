@@ -1,5 +1,6 @@
-"""SMS and fax recipients in the send path: the check before sending (`shared.sending`) and
-outbound's sorting of a request's recipients into channel requests, bounces and e-mail."""
+"""SMS and fax recipients in the send path: the check before sending
+(`shared.workflows.sending`) and outbound's sorting of a request's recipients into channel
+requests, bounces and e-mail."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 
 from services.outbound.channels import channel_request, sort_recipients
 from shared.events import OutboundRequest
-from shared.phones import ChannelRecipient
-from shared.sending import Refusal, channel_recipients
+from shared.mail.phones import ChannelRecipient
+from shared.workflows.sending import Refusal, channel_recipients
 
 MIXED = ["bob@remote.test", "+32475123456@SMS", "Carol@Example.Test", "3225123456@fax"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from shared.clients import TrustedProxies, client_key
+from shared.runtime.clients import TrustedProxies, client_key
 from shared.settings import CommonSettings
 
 PROXIES = TrustedProxies.parse("10.0.0.0/8, 192.0.2.1 ,2001:db8::/32")

@@ -10,8 +10,8 @@ from email.message import EmailMessage, MIMEPart
 
 import pytest
 
-from shared.compose.build import build_message, make_message_id
-from shared.compose.types import Outgoing, OutgoingAttachment
+from shared.mail.compose.build import build_message, make_message_id
+from shared.mail.compose.types import Outgoing, OutgoingAttachment
 from shared.model import Address
 
 DATE = datetime(2026, 11, 2, 10, 0, tzinfo=timezone(timedelta(hours=1)))

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared.compose.quote import (
+from shared.mail.compose.quote import (
     MAX_REFERENCES,
     ForwardHeaders,
     forward_html,
@@ -18,7 +18,7 @@ from shared.compose.quote import (
     reply_references,
     reply_subject,
 )
-from shared.html_text import html_to_text
+from shared.mail.html_text import html_to_text
 from shared.model import Address
 
 DATE = datetime(2026, 11, 2, 9, 5, tzinfo=timezone(timedelta(hours=1)))

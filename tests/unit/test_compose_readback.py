@@ -1,4 +1,4 @@
-"""read_back(build_message(m)) gives m back; shared.mime and the gateway read it alike."""
+"""read_back(build_message(m)) gives m back; shared.mail.mime and the gateway read it alike."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from services.gateway.attachments import extract_part
-from shared.compose.build import build_message, generated_text, normalise_lines, one_line
-from shared.compose.readback import read_back
-from shared.compose.types import Outgoing, OutgoingAttachment
-from shared.mime import parse_message
+from shared.mail.compose.build import build_message, generated_text, normalise_lines, one_line
+from shared.mail.compose.readback import read_back
+from shared.mail.compose.types import Outgoing, OutgoingAttachment
+from shared.mail.mime import parse_message
 from shared.model import Address
 
 DATE = datetime(2026, 11, 2, 10, 0, 30, 123456, tzinfo=timezone(timedelta(hours=-5)))

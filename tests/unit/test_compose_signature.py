@@ -10,10 +10,10 @@ from email.message import EmailMessage
 import pytest
 
 from services.gateway.attachments import extract_part
-from shared.compose.build import build_message
-from shared.compose.readback import read_back
-from shared.compose.signature import append_footer, append_footer_raw, insert_signature
-from shared.compose.types import Outgoing, OutgoingAttachment
+from shared.mail.compose.build import build_message
+from shared.mail.compose.readback import read_back
+from shared.mail.compose.signature import append_footer, append_footer_raw, insert_signature
+from shared.mail.compose.types import Outgoing, OutgoingAttachment
 from shared.model import Address
 
 FOOTER = "Sent with Bureau — plan Free\nhttps://bureau.example/?a=1&b=<2>"

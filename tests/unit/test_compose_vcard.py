@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from shared.compose.vcard import VCARD_CONTENT_TYPE, vcard, vcard_filename
+from shared.mail.compose.vcard import VCARD_CONTENT_TYPE, vcard, vcard_filename
 from shared.model import Phone, PostalAddress, Profile
 
 FULL = Profile(

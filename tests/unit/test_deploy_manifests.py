@@ -28,7 +28,7 @@ from services.ingest.settings import IngestSettings
 from services.notify.settings import NotifySettings
 from services.outbound.settings import OutboundSettings
 from services.store.settings import StoreSettings
-from shared import bus
+from shared.runtime import bus
 from shared.settings import CommonSettings, parse_listen
 from tests.programs import kustomize as kustomize_tool
 
@@ -557,7 +557,8 @@ class _Adapters:
 
 
 async def durable_consumers(service: str, monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str]]:
-    """(stream, durable) of each consumer `service` registers, through shared.bus.subscribe."""
+    """(stream, durable) of each consumer `service` registers, through
+    shared.runtime.bus.subscribe."""
     found: set[tuple[str, str]] = set()
 
     def record(*_args: Any, **kwargs: Any) -> MagicMock:

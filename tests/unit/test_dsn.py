@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shared.dsn import MAX_RETURNED_ORIGINAL, RecipientStatus, build_dsn
+from shared.mail.dsn import MAX_RETURNED_ORIGINAL, RecipientStatus, build_dsn
 
 ARRIVAL = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ATTEMPT = datetime(2026, 3, 2, 9, 31, 5, tzinfo=UTC)

@@ -13,12 +13,12 @@ from services.filters.apply import decisions
 from services.filters.forwarding import traced
 from services.filters.service import FiltersService
 from services.store.adapters.fs_blobs import FsBlobStore
-from shared.bus import JetStreamPublisher
 from shared.events import MailDeliver, MailReceived, NotifyRequest, OutboundRequest, derived_id
-from shared.filtering.engine import Notification, Outcome
 from shared.filters import Action, ActionKind, Condition, FieldName, Filter, Operator
+from shared.mail.filtering.engine import Notification, Outcome
 from shared.model import Account, Folder, FolderRole, Forwarding, Preferences, Profile, Vacation
 from shared.ports.mailbox import MailboxStore
+from shared.runtime.bus import JetStreamPublisher
 from shared.settings import CommonSettings
 from shared.streams import MAIL, OUTBOUND
 from tests.factories import make_raw

@@ -5,9 +5,9 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-from shared.filtering.engine import Notification, Outcome, evaluate, explain, run
-from shared.filtering.facts import MessageFacts
 from shared.filters import Action, ActionKind, Condition, FieldName, Filter, Operator
+from shared.mail.filtering.engine import Notification, Outcome, evaluate, explain, run
+from shared.mail.filtering.facts import MessageFacts
 
 K = ActionKind
 

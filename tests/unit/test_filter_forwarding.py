@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.filters.forwarding import MAX_HOPS, TRACE, already_forwarded, traced
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 
 
 def test_a_trace_is_put_on_top_and_recognised() -> None:

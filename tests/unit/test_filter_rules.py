@@ -6,10 +6,10 @@ from email.message import EmailMessage
 
 import pytest
 
-from shared.filtering import matching
-from shared.filtering.facts import MessageFacts
-from shared.filtering.rules import RULES, DuplicateRule, Registry, holds
 from shared.filters import Condition, FieldName, Operator
+from shared.mail.filtering import matching
+from shared.mail.filtering.facts import MessageFacts
+from shared.mail.filtering.rules import RULES, DuplicateRule, Registry, holds
 
 
 def _raw(
@@ -272,7 +272,7 @@ def test_list_id() -> None:
 
 
 def test_facts_from_a_given_parse_and_malformed_input() -> None:
-    from shared.mime import parse_message
+    from shared.mail.mime import parse_message
 
     raw = _raw(subject="given")
     facts = MessageFacts.of(raw, recipient="b@y", parsed=parse_message(raw))

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.search.adapters.fts5 import VERSION, Fts5Index
+from shared.mail.query import parse
 from shared.ports.index import IndexDocument
-from shared.query import parse
 
 
 def entry(message_id: str, modseq: int = 1) -> IndexDocument:

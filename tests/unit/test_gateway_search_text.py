@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from services.gateway.query_text import folder_paths, query_text
-from shared.model import Folder, FolderRole
-from shared.query import (
+from shared.mail.query import (
     AdvancedQuery,
     And,
     InFolder,
@@ -23,6 +22,7 @@ from shared.query import (
     parse,
     resolve_folders,
 )
+from shared.model import Folder, FolderRole
 
 FOLDERS = [
     Folder(id="f-inbox", account_id="a", name="Inbox", role=FolderRole.INBOX),

@@ -14,9 +14,9 @@ from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
 from services.store.service import StoreService
 from services.store.settings import StoreSettings
-from shared.bus import JetStreamPublisher
 from shared.events import MailDeliver, MailReceived, derived_id
 from shared.model import FolderRole
+from shared.runtime.bus import JetStreamPublisher
 from shared.settings import CommonSettings
 from shared.streams import MAIL
 from tests.factories import make_raw

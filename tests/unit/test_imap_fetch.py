@@ -30,7 +30,7 @@ from services.gateway.imap.fetch import (
 )
 from services.gateway.imap.sections import RawMessage, find_part, parse_tree
 from services.gateway.imap.tokens import Atom, ImapSyntaxError, Token
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 
 # RFC 3501 §8's example message.
 PLAIN = (
@@ -493,7 +493,7 @@ def test_bodystructure_of_attached_messages() -> None:
 
 
 def test_bodystructure_of_broken_multiparts() -> None:
-    # No boundary: one text part, as shared.mime shows it (Dovecot shows an empty part).
+    # No boundary: one text part, as shared.mail.mime shows it (Dovecot shows an empty part).
     assert bodystructure(MALFORMED, extensible=False) == (
         b'("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 18 1)'
     )
@@ -807,7 +807,7 @@ def test_malformed_messages_never_raise() -> None:
         assert render_fetch(items, _message(raw), with_uid=True).startswith(b"UID 7 ENVELOPE (")
 
 
-# --- Part numbers as shared.mime gives them ------------------------------------------------
+# --- Part numbers as shared.mail.mime gives them ------------------------------------------------
 
 
 def _rich_message() -> bytes:

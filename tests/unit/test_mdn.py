@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from shared.compose.mdn import build_mdn
+from shared.mail.compose.mdn import build_mdn
 
 WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ORIGINAL = (

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from shared.metrics import OTHER, Registry
+from shared.runtime.metrics import OTHER, Registry
 from tests.prometheus import FormatError, parse, value
 
 

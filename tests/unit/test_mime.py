@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.mime import decode_header_value, parse_message
+from shared.mail.mime import decode_header_value, parse_message
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from services.notify.content import attachments, body_text, fax_cover, sms_text
 from services.notify.fax import fax_document
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from tests.factories import make_pdf, make_raw
 
 

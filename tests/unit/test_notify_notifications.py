@@ -9,7 +9,7 @@ from email.parser import BytesParser
 import pytest
 
 from services.notify.notifications import email_notification, sender_name, sms_notification
-from shared.sms import parts_needed
+from shared.mail.sms import parts_needed
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 

@@ -22,8 +22,8 @@ from services.search.adapters.opensearch_mapping import (
     index_name,
 )
 from services.search.adapters.opensearch_search import search_body
+from shared.mail.query import Word
 from shared.ports.index import IndexDocument, SearchSort
-from shared.query import Word
 
 Reply = tuple[int, dict[str, Any]]
 NAME = index_name("bureau")

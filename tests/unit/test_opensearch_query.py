@@ -12,7 +12,7 @@ import pytest
 from opensearchpy.helpers.query import Q
 
 from services.search.adapters.opensearch_query import compile_node, compile_query, search_fields
-from shared.query import (
+from shared.mail.query import (
     After,
     And,
     Before,

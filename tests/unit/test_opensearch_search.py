@@ -15,8 +15,8 @@ from services.search.adapters.opensearch_search import (
     search_body,
     snippet,
 )
+from shared.mail.query import MAX_RESULTS, Flag, Is, Word
 from shared.ports.index import SearchSort
-from shared.query import MAX_RESULTS, Flag, Is, Word
 
 WORD = Word("hello")
 

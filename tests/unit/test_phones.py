@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from shared.model import Phone
-from shared.phones import (
+from shared.mail.phones import (
     ChannelKind,
     ChannelRecipient,
     InvalidNumber,
     mobile_number,
     parse_channel_recipient,
 )
+from shared.model import Phone
 
 
 @pytest.mark.parametrize(

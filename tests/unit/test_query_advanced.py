@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.query import (
+from shared.mail.query import (
     AdvancedQuery,
     After,
     And,

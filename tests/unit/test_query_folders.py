@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.model import Folder, FolderRole
-from shared.query import (
+from shared.mail.query import (
     And,
     InFolder,
     Node,
@@ -16,6 +15,7 @@ from shared.query import (
     parse,
     resolve_folders,
 )
+from shared.model import Folder, FolderRole
 
 
 def folder(

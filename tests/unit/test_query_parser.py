@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from shared.query import (
+from shared.mail.query import (
     MAX_DEPTH,
     MIN_PREFIX,
     After,
@@ -28,7 +28,7 @@ from shared.query import (
     Word,
     parse,
 )
-from shared.query.combine import too_deep
+from shared.mail.query.combine import too_deep
 
 F = TextField
 

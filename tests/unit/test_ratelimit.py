@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from shared.ports.logins import MemoryLoginRecords
-from shared.ratelimit import Budgets, LoginThrottle
+from shared.runtime.ratelimit import Budgets, LoginThrottle
 
 ALICE = "alice@example.test"
 

@@ -23,7 +23,7 @@ from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.gridfs_blobs import GridFsBlobStore
 from services.store.adapters.mongo import MongoMailboxStore
 from services.store.adapters.sqlite import SqliteMailboxStore
-from shared.metrics import Registry
+from shared.runtime.metrics import Registry
 from shared.settings import CommonSettings
 
 

@@ -11,10 +11,10 @@ from services.search.service import SearchService
 from services.search.tombstones import TombstonePruner
 from services.store.adapters.fs_blobs import FsBlobStore
 from shared.events import ChangeKind, MailboxChanged
-from shared.metrics import Registry
+from shared.mail.query import parse
 from shared.model import Address, MessageSummary
 from shared.ports.index import IndexDocument
-from shared.query import parse
+from shared.runtime.metrics import Registry
 from shared.settings import CommonSettings
 from tests import prometheus
 from tests.factories import make_raw

@@ -1,4 +1,4 @@
-"""Sieve import/export of filters and the vacation setting (shared/sieve)."""
+"""Sieve import/export of filters and the vacation setting (shared/mail/sieve)."""
 
 from __future__ import annotations
 
@@ -19,15 +19,15 @@ from shared.filters import (
     FilterFields,
     Operator,
 )
-from shared.model import Vacation
-from shared.sieve import (
+from shared.mail.sieve import (
     SieveSyntaxError,
     export_sieve,
     export_sieve_report,
     import_sieve,
     parse,
 )
-from shared.sieve.parser import MAX_NESTING, Command, StringList
+from shared.mail.sieve.parser import MAX_NESTING, Command, StringList
+from shared.model import Vacation
 
 FOLDER_NAMES = {"f-dev": "Lists/Dev", "f-bills": "Bills", "f-arch": 'Archive "old"'}
 FOLDER_IDS = {name: fid for fid, name in FOLDER_NAMES.items()}

@@ -1,4 +1,4 @@
-"""The Sieve conversion registry (shared/sieve/registry.py): every condition and action
+"""The Sieve conversion registry (shared/mail/sieve/registry.py): every condition and action
 kind of shared/filters.py has a module writing it as Sieve (or is declared not
 expressible), and what each module writes, the importer reads back as the same filter."""
 
@@ -9,10 +9,10 @@ import itertools
 import pytest
 
 from shared.filters import Action, ActionKind, Condition, FieldName, FilterFields, Operator
-from shared.sieve import export_sieve_report, import_sieve
-from shared.sieve.actions import ACTIONS
-from shared.sieve.conditions import CONDITIONS, condition_key
-from shared.sieve.registry import ConditionKey, DuplicateWriter, NotExpressible, Registry
+from shared.mail.sieve import export_sieve_report, import_sieve
+from shared.mail.sieve.actions import ACTIONS
+from shared.mail.sieve.conditions import CONDITIONS, condition_key
+from shared.mail.sieve.registry import ConditionKey, DuplicateWriter, NotExpressible, Registry
 
 F, Op, A = FieldName, Operator, ActionKind
 FOLDER_NAMES = {"f-dev": "Lists/Dev"}
@@ -57,7 +57,7 @@ def test_every_condition_kind_has_a_sieve_module_or_is_declared_not_expressible(
         if _key(field, operator) not in CONDITIONS.written()
     ]
     assert missing == [], (
-        "add a module under shared/sieve/conditions/ writing these, or declare them"
+        "add a module under shared/mail/sieve/conditions/ writing these, or declare them"
         " CONDITIONS.not_expressible"
     )
 
@@ -65,7 +65,7 @@ def test_every_condition_kind_has_a_sieve_module_or_is_declared_not_expressible(
 def test_every_action_kind_has_a_sieve_module_or_is_declared_not_expressible() -> None:
     missing = [kind.value for kind in ActionKind if kind not in ACTIONS.written()]
     assert missing == [], (
-        "add a module under shared/sieve/actions/ writing these, or declare them"
+        "add a module under shared/mail/sieve/actions/ writing these, or declare them"
         " ACTIONS.not_expressible"
     )
 

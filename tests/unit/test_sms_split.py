@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.sms import MAX_PARTS, SmsTooLong, is_gsm7, parts_needed, split_sms
+from shared.mail.sms import MAX_PARTS, SmsTooLong, is_gsm7, parts_needed, split_sms
 
 
 def _septets(part: str) -> int:

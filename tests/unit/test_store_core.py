@@ -17,7 +17,7 @@ from services.store.core import flags, serial
 from services.store.core.change import Change
 from services.store.core.serial import AccountLocks, Unsettled, settle
 from shared.model import FlagChange, FolderRole, Selection
-from shared.sqlite import SqliteDatabase
+from shared.runtime.sqlite import SqliteDatabase
 from tests.contracts.mailbox_support import account_with_mail
 
 

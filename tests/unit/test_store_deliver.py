@@ -16,10 +16,10 @@ from services.store.adapters.fs_blobs import FsBlobStore
 from services.store.adapters.sqlite import SqliteMailboxStore
 from services.store.service import TAG_COLOR, StoreService
 from services.store.settings import StoreSettings
-from shared.bus import JetStreamPublisher
 from shared.events import MailDeliver
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from shared.model import Account, FolderRole, NewMessage, Tag
+from shared.runtime.bus import JetStreamPublisher
 from tests.factories import make_raw
 
 

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.model import ThreadKey
-from shared.threads import (
+from shared.mail.threads import (
     Thread,
     base_subject,
     is_reply_subject,
     normalise_subject,
     thread_messages,
 )
+from shared.model import ThreadKey
 from tests.scaling import LINEAR_BOUND, growth
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

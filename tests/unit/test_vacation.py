@@ -11,7 +11,7 @@ import pytest
 
 from services.filters.vacation import automatic, exclusion, is_automaton
 from services.filters.vacation_reply import ReplyTo, build_reply
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from shared.model import Vacation
 from tests.factories import make_raw
 

@@ -21,7 +21,7 @@ from services.gateway.schemas.compose import (
 )
 from services.gateway.schemas.listing import AddressOut
 from services.gateway.senders import sending_identity, signatures
-from shared.compose.quote import (
+from shared.mail.compose.quote import (
     ForwardHeaders,
     forward_html,
     forward_subject,
@@ -32,9 +32,9 @@ from shared.compose.quote import (
     reply_references,
     reply_subject,
 )
-from shared.compose.readback import read_back
-from shared.compose.signature import insert_signature
-from shared.html_text import html_to_text
+from shared.mail.compose.readback import read_back
+from shared.mail.compose.signature import insert_signature
+from shared.mail.html_text import html_to_text
 from shared.model import Account, Address, FolderRole, Identity, StoredMessage
 
 

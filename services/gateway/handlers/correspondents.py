@@ -10,9 +10,9 @@ from services.gateway.errors import ApiError
 from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.schemas import CorrespondentQuery
 from services.gateway.searches import run_search
-from shared.addresses import InvalidAddress, normalize
+from shared.mail.addresses import InvalidAddress, normalize
+from shared.mail.query import Node, Or, Phrase, TextField
 from shared.model import Account
-from shared.query import Node, Or, Phrase, TextField
 
 # Received: the address is the sender; sent: it is among the recipients.
 _FIELDS = (TextField.FROM, TextField.TO, TextField.CC)

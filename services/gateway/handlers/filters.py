@@ -24,9 +24,9 @@ from services.gateway.schemas.filters import (
     FilterTestIn,
     FilterTestOut,
 )
-from shared.filtering.engine import Explanation, explain
-from shared.filtering.facts import MessageFacts
 from shared.filters import ActionKind, Filter, FilterFields
+from shared.mail.filtering.engine import Explanation, explain
+from shared.mail.filtering.facts import MessageFacts
 from shared.model import Account
 from shared.ports.filter_rules import FilterRules
 from shared.ports.folders import Folders

@@ -15,7 +15,7 @@ from shared.model import Account, Identity, IdentityFields
 from shared.ports import NotFound
 from shared.ports.identities import Identities
 from shared.ports.uses import GatewayMailbox
-from shared.senders import may_send_as, sendable_addresses
+from shared.workflows.senders import may_send_as, sendable_addresses
 
 
 async def own_identity(mailbox: Identities, account: Account, identity_id: str) -> Identity:

@@ -8,7 +8,7 @@ from services.gateway.attachments import content_disposition
 from services.gateway.bodies import json_response, read_json
 from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.schemas import ProfileIn
-from shared.compose.vcard import VCARD_CONTENT_TYPE, vcard, vcard_filename
+from shared.mail.compose.vcard import VCARD_CONTENT_TYPE, vcard, vcard_filename
 from shared.model import Account, Profile
 
 

@@ -10,10 +10,10 @@ from aiohttp import web
 from services.gateway.bodies import json_response
 from services.gateway.errors import ApiError, not_found
 from services.gateway.handlers.lookup import mailbox_of, own_message
+from services.gateway.receipt_keywords import mark_settled
 from services.gateway.receipts import send_receipt
 from services.gateway.schemas.automation import ReceiptItem, ReceiptList, ReceiptSent
 from shared.model import Account, StoredMessage
-from shared.receipts import mark_settled
 
 
 async def list_receipts(request: web.Request, account: Account) -> web.StreamResponse:

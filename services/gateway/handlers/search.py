@@ -12,8 +12,8 @@ from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.query_text import folder_paths, query_text
 from services.gateway.schemas import AdvancedQuery, RecentSearches, ResultsQuery, SearchQuery
 from services.gateway.searches import run_search
+from shared.mail.query import Node, QuerySyntaxError, parse
 from shared.model import Account
-from shared.query import Node, QuerySyntaxError, parse
 
 
 async def search(request: web.Request, account: Account) -> web.StreamResponse:

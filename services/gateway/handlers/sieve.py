@@ -19,8 +19,8 @@ from services.gateway.schemas.filters import (
     SieveQuery,
 )
 from shared.filters import FilterFields
+from shared.mail.sieve import SieveSyntaxError, export_sieve_report, import_sieve
 from shared.model import Account, FolderRole, Vacation
-from shared.sieve import SieveSyntaxError, export_sieve_report, import_sieve
 
 SIEVE = "application/sieve"
 _INBOX = "INBOX"  # how Sieve scripts usually name the Inbox (RFC 5228 §4.1: fileinto)

@@ -8,7 +8,7 @@ from services.gateway.bodies import json_response, read_json
 from services.gateway.handlers.lookup import mailbox_of
 from services.gateway.schemas import SignatureOut, SignatureRequest
 from services.gateway.senders import sending_identity, signatures
-from shared.compose.signature import insert_signature
+from shared.mail.compose.signature import insert_signature
 from shared.model import Account
 
 

@@ -9,8 +9,8 @@ from services.gateway.handlers.lookup import mailbox_of, own_folder
 from services.gateway.paging import window
 from services.gateway.present import message_item
 from services.gateway.schemas import PageQuery, ThreadOut, ThreadPage
+from shared.mail.threads import thread_messages
 from shared.model import Account
-from shared.threads import thread_messages
 
 
 async def folder_threads(request: web.Request, account: Account) -> web.StreamResponse:

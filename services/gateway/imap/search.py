@@ -33,7 +33,7 @@ from services.gateway.imap.sections import (
 from services.gateway.imap.seqset import SequenceSet, parse_sequence_set
 from services.gateway.imap.tokens import Atom, ImapSyntaxError, Token, text_of
 from services.gateway.imap.wire import parse_date
-from shared.mime import decode_header_value
+from shared.mail.mime import decode_header_value
 
 CHARSETS = ("UTF-8", "US-ASCII")
 RETURN_OPTIONS = ("MIN", "MAX", "ALL", "COUNT", "SAVE")

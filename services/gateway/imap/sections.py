@@ -6,9 +6,9 @@ exactly the octets stored and its size those of the body as encoded. Boundaries 
 the stdlib parser's rules (a delimiter line is `--boundary`, optionally `--`, then only
 spaces or tabs; the line end before it belongs to it, RFC 2046 §5.1.1; a close delimiter
 that never comes ends the parts at the end of their parent), so the leaf parts get the
-numbers `shared.mime` gives them. Best effort, never raises on a malformed message:
+numbers `shared.mail.mime` gives them. Best effort, never raises on a malformed message:
 - a multipart without a boundary parameter, or whose boundary never appears, is one
-  text/plain part (what `shared.mime` shows of it);
+  text/plain part (what `shared.mail.mime` shows of it);
 - a body part whose first line is not a header field has no header (its body starts
   there); a message's header runs to the first blank line, whatever it holds (Dovecot);
 - an invalid Content-Type is text/plain; charset=us-ascii (RFC 2045 §5.2);
@@ -176,7 +176,7 @@ def _entity(
     if kind == b"multipart":
         boundary = _boundary(params)
         spans = _part_spans(raw, body_start, end, boundary) if boundary else []
-        if not spans:  # nothing to split on: one text part, as shared.mime reads it
+        if not spans:  # nothing to split on: one text part, as shared.mail.mime reads it
             entity.type, entity.subtype, entity.params = *DEFAULT_TYPE, ()
             return entity
         child_default = (b"message", b"rfc822") if sub.lower() == b"digest" else DEFAULT_TYPE

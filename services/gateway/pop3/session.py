@@ -26,9 +26,9 @@ from services.gateway.pop3.connection import (
     PlaintextInjection,
 )
 from services.gateway.pop3.maildrop import Entry, Gone, Maildrop, MaildropLocks
-from shared.login import LoginFailed, LoginThrottled
 from shared.model import Account
 from shared.ports.leases import Lease
+from shared.runtime.login import LoginFailed, LoginThrottled
 
 log = logging.getLogger("bureau.gateway.pop3")
 

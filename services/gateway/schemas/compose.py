@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from services.gateway.schemas.core import Request, Schema
 from services.gateway.schemas.listing import AddressOut
-from shared.compose.types import Priority
+from shared.mail.compose.types import Priority
 
 MAX_RECIPIENTS_FIELD = 1000  # per header; a plan usually allows far fewer
 MAX_BODY_CHARS = 20_000_000

@@ -15,9 +15,9 @@ from typing import Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from services.gateway.schemas.core import Request, Schema
-from shared.addresses import InvalidAddress, normalize
-from shared.filtering.matching import validate
 from shared.filters import Action, ActionKind, Condition, FilterFields
+from shared.mail.addresses import InvalidAddress, normalize
+from shared.mail.filtering.matching import validate
 from shared.model import Vacation, tag_name
 
 MAX_FILTERS = 500  # ids in one reorder

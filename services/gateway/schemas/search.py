@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from services.gateway.schemas.core import Schema
+from shared.mail.query import MAX_RESULTS, AdvancedQuery
 from shared.ports import SearchSort
-from shared.query import MAX_RESULTS, AdvancedQuery
 
 __all__ = [
     "AdvancedQuery",  # the advanced-search form (F29), the request body as it is

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from services.gateway.schemas.core import Request, Schema
-from shared.addresses import InvalidAddress, normalize
+from shared.mail.addresses import InvalidAddress, normalize
 from shared.model import IdentityFields, Phone, PostalAddress, Profile
 
 

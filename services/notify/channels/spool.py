@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.files import write_atomically
 from shared.ports.channels import ChannelReceipt, ChannelTemporaryError
+from shared.runtime.files import write_atomically
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.search.adapters.fts5_query import TEXT_COLUMNS, account_token, compile_query
+from shared.mail.query import MAX_RESULTS, Node, fold
 from shared.ports.index import IndexDocument, SearchHit, SearchResults, SearchSort
-from shared.query import MAX_RESULTS, Node, fold
-from shared.sqlite import SqliteDatabase
+from shared.runtime.sqlite import SqliteDatabase
 
 log = logging.getLogger(__name__)
 

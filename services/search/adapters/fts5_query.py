@@ -1,4 +1,4 @@
-"""Compiles the query tree (`shared.query`) for the SQLite FTS5 index.
+"""Compiles the query tree (`shared.mail.query`) for the SQLite FTS5 index.
 
 Text nodes become FTS5 MATCH expressions (column filters, "quoted" tokens, prefix `*`,
 phrases, AND/OR/NOT); structured nodes (tag, folder, flags, dates, sizes) become SQL
@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from shared.query import (
+from shared.mail.query import (
     After,
     And,
     Before,

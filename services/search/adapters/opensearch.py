@@ -28,8 +28,8 @@ from services.search.adapters.opensearch_mapping import (
 )
 from services.search.adapters.opensearch_query import account_filter
 from services.search.adapters.opensearch_search import hit_of, search_body
+from shared.mail.query import MAX_RESULTS, Node
 from shared.ports.index import IndexDocument, SearchResults, SearchSort
-from shared.query import MAX_RESULTS, Node
 
 log = logging.getLogger(__name__)
 

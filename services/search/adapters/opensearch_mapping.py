@@ -1,6 +1,6 @@
 """The OpenSearch messages index: its name, analysis settings and mappings.
 
-Text is matched as the embedded index matches it (`shared.query.ast`): case and accents
+Text is matched as the embedded index matches it (`shared.mail.query.ast`): case and accents
 fold, and words split at every character that is not a letter or a digit. Each text field
 also has `french` and `english` sub-fields (stemmed, stop words dropped) for recall: a
 plain word is searched in both the folded field and its language sub-fields, phrases and

@@ -1,4 +1,4 @@
-"""Compiles the query tree (`shared.query`) to OpenSearch's query DSL.
+"""Compiles the query tree (`shared.mail.query`) to OpenSearch's query DSL.
 
 Words and phrases score: they go to a bool's `must` (or `should`, under OR). Everything
 else — tag, folder, flags, attachment, dates, sizes — only filters (`filter`, `must_not`):
@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from services.search.adapters.opensearch_mapping import LANGUAGES, TEXT_FIELDS
-from shared.query import (
+from shared.mail.query import (
     After,
     And,
     Before,

@@ -6,8 +6,8 @@ from typing import Any
 
 from services.search.adapters.opensearch_mapping import MAX_RESULT_WINDOW
 from services.search.adapters.opensearch_query import compile_query
+from shared.mail.query import MAX_RESULTS, Node
 from shared.ports.index import SearchHit, SearchSort
-from shared.query import MAX_RESULTS, Node
 
 SNIPPET_CHARS = 160
 # Where a snippet comes from, first match first: the body says most about a message; the

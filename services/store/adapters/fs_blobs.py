@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from shared.files import write_atomically
 from shared.ports.blobs import BlobNotFound, BlobTooLarge, blob_id_for
+from shared.runtime.files import write_atomically
 
 _BLOB_ID = re.compile(r"^sha256-[0-9a-f]{64}$")
 

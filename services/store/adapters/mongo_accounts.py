@@ -19,7 +19,7 @@ from services.store.adapters.mongo_documents import (
 from services.store.adapters.mongo_schema import Collections
 from services.store.adapters.mongo_senders import primary_identity_doc, reaching
 from services.store.core.accounts import system_folders
-from shared.addresses import split
+from shared.mail.addresses import split
 from shared.model import Account, Plan, Preferences
 from shared.ports.mailbox import AccountExists, NotFound
 

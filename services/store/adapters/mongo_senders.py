@@ -22,8 +22,8 @@ from services.store.adapters.mongo_documents import (
     now_ms,
 )
 from services.store.adapters.mongo_schema import Collections
-from shared.addresses import split
 from shared.events import derived_id
+from shared.mail.addresses import split
 from shared.model import Account, Identity, IdentityFields, Profile
 from shared.ports.mailbox import AccountExists, Conflict, NotFound, Refused
 

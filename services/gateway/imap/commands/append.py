@@ -15,9 +15,9 @@ from services.gateway.imap.parser import Command
 from services.gateway.imap.responses import Bad, No
 from services.gateway.imap.tokens import Atom, text_of
 from shared.events import new_event_id
-from shared.mime import parse_message
+from shared.mail.mime import parse_message
 from shared.model import MAX_TAG_NAME, FlagChange, NewMessage, Selection, TagChange
-from shared.sending import Refusal, make_room
+from shared.workflows.sending import Refusal, make_room
 
 if TYPE_CHECKING:
     from services.gateway.imap.session import Session

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from services.gateway.imap.parser import Command
 from services.gateway.imap.responses import Bad, No
 from services.gateway.imap.tokens import Atom, text_of
-from shared.login import LoginFailed, LoginThrottled
+from shared.runtime.login import LoginFailed, LoginThrottled
 
 if TYPE_CHECKING:
     from services.gateway.imap.session import Session

@@ -16,8 +16,8 @@ from services.gateway.imap.parser import Command
 from services.gateway.imap.responses import Bad, No
 from services.gateway.imap.selected import Message
 from services.gateway.imap.tokens import Atom, text_of
+from services.gateway.receipt_keywords import MDN_SENT, settled_by_client
 from shared.model import FlagChange, Selection, TagChange
-from shared.receipts import MDN_SENT, settled_by_client
 
 if TYPE_CHECKING:
     from services.gateway.imap.session import Session

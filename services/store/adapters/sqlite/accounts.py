@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from services.store.adapters.sqlite import rows, senders
 from services.store.core.backend import FolderRecord
-from shared.addresses import split
+from shared.mail.addresses import split
 from shared.model import Account, Plan, Preferences
 from shared.ports.mailbox import AccountExists, NotFound
 

@@ -20,7 +20,7 @@ from shared.model import (
     UidEntry,
 )
 from shared.ports.mailbox import BACKLOG_COUNT_LIMIT, Conflict, JournalBacklog
-from shared.sqlite import SqliteDatabase
+from shared.runtime.sqlite import SqliteDatabase
 
 
 class SqliteBackend:

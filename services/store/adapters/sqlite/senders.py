@@ -8,8 +8,8 @@ import uuid
 from datetime import UTC, datetime
 
 from services.store.adapters.sqlite import rows
-from shared.addresses import split
 from shared.events import derived_id
+from shared.mail.addresses import split
 from shared.model import Account, Identity, IdentityFields, Profile
 from shared.ports.mailbox import AccountExists, Conflict, NotFound, Refused
 

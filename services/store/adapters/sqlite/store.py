@@ -41,7 +41,7 @@ from shared.model import (
     TagLimits,
     Upload,
 )
-from shared.sqlite import SqliteDatabase
+from shared.runtime.sqlite import SqliteDatabase
 
 
 class SqliteMailboxStore(Mailboxes):

@@ -1,0 +1,1 @@
+"""Mail libraries: MIME, composing, reports, threads, queries, filters and Sieve."""

@@ -1,0 +1,13 @@
+"""`to_cc`: the To and Cc headers' addresses; holds when it holds for any one of them."""
+
+from __future__ import annotations
+
+from shared.filters import Condition, FieldName
+from shared.mail.filtering.facts import MessageFacts
+from shared.mail.filtering.matching import holds_for_addresses
+from shared.mail.filtering.rules import rule
+
+
+@rule(FieldName.TO_CC)
+def check(condition: Condition, facts: MessageFacts) -> bool:
+    return holds_for_addresses(condition, facts.to + facts.cc)
