@@ -10,6 +10,7 @@ from aiohttp.typedefs import Handler
 
 from services.gateway.schemas import ErrorBody, ErrorResponse
 from shared.ports import Conflict, LimitExceeded, NotFound, Refused
+from shared.ports.errors import Busy
 
 log = logging.getLogger("bureau.gateway")
 
@@ -85,6 +86,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(ApiError(422, "limit_exceeded", str(exc) or "limit exceeded"))
     except Refused as exc:  # a rule of the mailbox; the store's message says which
         return error_response(ApiError(422, "refused", str(exc) or "not allowed"))
+    except Busy as exc:  # the account kept changing under this change; nothing was written
+        log.warning("busy account on %s %s: %s", request.method, request.rel_url.path, exc)
+        busy = ApiError(503, "busy", "the mailbox is busy: try again", {"Retry-After": "1"})
+        return error_response(busy)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -25,3 +25,9 @@ class Refused(ValueError):
 class LimitExceeded(Refused):
     """The change would pass a bound of the mailbox (`TagLimits`, a name's length); nothing
     was changed. IMAP answers NO [LIMIT] (RFC 5530), the API 422 `limit_exceeded`."""
+
+
+class Busy(RuntimeError):
+    """The account kept changing under this change, attempt after attempt, so nothing was
+    written: the caller may try again shortly. The API answers 503 `busy` with
+    Retry-After, IMAP NO [INUSE] (RFC 5530), SMTP 451 4.3.0 (any failure there)."""

@@ -19,7 +19,14 @@ from shared.model import InvalidName, NameTooLong, TagChange, tag_name
 from shared.ports.administration import AccountAdmin
 from shared.ports.automation import AutomationState
 from shared.ports.directory import Directory
-from shared.ports.errors import AccountExists, Conflict, LimitExceeded, NotFound, Refused
+from shared.ports.errors import (
+    AccountExists,
+    Busy,
+    Conflict,
+    LimitExceeded,
+    NotFound,
+    Refused,
+)
 from shared.ports.filter_rules import FilterRules
 from shared.ports.folders import Folders
 from shared.ports.housekeeping import Housekeeping
@@ -34,6 +41,7 @@ from shared.ports.user_settings import UserSettings
 __all__ = [
     "BACKLOG_COUNT_LIMIT",
     "AccountExists",
+    "Busy",
     "Conflict",
     "JournalBacklog",
     "LimitExceeded",

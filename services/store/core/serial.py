@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from services.store.core.backend import MailBackend, Stale
 from services.store.core.change import Change
+from shared.ports.errors import Busy
 
 T = TypeVar("T")
 
@@ -18,7 +19,7 @@ ATTEMPTS = 64  # reads of a change before giving up on an account that never set
 PAUSE = 0.05  # longest pause between two attempts, in seconds
 
 
-class Unsettled(RuntimeError):
+class Unsettled(Busy):
     """An account kept changing under one change: every attempt found it moved on."""
 
 

@@ -13,7 +13,7 @@ from services.gateway.imap.selected import Message
 from services.gateway.imap.seqset import SequenceSet, parse_sequence_set
 from services.gateway.imap.tokens import Atom, Token
 from shared.ports import BlobStore
-from shared.ports.mailbox import Conflict, LimitExceeded, NotFound, Refused
+from shared.ports.mailbox import Busy, Conflict, LimitExceeded, NotFound, Refused
 
 if TYPE_CHECKING:
     from services.gateway.imap.session import Session
@@ -33,6 +33,8 @@ def store_errors() -> Iterator[None]:
         raise No(str(exc), "ALREADYEXISTS") from None
     except LimitExceeded as exc:
         raise No(str(exc), "LIMIT") from None
+    except Busy:
+        raise No("The mailbox is busy: try again", "INUSE") from None
     except Refused as exc:
         code = "OVERQUOTA" if "quota" in str(exc).lower() else "CANNOT"
         raise No(str(exc), code) from None
