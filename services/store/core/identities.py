@@ -59,8 +59,10 @@ def address_taken(address: str) -> Conflict:
     return Conflict(f"an identity with the address {address} exists")
 
 
-def check_deletable(identities_left: int) -> None:
-    """`identities_left`: how many the account has with the one to delete (or, counted
-    after deleting it, how many it has then plus one)."""
-    if identities_left <= 1:
-        raise Refused("the last identity of an account cannot be deleted")
+def deletable(identities: int) -> bool:
+    """Whether one of an account's `identities` may be deleted: never its last."""
+    return identities > 1
+
+
+def last_identity() -> Refused:
+    return Refused("the last identity of an account cannot be deleted")

@@ -159,9 +159,9 @@ def update_identity(
 
 def delete_identity(conn: sqlite3.Connection, account_id: str, identity_id: str) -> None:
     identity(conn, account_id, identity_id)
-    rules.check_deletable(
-        conn.execute(
-            "SELECT COUNT(*) FROM identities WHERE account_id = ?", (account_id,)
-        ).fetchone()[0]
-    )
+    count = conn.execute(
+        "SELECT COUNT(*) FROM identities WHERE account_id = ?", (account_id,)
+    ).fetchone()[0]
+    if not rules.deletable(count):
+        raise rules.last_identity()
     conn.execute("DELETE FROM identities WHERE id = ?", (identity_id,))
