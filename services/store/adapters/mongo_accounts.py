@@ -14,7 +14,7 @@ from services.store.adapters.mongo_documents import (
     plan_of,
 )
 from services.store.adapters.mongo_schema import Collections
-from services.store.adapters.mongo_senders import add_domain, primary_identity_doc, reaching
+from services.store.adapters.mongo_senders import add_domain, identity_document, reaching
 from services.store.core.accounts import new_account
 from services.store.core.directory import lookup_key, page_size
 from shared.model import Account, Plan, Preferences
@@ -32,7 +32,7 @@ async def create(db: Collections, address: str, password_hash: str) -> Account:
     await db.folders.insert_many(
         [{"_id": f.id, **folder_fields(f), "created": 0} for f in new.folders]
     )
-    await db.identities.insert_one(primary_identity_doc(account))
+    await db.identities.insert_one(identity_document(new.identity, account.created_at))
     try:
         await db.accounts.insert_one(
             {

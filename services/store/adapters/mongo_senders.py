@@ -133,10 +133,11 @@ async def set_profile(db: Collections, account_id: str, value: Profile) -> Profi
 
 
 def primary_identity_doc(account: Account) -> Doc:
-    return _doc(rules.primary(account), account.created_at)
+    return identity_document(rules.primary(account), account.created_at)
 
 
-def _doc(identity: Identity, created_at: datetime) -> Doc:
+def identity_document(identity: Identity, created_at: datetime) -> Doc:
+    """`created_at` orders an account's identities, oldest first."""
     return identity_doc(identity.id, identity.account_id, rules.fields_of(identity), created_at)
 
 
@@ -163,7 +164,7 @@ async def create_identity(db: Collections, account_id: str, fields: IdentityFiel
     await require_account(db, account_id)
     created = rules.new_identity(account_id, fields)
     try:
-        await db.identities.insert_one(_doc(created, now_ms()))
+        await db.identities.insert_one(identity_document(created, now_ms()))
     except DuplicateKeyError:
         raise rules.address_taken(created.address) from None
     return created
