@@ -29,6 +29,7 @@ from services.store.adapters.mongo_batch import ensure_transactions
 from services.store.adapters.mongo_documents import Doc, account_of
 from services.store.adapters.mongo_migrations import migrate
 from services.store.adapters.mongo_schema import Collections
+from services.store.core.directory import lookup_key
 from services.store.core.mailboxes import Mailboxes
 from shared.filters import Filter, FilterFields
 from shared.model import (
@@ -95,7 +96,7 @@ class MongoMailboxStore(Mailboxes):
         return account_of(doc) if doc else None
 
     async def hosts_domain(self, domain: str) -> bool:
-        found = await self._db.domains.find_one({"_id": domain.strip().lower()}, {"_id": True})
+        found = await self._db.domains.find_one({"_id": lookup_key(domain)}, {"_id": True})
         return found is not None
 
     async def first_account(self, domain: str | None = None) -> Account | None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import uuid
-
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -17,41 +14,36 @@ from services.store.adapters.mongo_documents import (
     plan_of,
 )
 from services.store.adapters.mongo_schema import Collections
-from services.store.adapters.mongo_senders import primary_identity_doc, reaching
-from services.store.core.accounts import system_folders
-from shared.mail.addresses import split
+from services.store.adapters.mongo_senders import add_domain, identity_document, reaching
+from services.store.core.accounts import new_account
+from services.store.core.directory import lookup_key, page_size
 from shared.model import Account, Plan, Preferences
 from shared.ports.mailbox import AccountExists, NotFound
 
 
 async def create(db: Collections, address: str, password_hash: str) -> Account:
-    local, domain = split(address)
-    normalized = f"{local}@{domain}"
-    if await db.accounts.find_one(reaching(normalized), {"_id": True}) is not None:
-        raise AccountExists(normalized)  # an account or an alias has the address
-    account = Account(
-        id=uuid.uuid4().hex, address=normalized, password_hash=password_hash, created_at=now_ms()
-    )
-    with contextlib.suppress(DuplicateKeyError):  # a concurrent upsert created it: fine
-        await db.domains.update_one(
-            {"_id": domain}, {"$setOnInsert": {"created_at": account.created_at}}, upsert=True
-        )
+    """What the account has is the core's (`core.accounts.new_account`)."""
+    new = new_account(address, password_hash, now_ms())
+    account = new.account
+    if await db.accounts.find_one(reaching(account.address), {"_id": True}) is not None:
+        raise AccountExists(account.address)  # an account or an alias has the address
+    await add_domain(db, new.domain, account.created_at)
     # Folders and identity first, account last: it becomes visible complete or not at all.
-    # Which folders, and their UIDVALIDITY, is the core's rule.
-    folders, uidvalidity = system_folders(account.id, account.created_at.timestamp())
-    await db.folders.insert_many([{"_id": f.id, **folder_fields(f), "created": 0} for f in folders])
-    await db.identities.insert_one(primary_identity_doc(account))
+    await db.folders.insert_many(
+        [{"_id": f.id, **folder_fields(f), "created": 0} for f in new.folders]
+    )
+    await db.identities.insert_one(identity_document(new.identity, account.created_at))
     try:
         await db.accounts.insert_one(
             {
                 "_id": account.id,
-                "address": normalized,
-                "addresses": [normalized],  # with its aliases, unique across accounts
-                "domain": domain,
+                "address": account.address,
+                "addresses": [account.address],  # with its aliases, unique across accounts
+                "domain": new.domain,
                 "password_hash": password_hash,
                 "created_at": account.created_at,
                 "modseq": 0,
-                "uidvalidity": uidvalidity,
+                "uidvalidity": new.uidvalidity,
                 "used_bytes": 0,
                 "plan": None,
             }
@@ -59,12 +51,12 @@ async def create(db: Collections, address: str, password_hash: str) -> Account:
     except DuplicateKeyError:
         await db.folders.delete_many({"account_id": account.id})
         await db.identities.delete_many({"account_id": account.id})
-        raise AccountExists(normalized) from None
+        raise AccountExists(account.address) from None
     return account
 
 
 async def first(db: Collections, domain: str | None) -> Account | None:
-    query = {"domain": domain.strip().lower()} if domain else {}
+    query = {"domain": lookup_key(domain)} if domain else {}
     cursor = db.accounts.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
     async for doc in cursor.limit(1):
         return account_of(doc)
@@ -72,9 +64,9 @@ async def first(db: Collections, domain: str | None) -> Account | None:
 
 
 async def page(db: Collections, after: str | None, limit: int) -> list[Account]:
-    if limit <= 0:  # pymongo reads limit(0) as "no limit"
+    if (size := page_size(limit)) == 0:
         return []
-    cursor = db.accounts.find({"_id": {"$gt": after or ""}}).sort("_id", ASCENDING).limit(limit)
+    cursor = db.accounts.find({"_id": {"$gt": after or ""}}).sort("_id", ASCENDING).limit(size)
     return [account_of(d) async for d in cursor]
 
 

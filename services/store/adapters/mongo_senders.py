@@ -3,13 +3,14 @@ outside addresses, sender identities and the personal profile.
 
 An account document's `addresses` holds its own address and its aliases, under a unique
 index: one address reaches one account, whoever writes it first, with no check-then-act
-race between an alias and a new account.
+race between an alias and a new account. The rules are the core's (`core.identities`,
+`core.directory`); this is their documents.
 """
 
 from __future__ import annotations
 
 import contextlib
-import uuid
+from datetime import datetime
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
@@ -22,10 +23,10 @@ from services.store.adapters.mongo_documents import (
     now_ms,
 )
 from services.store.adapters.mongo_schema import Collections
-from shared.events import derived_id
-from shared.mail.addresses import split
+from services.store.core import identities as rules
+from services.store.core.directory import address_of, lookup_key
 from shared.model import Account, Identity, IdentityFields, Profile
-from shared.ports.mailbox import AccountExists, Conflict, NotFound, Refused
+from shared.ports.mailbox import AccountExists, NotFound
 
 _CREATED = [("created_at", ASCENDING), ("created_at_us", ASCENDING), ("_id", ASCENDING)]
 
@@ -36,7 +37,7 @@ def reaching(address: str) -> Doc:
     return {"$or": [{"address": address}, {"addresses": address}]}
 
 
-async def _require_account(db: Collections, account_id: str) -> None:
+async def require_account(db: Collections, account_id: str) -> None:
     if await db.accounts.find_one({"_id": account_id}, {"_id": True}) is None:
         raise NotFound(f"account {account_id}")
 
@@ -45,20 +46,16 @@ async def _require_account(db: Collections, account_id: str) -> None:
 
 
 async def by_address(db: Collections, address: str) -> Account | None:
-    doc = await db.accounts.find_one(reaching(address.strip().lower()))
+    doc = await db.accounts.find_one(reaching(lookup_key(address)))
     return account_of(doc) if doc else None
 
 
 async def add_alias(db: Collections, account_id: str, address: str) -> None:
-    local, domain = split(address)
-    alias = f"{local}@{domain}"
-    await _require_account(db, account_id)
+    alias, domain = address_of(address)
+    await require_account(db, account_id)
     if await db.accounts.find_one(reaching(alias), {"_id": True}) is not None:
         raise AccountExists(alias)
-    with contextlib.suppress(DuplicateKeyError):  # a concurrent upsert created it: fine
-        await db.domains.update_one(
-            {"_id": domain}, {"$setOnInsert": {"created_at": now_ms()}}, upsert=True
-        )
+    await add_domain(db, domain, now_ms())
     try:  # the unique index settles a race with another alias or a new account
         added = await db.accounts.update_one(
             {"_id": account_id, "addresses": {"$ne": alias}}, {"$push": {"addresses": alias}}
@@ -69,21 +66,33 @@ async def add_alias(db: Collections, account_id: str, address: str) -> None:
         raise AccountExists(alias)
 
 
+async def add_domain(db: Collections, domain: str, at: datetime) -> None:
+    with contextlib.suppress(DuplicateKeyError):  # a concurrent upsert created it: fine
+        await db.domains.update_one(
+            {"_id": domain}, {"$setOnInsert": {"created_at": at}}, upsert=True
+        )
+
+
+async def _addresses(db: Collections, account_id: str) -> Doc | None:
+    return await db.accounts.find_one({"_id": account_id}, {"address": True, "addresses": True})
+
+
 async def remove_alias(db: Collections, account_id: str, address: str) -> None:
-    alias = address.strip().lower()
-    removed = await db.accounts.update_one(
-        {"_id": account_id, "addresses": alias, "address": {"$ne": alias}},
-        {"$pull": {"addresses": alias}},
+    doc = await _addresses(db, account_id)
+    own, found = (doc["address"], doc.get("addresses", [])) if doc else (None, [])
+    alias = rules.alias_to_remove(own, found, address)
+    removed = await db.accounts.update_one(  # unless removed meanwhile
+        {"_id": account_id, "addresses": alias}, {"$pull": {"addresses": alias}}
     )
     if removed.matched_count == 0:
         raise NotFound(f"alias {address}")
 
 
 async def aliases(db: Collections, account_id: str) -> list[str]:
-    doc = await db.accounts.find_one({"_id": account_id}, {"address": True, "addresses": True})
+    doc = await _addresses(db, account_id)
     if doc is None:
         raise NotFound(f"account {account_id}")
-    return sorted(a for a in doc.get("addresses", []) if a != doc["address"])
+    return rules.listed_aliases(doc["address"], doc.get("addresses", []))
 
 
 async def set_submission_blocked(db: Collections, account_id: str, blocked: bool) -> None:
@@ -106,13 +115,13 @@ async def set_external_senders(db: Collections, account_id: str, allowed: bool) 
 
 
 async def profile(db: Collections, account_id: str) -> Profile:
-    await _require_account(db, account_id)
+    await require_account(db, account_id)
     doc = await db.profiles.find_one({"_id": account_id}, {"_id": False})
     return Profile.model_validate(doc) if doc else Profile()
 
 
 async def set_profile(db: Collections, account_id: str, value: Profile) -> Profile:
-    await _require_account(db, account_id)
+    await require_account(db, account_id)
     # JSON mode: BSON has no plain date (the birthday), an ISO string round-trips.
     await db.profiles.replace_one(
         {"_id": account_id}, {"_id": account_id, **value.model_dump(mode="json")}, upsert=True
@@ -123,21 +132,20 @@ async def set_profile(db: Collections, account_id: str, value: Profile) -> Profi
 # --- identities ----------------------------------------------------------------------
 
 
-def _normalized(fields: IdentityFields) -> IdentityFields:
-    return fields.model_copy(update={"address": fields.address.strip().lower()})
-
-
 def primary_identity_doc(account: Account) -> Doc:
-    """The identity every account starts with: its own address, no display name."""
-    fields = IdentityFields(address=account.address)
-    return identity_doc(derived_id(account.id, "identity"), account.id, fields, account.created_at)
+    return identity_document(rules.primary(account), account.created_at)
+
+
+def identity_document(identity: Identity, created_at: datetime) -> Doc:
+    """`created_at` orders an account's identities, oldest first."""
+    return identity_doc(identity.id, identity.account_id, rules.fields_of(identity), created_at)
 
 
 async def identities(db: Collections, account_id: str) -> list[Identity]:
     cursor = db.identities.find({"account_id": account_id}).sort(_CREATED)
     found = [identity_of(d) async for d in cursor]
     if not found:
-        await _require_account(db, account_id)
+        await require_account(db, account_id)
     return found
 
 
@@ -153,40 +161,42 @@ async def identity(db: Collections, account_id: str, identity_id: str) -> Identi
 
 
 async def create_identity(db: Collections, account_id: str, fields: IdentityFields) -> Identity:
-    await _require_account(db, account_id)
-    fields = _normalized(fields)
-    doc = identity_doc(uuid.uuid4().hex, account_id, fields, now_ms())
+    await require_account(db, account_id)
+    created = rules.new_identity(account_id, fields)
     try:
-        await db.identities.insert_one(doc)
+        await db.identities.insert_one(identity_document(created, now_ms()))
     except DuplicateKeyError:
-        raise Conflict(f"an identity with the address {fields.address} exists") from None
-    return identity_of(doc)
+        raise rules.address_taken(created.address) from None
+    return created
 
 
 async def update_identity(
     db: Collections, account_id: str, identity_id: str, fields: IdentityFields
 ) -> Identity:
     await _identity_doc(db, account_id, identity_id)
-    fields = _normalized(fields)
+    updated = rules.replaced(account_id, identity_id, fields)
     try:
         result = await db.identities.update_one(
-            {"_id": identity_id, "account_id": account_id}, {"$set": fields.model_dump()}
+            {"_id": identity_id, "account_id": account_id},
+            {"$set": rules.fields_of(updated).model_dump()},
         )
     except DuplicateKeyError:
-        raise Conflict(f"an identity with the address {fields.address} exists") from None
+        raise rules.address_taken(updated.address) from None
     if result.matched_count == 0:  # deleted meanwhile
         raise NotFound(f"identity {identity_id}")
-    return Identity(id=identity_id, account_id=account_id, **fields.model_dump())
+    return updated
 
 
 async def delete_identity(db: Collections, account_id: str, identity_id: str) -> None:
     """Counted before and after: two deletes at once that would leave none put back the
     one they removed (the account is without identity for that moment only)."""
     doc = await _identity_doc(db, account_id, identity_id)
-    if await db.identities.count_documents({"account_id": account_id}, limit=2) < 2:
-        raise Refused("the last identity of an account cannot be deleted")
+    count = await db.identities.count_documents({"account_id": account_id}, limit=2)
+    if not rules.deletable(count):
+        raise rules.last_identity()
     await db.identities.delete_one({"_id": identity_id, "account_id": account_id})
-    if await db.identities.count_documents({"account_id": account_id}, limit=1) == 0:
+    left = await db.identities.count_documents({"account_id": account_id}, limit=1)
+    if not rules.deletable(left + 1):  # a concurrent delete took the other
         with contextlib.suppress(DuplicateKeyError):
             await db.identities.insert_one(doc)
-        raise Refused("the last identity of an account cannot be deleted")
+        raise rules.last_identity()

@@ -1,9 +1,9 @@
 """Sending limits (messages per day of the plan) and the uploads of messages being composed,
-on MongoDB."""
+on MongoDB; the rules are `core.submissions`'s."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
@@ -15,17 +15,11 @@ from services.store.adapters.mongo_documents import (
     upload_of,
 )
 from services.store.adapters.mongo_schema import Collections
+from services.store.adapters.mongo_senders import require_account
+from services.store.core import submissions as rules
+from services.store.core.directory import page_size
 from shared.events import derived_id
 from shared.model import Upload
-from shared.ports.mailbox import Conflict, NotFound
-
-# Submissions older than this (and than the window asked for) are forgotten on the way.
-KEEP = timedelta(days=2)
-
-
-async def _require_account(db: Collections, account_id: str) -> None:
-    if await db.accounts.find_one({"_id": account_id}, {"_id": True}) is None:
-        raise NotFound(f"account {account_id}")
 
 
 async def admit(
@@ -39,15 +33,15 @@ async def admit(
     """Insert first, count after: of concurrent callers, one that finds the window over the
     limit takes its own submission back, so the limit is never passed (though racing
     callers may all be refused when one could have gone)."""
-    await _require_account(db, account_id)
+    await require_account(db, account_id)
     key = derived_id(account_id, event_id)
     if await db.submissions.find_one({"_id": key}, {"_id": True}) is not None:
         return True
     await db.submissions.delete_many(
-        {"account_id": account_id, "at": {"$lt": min(since, at - KEEP)}}
+        {"account_id": account_id, "at": {"$lt": rules.forget_before(at, since)}}
     )
     window = {"account_id": account_id, "at": {"$gte": since}}
-    if limit is not None and await db.submissions.count_documents(window) >= limit:
+    if limit is not None and not rules.admits(await db.submissions.count_documents(window), limit):
         return False
     try:
         await db.submissions.insert_one(
@@ -55,37 +49,38 @@ async def admit(
         )
     except DuplicateKeyError:  # the same message, counted by a concurrent call
         return True
-    if limit is not None and await db.submissions.count_documents(window) > limit:
+    others = await db.submissions.count_documents(window) - 1 if limit is not None else 0
+    if not rules.admits(others, limit):
         await db.submissions.delete_one({"_id": key})
         return False
     return True
 
 
 async def add_upload(db: Collections, upload: Upload) -> Upload:
-    await _require_account(db, upload.account_id)
+    await require_account(db, upload.account_id)
     try:
         await db.uploads.insert_one(upload_doc(upload))
     except DuplicateKeyError:
-        raise Conflict(f"upload {upload.id} exists") from None
+        raise rules.upload_exists(upload.id) from None
     return upload
 
 
 async def upload(db: Collections, account_id: str, upload_id: str) -> Upload:
     doc = await db.uploads.find_one({"_id": upload_id, "account_id": account_id})
     if doc is None:
-        raise NotFound(f"upload {upload_id}")
+        raise rules.no_upload(upload_id)
     return upload_of(doc)
 
 
 async def expire_uploads(db: Collections, created_before: datetime, limit: int) -> int:
     """Their blobs go on the orphan list before the uploads go, so a crash between the two
     loses no blob (`settle_orphan` checks the uploads again before one is deleted)."""
-    if limit <= 0:  # pymongo reads limit(0) as "no limit"
+    if (size := page_size(limit)) == 0:
         return 0
     cursor = (
         db.uploads.find(earlier_than("created_at", created_before), {"blob_id": True})
         .sort([("created_at", ASCENDING), ("created_at_us", ASCENDING)])
-        .limit(limit)
+        .limit(size)
     )
     expired = await cursor.to_list()
     if not expired:

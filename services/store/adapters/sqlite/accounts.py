@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 
 from services.store.adapters.sqlite import rows, senders
-from services.store.core.backend import FolderRecord
-from shared.mail.addresses import split
+from services.store.core.accounts import NewAccount
+from services.store.core.directory import lookup_key, page_size
 from shared.model import Account, Plan, Preferences
 from shared.ports.mailbox import AccountExists, NotFound
 
 
-def create(
-    conn: sqlite3.Connection,
-    account_id: str,
-    address: str,
-    password_hash: str,
-    folders: list[FolderRecord],
-    uidvalidity: int,
-) -> Account:
-    """The account, its primary identity and its system folders (`core.accounts`)."""
-    local, domain = split(address)
-    account = Account(
-        id=account_id,
-        address=f"{local}@{domain}",
-        password_hash=password_hash,
-        created_at=datetime.now(UTC),
-    )
-    conn.execute(
-        "INSERT OR IGNORE INTO domains(name, created_at) VALUES (?, ?)",
-        (domain, rows.ts(account.created_at)),
-    )
+def create(conn: sqlite3.Connection, new: NewAccount) -> Account:
+    """The account, its primary identity and its system folders, as the core made them
+    (`core.accounts.new_account`)."""
+    account = new.account
+    senders.add_domain(conn, new.domain, account.created_at)
     try:
         conn.execute(
             "INSERT INTO accounts(id, address, domain, password_hash, created_at, uidvalidity)"
@@ -39,21 +23,21 @@ def create(
             (
                 account.id,
                 account.address,
-                domain,
-                password_hash,
+                new.domain,
+                account.password_hash,
                 rows.ts(account.created_at),
-                uidvalidity,
+                new.uidvalidity,
             ),
         )
     except sqlite3.IntegrityError as exc:  # the address, or a trigger: an alias has it
         raise AccountExists(account.address) from exc
-    senders.add_primary_identity(conn, account)
+    senders.insert_identity(conn, new.identity)
     conn.executemany(
         "INSERT INTO folders(id, account_id, name, role, uidvalidity, uidnext)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         [
             (f.id, account.id, f.name, f.role.value if f.role else None, f.uidvalidity, f.uidnext)
-            for f in folders
+            for f in new.folders
         ],
     )
     return account
@@ -112,7 +96,7 @@ def assign_plan(conn: sqlite3.Connection, account_id: str, plan_name: str | None
 
 
 def first(conn: sqlite3.Connection, domain: str | None) -> Account | None:
-    where, args = ("WHERE domain = ?", (domain.strip().lower(),)) if domain else ("", ())
+    where, args = ("WHERE domain = ?", (lookup_key(domain),)) if domain else ("", ())
     row = conn.execute(
         f"SELECT * FROM accounts {where} ORDER BY created_at, id LIMIT 1", args
     ).fetchone()
@@ -123,7 +107,8 @@ def page(conn: sqlite3.Connection, after: str | None, limit: int) -> list[Accoun
     return [
         rows.account(r)
         for r in conn.execute(
-            "SELECT * FROM accounts WHERE id > ? ORDER BY id LIMIT ?", (after or "", limit)
+            "SELECT * FROM accounts WHERE id > ? ORDER BY id LIMIT ?",
+            (after or "", page_size(limit)),
         )
     ]
 

@@ -1,15 +1,16 @@
 """Idempotency keys of the HTTP API (one claim per account and key), inside the caller's
 transaction: a claim is read and made under the write lock, so of concurrent requests with
-one key exactly one makes it."""
+one key exactly one makes it. What a claim gets is `core.idempotency`'s rule."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
 
-from services.store.adapters.sqlite import accounts, rows
+from services.store.adapters.sqlite import rows
+from services.store.adapters.sqlite.senders import require_account
+from services.store.core.idempotency import StoredClaim, claimed
 from shared.model import IdempotencyClaim
-from shared.ports.mailbox import Conflict
 
 
 def claim(
@@ -21,7 +22,7 @@ def claim(
     now: datetime,
     expired_before: datetime,
 ) -> IdempotencyClaim:
-    accounts.account_plan(conn, account_id)  # NotFound for an unknown account
+    require_account(conn, account_id)
     conn.execute(
         "DELETE FROM idempotency_keys WHERE account_id = ? AND created_at < ?",
         (account_id, rows.ts(expired_before)),
@@ -30,16 +31,15 @@ def claim(
         "SELECT digest, event_id, answer FROM idempotency_keys WHERE account_id = ? AND key = ?",
         (account_id, key),
     ).fetchone()
-    if row is None:
+    existing = StoredClaim(row["digest"], row["event_id"], row["answer"]) if row else None
+    got = claimed(existing, digest, event_id)
+    if existing is None:
         conn.execute(
             "INSERT INTO idempotency_keys(account_id, key, digest, event_id, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (account_id, key, digest, event_id, rows.ts(now)),
+            (account_id, key, digest, got.event_id, rows.ts(now)),
         )
-        return IdempotencyClaim(event_id=event_id)
-    if row["digest"] != digest:
-        raise Conflict("the key was used for another request")
-    return IdempotencyClaim(event_id=row["event_id"], answer=row["answer"])
+    return got
 
 
 def answer(conn: sqlite3.Connection, account_id: str, key: str, text: str) -> None:

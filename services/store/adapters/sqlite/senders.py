@@ -1,20 +1,20 @@
 """Who an account sends as (F5, F21, F22): aliases, the right to send as outside
-addresses, sender identities and the personal profile."""
+addresses, sender identities and the personal profile. The rules are the core's
+(`core.identities`, `core.directory`); this is their SQL."""
 
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from datetime import UTC, datetime
 
 from services.store.adapters.sqlite import rows
-from shared.events import derived_id
-from shared.mail.addresses import split
+from services.store.core import identities as rules
+from services.store.core.directory import address_of, lookup_key
 from shared.model import Account, Identity, IdentityFields, Profile
-from shared.ports.mailbox import AccountExists, Conflict, NotFound, Refused
+from shared.ports.mailbox import AccountExists, NotFound
 
 
-def _require_account(conn: sqlite3.Connection, account_id: str) -> sqlite3.Row:
+def require_account(conn: sqlite3.Connection, account_id: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
     if row is None:
         raise NotFound(f"account {account_id}")
@@ -26,7 +26,7 @@ def _require_account(conn: sqlite3.Connection, account_id: str) -> sqlite3.Row:
 
 def by_address(conn: sqlite3.Connection, address: str) -> Account | None:
     """The account whose address or one of whose aliases is `address`."""
-    wanted = address.strip().lower()
+    wanted = lookup_key(address)
     row = conn.execute(
         "SELECT * FROM accounts WHERE address = ? UNION ALL"
         " SELECT accounts.* FROM aliases JOIN accounts ON accounts.id = aliases.account_id"
@@ -37,51 +37,49 @@ def by_address(conn: sqlite3.Connection, address: str) -> Account | None:
 
 
 def add_alias(conn: sqlite3.Connection, account_id: str, address: str) -> None:
-    _require_account(conn, account_id)
-    local, domain = split(address)
-    conn.execute(
-        "INSERT OR IGNORE INTO domains(name, created_at) VALUES (?, ?)",
-        (domain, rows.ts(datetime.now(UTC))),
-    )
+    require_account(conn, account_id)
+    alias, domain = address_of(address)
+    add_domain(conn, domain, datetime.now(UTC))
     try:  # the primary key, or a trigger when an account has the address
-        conn.execute(
-            "INSERT INTO aliases(address, account_id) VALUES (?, ?)",
-            (f"{local}@{domain}", account_id),
-        )
+        conn.execute("INSERT INTO aliases(address, account_id) VALUES (?, ?)", (alias, account_id))
     except sqlite3.IntegrityError as exc:
-        raise AccountExists(f"{local}@{domain}") from exc
+        raise AccountExists(alias) from exc
+
+
+def add_domain(conn: sqlite3.Connection, domain: str, at: datetime) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO domains(name, created_at) VALUES (?, ?)", (domain, rows.ts(at))
+    )
+
+
+def _addresses(conn: sqlite3.Connection, account_id: str) -> tuple[str | None, list[str]]:
+    """The account's own address (None if there is no such account) and its aliases."""
+    row = conn.execute("SELECT address FROM accounts WHERE id = ?", (account_id,)).fetchone()
+    found = conn.execute("SELECT address FROM aliases WHERE account_id = ?", (account_id,))
+    return (row["address"] if row else None), [r["address"] for r in found]
 
 
 def remove_alias(conn: sqlite3.Connection, account_id: str, address: str) -> None:
-    removed = conn.execute(
-        "DELETE FROM aliases WHERE account_id = ? AND address = ?",
-        (account_id, address.strip().lower()),
-    )
-    if removed.rowcount == 0:
-        raise NotFound(f"alias {address}")
+    alias = rules.alias_to_remove(*_addresses(conn, account_id), address)
+    conn.execute("DELETE FROM aliases WHERE account_id = ? AND address = ?", (account_id, alias))
 
 
 def aliases(conn: sqlite3.Connection, account_id: str) -> list[str]:
-    found = [
-        r["address"]
-        for r in conn.execute(
-            "SELECT address FROM aliases WHERE account_id = ? ORDER BY address", (account_id,)
-        )
-    ]
-    if not found:
-        _require_account(conn, account_id)
-    return found
+    own, found = _addresses(conn, account_id)
+    if own is None:
+        raise NotFound(f"account {account_id}")
+    return rules.listed_aliases(own, found)
 
 
 def set_external_senders(conn: sqlite3.Connection, account_id: str, allowed: bool) -> None:
-    _require_account(conn, account_id)
+    require_account(conn, account_id)
     conn.execute(
         "UPDATE accounts SET external_senders = ? WHERE id = ?", (int(allowed), account_id)
     )
 
 
 def set_submission_blocked(conn: sqlite3.Connection, account_id: str, blocked: bool) -> None:
-    _require_account(conn, account_id)
+    require_account(conn, account_id)
     conn.execute(
         "UPDATE accounts SET submission_blocked = ? WHERE id = ?", (int(blocked), account_id)
     )
@@ -91,11 +89,11 @@ def set_submission_blocked(conn: sqlite3.Connection, account_id: str, blocked: b
 
 
 def profile(conn: sqlite3.Connection, account_id: str) -> Profile:
-    return Profile.model_validate_json(_require_account(conn, account_id)["profile"])
+    return Profile.model_validate_json(require_account(conn, account_id)["profile"])
 
 
 def set_profile(conn: sqlite3.Connection, account_id: str, value: Profile) -> Profile:
-    _require_account(conn, account_id)
+    require_account(conn, account_id)
     conn.execute(
         "UPDATE accounts SET profile = ? WHERE id = ?", (value.model_dump_json(), account_id)
     )
@@ -105,28 +103,16 @@ def set_profile(conn: sqlite3.Connection, account_id: str, value: Profile) -> Pr
 # --- identities ----------------------------------------------------------------------
 
 
-def _normalized(fields: IdentityFields) -> IdentityFields:
-    return fields.model_copy(update={"address": fields.address.strip().lower()})
-
-
-def _insert_identity(
-    conn: sqlite3.Connection, identity_id: str, account_id: str, fields: IdentityFields
-) -> Identity:
-    fields = _normalized(fields)
+def insert_identity(conn: sqlite3.Connection, identity: Identity) -> Identity:
+    fields = rules.fields_of(identity)
     try:
         conn.execute(
             "INSERT INTO identities(id, account_id, address, fields) VALUES (?, ?, ?, ?)",
-            (identity_id, account_id, fields.address, fields.model_dump_json()),
+            (identity.id, identity.account_id, fields.address, fields.model_dump_json()),
         )
     except sqlite3.IntegrityError as exc:
-        raise Conflict(f"an identity with the address {fields.address} exists") from exc
-    return Identity(id=identity_id, account_id=account_id, **fields.model_dump())
-
-
-def add_primary_identity(conn: sqlite3.Connection, account: Account) -> Identity:
-    """The identity every account starts with: its own address, no display name."""
-    fields = IdentityFields(address=account.address)
-    return _insert_identity(conn, derived_id(account.id, "identity"), account.id, fields)
+        raise rules.address_taken(fields.address) from exc
+    return identity
 
 
 def identities(conn: sqlite3.Connection, account_id: str) -> list[Identity]:
@@ -137,7 +123,7 @@ def identities(conn: sqlite3.Connection, account_id: str) -> list[Identity]:
         )
     ]
     if not found:
-        _require_account(conn, account_id)
+        require_account(conn, account_id)
     return found
 
 
@@ -151,23 +137,24 @@ def identity(conn: sqlite3.Connection, account_id: str, identity_id: str) -> Ide
 
 
 def create_identity(conn: sqlite3.Connection, account_id: str, fields: IdentityFields) -> Identity:
-    _require_account(conn, account_id)
-    return _insert_identity(conn, uuid.uuid4().hex, account_id, fields)
+    require_account(conn, account_id)
+    return insert_identity(conn, rules.new_identity(account_id, fields))
 
 
 def update_identity(
     conn: sqlite3.Connection, account_id: str, identity_id: str, fields: IdentityFields
 ) -> Identity:
     identity(conn, account_id, identity_id)
-    fields = _normalized(fields)
+    updated = rules.replaced(account_id, identity_id, fields)
+    fields = rules.fields_of(updated)
     try:
         conn.execute(
             "UPDATE identities SET address = ?, fields = ? WHERE id = ?",
             (fields.address, fields.model_dump_json(), identity_id),
         )
     except sqlite3.IntegrityError as exc:
-        raise Conflict(f"an identity with the address {fields.address} exists") from exc
-    return Identity(id=identity_id, account_id=account_id, **fields.model_dump())
+        raise rules.address_taken(fields.address) from exc
+    return updated
 
 
 def delete_identity(conn: sqlite3.Connection, account_id: str, identity_id: str) -> None:
@@ -175,6 +162,6 @@ def delete_identity(conn: sqlite3.Connection, account_id: str, identity_id: str)
     count = conn.execute(
         "SELECT COUNT(*) FROM identities WHERE account_id = ?", (account_id,)
     ).fetchone()[0]
-    if count <= 1:
-        raise Refused("the last identity of an account cannot be deleted")
+    if not rules.deletable(count):
+        raise rules.last_identity()
     conn.execute("DELETE FROM identities WHERE id = ?", (identity_id,))

@@ -10,8 +10,7 @@ this one, by concern; this class only opens transactions and hands them over.
 from __future__ import annotations
 
 import sqlite3
-import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from services.store.adapters.sqlite import (
@@ -26,7 +25,8 @@ from services.store.adapters.sqlite import (
 from services.store.adapters.sqlite import filters as filter_rows
 from services.store.adapters.sqlite.backend import SqliteBackend
 from services.store.adapters.sqlite.schema import migrate
-from services.store.core.accounts import system_folders
+from services.store.core.accounts import new_account
+from services.store.core.directory import lookup_key
 from services.store.core.mailboxes import Mailboxes
 from shared.filters import Filter, FilterFields
 from shared.model import (
@@ -63,11 +63,8 @@ class SqliteMailboxStore(Mailboxes):
 
     # --- accounts -------------------------------------------------------------------
     async def create_account(self, address: str, password_hash: str) -> Account:
-        account_id = uuid.uuid4().hex
-        folders, uidvalidity = system_folders(account_id)
-        return await self._db.transaction(
-            lambda c: accounts.create(c, account_id, address, password_hash, folders, uidvalidity)
-        )
+        new = new_account(address, password_hash, datetime.now(UTC))
+        return await self._db.transaction(lambda c: accounts.create(c, new))
 
     async def account_by_address(self, address: str) -> Account | None:
         return await self._db.run(lambda c: senders.by_address(c, address))
@@ -81,7 +78,7 @@ class SqliteMailboxStore(Mailboxes):
     async def hosts_domain(self, domain: str) -> bool:
         row = await self._db.run(
             lambda c: c.execute(
-                "SELECT 1 FROM domains WHERE name = ?", (domain.strip().lower(),)
+                "SELECT 1 FROM domains WHERE name = ?", (lookup_key(domain),)
             ).fetchone()
         )
         return row is not None

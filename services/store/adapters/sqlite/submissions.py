@@ -1,21 +1,16 @@
-"""Sending limits (messages per day of the plan) and the uploads of messages being composed."""
+"""Sending limits (messages per day of the plan) and the uploads of messages being composed;
+the rules are `core.submissions`'s."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from services.store.adapters.sqlite import rows, writes
+from services.store.adapters.sqlite.senders import require_account
+from services.store.core import submissions as rules
+from services.store.core.directory import page_size
 from shared.model import Upload
-from shared.ports.mailbox import Conflict, NotFound
-
-# Submissions older than this (and than the window asked for) are forgotten on the way.
-KEEP = timedelta(days=2)
-
-
-def _require_account(conn: sqlite3.Connection, account_id: str) -> None:
-    if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is None:
-        raise NotFound(f"account {account_id}")
 
 
 def admit(
@@ -27,7 +22,7 @@ def admit(
     limit: int | None,
 ) -> bool:
     """Inside the caller's write transaction, so concurrent calls are serialised."""
-    _require_account(conn, account_id)
+    require_account(conn, account_id)
     counted = conn.execute(
         "SELECT 1 FROM submissions WHERE account_id = ? AND event_id = ?", (account_id, event_id)
     ).fetchone()
@@ -35,15 +30,16 @@ def admit(
         return True
     conn.execute(
         "DELETE FROM submissions WHERE account_id = ? AND at < ?",
-        (account_id, rows.ts(min(since, at - KEEP))),
+        (account_id, rows.ts(rules.forget_before(at, since))),
     )
-    if limit is not None:
+    sent = 0
+    if limit is not None:  # no need to count without a limit
         sent = conn.execute(
             "SELECT COUNT(*) FROM submissions WHERE account_id = ? AND at >= ?",
             (account_id, rows.ts(since)),
         ).fetchone()[0]
-        if sent >= limit:
-            return False
+    if not rules.admits(sent, limit):
+        return False
     conn.execute(
         "INSERT INTO submissions(account_id, event_id, at) VALUES (?, ?, ?)",
         (account_id, event_id, rows.ts(at)),
@@ -52,7 +48,7 @@ def admit(
 
 
 def add_upload(conn: sqlite3.Connection, upload: Upload) -> Upload:
-    _require_account(conn, upload.account_id)
+    require_account(conn, upload.account_id)
     try:
         conn.execute(
             "INSERT INTO uploads(id, account_id, blob_id, filename, content_type, size,"
@@ -68,7 +64,7 @@ def add_upload(conn: sqlite3.Connection, upload: Upload) -> Upload:
             ),
         )
     except sqlite3.IntegrityError as exc:
-        raise Conflict(f"upload {upload.id} exists") from exc
+        raise rules.upload_exists(upload.id) from exc
     return upload
 
 
@@ -77,7 +73,7 @@ def upload(conn: sqlite3.Connection, account_id: str, upload_id: str) -> Upload:
         "SELECT * FROM uploads WHERE account_id = ? AND id = ?", (account_id, upload_id)
     ).fetchone()
     if row is None:
-        raise NotFound(f"upload {upload_id}")
+        raise rules.no_upload(upload_id)
     return rows.upload(row)
 
 
@@ -86,7 +82,7 @@ def expire_uploads(conn: sqlite3.Connection, created_before: datetime, limit: in
     unless a message or another upload uses them."""
     expired = conn.execute(
         "SELECT id, blob_id FROM uploads WHERE created_at < ? ORDER BY created_at LIMIT ?",
-        (rows.ts(created_before), limit),
+        (rows.ts(created_before), page_size(limit)),
     ).fetchall()
     conn.executemany("DELETE FROM uploads WHERE id = ?", [(r["id"],) for r in expired])
     for blob_id in dict.fromkeys(r["blob_id"] for r in expired):
