@@ -1,13 +1,8 @@
 """Filters (F25-F27) on MongoDB: one document per account in `filters` (`_id` = account
 id) whose `items` array holds the account's filters in order; a filter's position is its
 index in the array, so positions are 0..n-1 by construction; where a filter goes is
-`core.filter_order`'s rule.
-
-Without transactions, a list kept as one document per filter could be left with a gap or
-a duplicate position by a crash or a concurrent change between two writes. As one
-document, each change is one atomic write: it reads the list and its `version`, and
-writes the new list only if `version` is still the one it read (compare-and-set),
-retrying otherwise. No secondary index is needed: every read and write is by `_id`.
+`core.filter_order`'s rule. Each change is one compare-and-set of the document
+(`mongo_lists`), so a crash or a concurrent change cannot leave a gap or a duplicate.
 """
 
 from __future__ import annotations
@@ -16,8 +11,7 @@ import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
-from pymongo.errors import DuplicateKeyError
-
+from services.store.adapters import mongo_lists
 from services.store.adapters.mongo_documents import Doc
 from services.store.adapters.mongo_schema import Collections
 from services.store.core import filter_order
@@ -25,12 +19,10 @@ from shared.filters import Filter, FilterFields
 from shared.ports.mailbox import NotFound
 
 T = TypeVar("T")
-_ATTEMPTS = 20  # compare-and-set rounds before giving up (only under heavy contention)
 
 
 async def listing(db: Collections, account_id: str) -> list[Filter]:
-    doc = await db.filters.find_one({"_id": account_id})
-    return _filters(account_id, doc.get("items", []) if doc else [])
+    return _filters(account_id, await mongo_lists.read(db.filters, account_id, "items"))
 
 
 async def create(
@@ -81,25 +73,7 @@ async def replace(db: Collections, account_id: str, filters: list[FilterFields])
 async def _change(
     db: Collections, account_id: str, change: Callable[[list[Doc]], tuple[list[Doc], T]]
 ) -> tuple[list[Doc], T]:
-    """Apply `change` to the account's list atomically (compare-and-set on `version`);
-    `change` may raise (NotFound, Refused) to leave the list as it is."""
-    for _ in range(_ATTEMPTS):
-        doc = await db.filters.find_one({"_id": account_id})
-        items: list[Doc] = list(doc.get("items", [])) if doc else []
-        new, result = change(items)
-        if doc is None:
-            try:
-                await db.filters.insert_one({"_id": account_id, "items": new, "version": 1})
-            except DuplicateKeyError:
-                continue  # created meanwhile: read it again
-            return new, result
-        written = await db.filters.update_one(
-            {"_id": account_id, "version": doc["version"]},
-            {"$set": {"items": new}, "$inc": {"version": 1}},
-        )
-        if written.matched_count == 1:
-            return new, result
-    raise RuntimeError(f"filters of {account_id}: too many concurrent changes")
+    return await mongo_lists.change(db.filters, account_id, "items", change)
 
 
 def _item(fields: FilterFields, filter_id: str | None = None) -> Doc:
