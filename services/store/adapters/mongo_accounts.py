@@ -14,7 +14,12 @@ from services.store.adapters.mongo_documents import (
     plan_of,
 )
 from services.store.adapters.mongo_schema import Collections
-from services.store.adapters.mongo_senders import add_domain, identity_document, reaching
+from services.store.adapters.mongo_senders import (
+    add_domain,
+    identity_document,
+    reaching,
+)
+from services.store.core import settings
 from services.store.core.accounts import new_account
 from services.store.core.directory import lookup_key, page_size
 from shared.model import Account, Plan, Preferences
@@ -97,7 +102,7 @@ async def set_plan(db: Collections, plan: Plan) -> Plan:
 
 
 async def plans(db: Collections) -> list[Plan]:
-    return [plan_of(d) async for d in db.plans.find().sort("_id", ASCENDING)]
+    return settings.plans_listed([plan_of(d) async for d in db.plans.find()])
 
 
 async def account_plan(db: Collections, account_id: str) -> Plan | None:
@@ -106,9 +111,9 @@ async def account_plan(db: Collections, account_id: str) -> Plan | None:
 
 async def assign_plan(db: Collections, account_id: str, plan_name: str | None) -> None:
     await _account(db, account_id)
-    if plan_name is not None and await db.plans.find_one({"_id": plan_name}) is None:
-        raise NotFound(f"plan {plan_name}")
-    await db.accounts.update_one({"_id": account_id}, {"$set": {"plan": plan_name}})
+    found = await db.plans.find_one({"_id": plan_name}) if plan_name is not None else None
+    chosen = settings.assignable(plan_name, plan_of(found) if found else None)
+    await db.accounts.update_one({"_id": account_id}, {"$set": {"plan": chosen}})
 
 
 async def _plan(db: Collections, account: Doc) -> Plan | None:

@@ -4,27 +4,23 @@ messages, made by the mailbox core).
 
 Each decision is one conditional single-document write: a claim is an insert under a
 unique id (or an update guarded by its age), a debit an `$inc` guarded by the credit
-left, so of concurrent callers exactly one is told to act.
+left, so of concurrent callers exactly one is told to act. What those guards say is
+`core.automation`'s rule.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.store.adapters import mongo_accounts
 from services.store.adapters.mongo_documents import Doc, read_time, time_fields
 from services.store.adapters.mongo_schema import Collections
+from services.store.core import automation as rules
 from shared.events import derived_id
 from shared.model import Address, ReceiptRequest
-
-
-def month_of(now: datetime) -> str:
-    """The calendar month (UTC) SMS credit is counted in: 'YYYY-MM'."""
-    return now.astimezone(UTC).strftime("%Y-%m")
 
 
 def _not_after(name: str, when: datetime) -> Doc:
@@ -40,9 +36,10 @@ async def claim_once(
 ) -> bool:
     await mongo_accounts.account_plan(db, account_id)  # NotFound for an unknown account
     mark_id = derived_id(account_id, "once", key)
-    if every is not None:
+    lapsed = rules.lapsed_by(now, every)
+    if lapsed is not None:
         renewed = await db.once_marks.find_one_and_update(
-            {"_id": mark_id, **_not_after("at", now - every)},
+            {"_id": mark_id, **_not_after("at", lapsed)},
             {"$set": time_fields("at", now)},
             projection={"_id": True},
         )
@@ -65,38 +62,34 @@ async def release_once(db: Collections, account_id: str, prefix: str) -> int:
 
 # --- SMS credit --------------------------------------------------------------------------
 async def debit_sms(db: Collections, account_id: str, parts: int, now: datetime) -> bool:
-    if parts < 0:
-        raise ValueError(f"cannot debit {parts} SMS parts")
     plan = await mongo_accounts.account_plan(db, account_id)  # NotFound for an unknown one
-    month = month_of(now)
-    usage_id = derived_id(account_id, "sms", month)
+    debit = rules.sms_debit(plan, parts, now)
+    if not debit.possible:
+        return False
+    usage_id = derived_id(account_id, "sms", debit.month)
     try:
         await db.sms_usage.update_one(
             {"_id": usage_id},
-            {"$setOnInsert": {"account_id": account_id, "month": month, "parts": 0}},
+            {"$setOnInsert": {"account_id": account_id, "month": debit.month, "parts": 0}},
             upsert=True,
         )
     except DuplicateKeyError:  # two first debits of the month: the other one created it
         pass
     where: Doc = {"_id": usage_id}
-    if plan is not None and plan.sms_credit is not None:
-        if parts > plan.sms_credit:
-            return False
-        where["parts"] = {"$lte": plan.sms_credit - parts}
+    if debit.most_used is not None:
+        where["parts"] = {"$lte": debit.most_used}
     result = await db.sms_usage.update_one(where, {"$inc": {"parts": parts}})
     return result.matched_count == 1
 
 
 async def sms_used(db: Collections, account_id: str, now: datetime) -> int:
     await mongo_accounts.account_plan(db, account_id)  # NotFound for an unknown account
-    doc = await db.sms_usage.find_one({"_id": derived_id(account_id, "sms", month_of(now))})
+    doc = await db.sms_usage.find_one({"_id": derived_id(account_id, "sms", rules.month_of(now))})
     return int(doc["parts"]) if doc else 0
 
 
 # --- read receipts -----------------------------------------------------------------------
 async def receipt_requests(db: Collections, account_id: str) -> list[ReceiptRequest]:
-    """Pending receipts, oldest first; copies of one received message (same Message-ID
-    header, e.g. a filter's copy in a second folder) are one request."""
     cursor = db.messages.find(
         {"account_id": account_id, "receipt": "pending"},
         {
@@ -108,23 +101,20 @@ async def receipt_requests(db: Collections, account_id: str) -> list[ReceiptRequ
             "received_at_us": True,
             "message_id_header": True,
         },
-    ).sort([("received_at", ASCENDING), ("received_at_us", ASCENDING), ("_id", ASCENDING)])
-    found: list[ReceiptRequest] = []
-    seen: set[str] = set()
-    async for doc in cursor:
-        header = doc.get("message_id_header")
-        if header:
-            if header in seen:
-                continue
-            seen.add(header)
-        found.append(
-            ReceiptRequest(
-                message_id=doc["_id"],
-                folder_id=doc["folder_id"],
-                to=doc["receipt_to"],
-                subject=doc["subject"],
-                sender=Address(**doc["sender"]) if doc.get("sender") else None,
-                received_at=read_time(doc, "received_at"),
+    )
+    return rules.one_per_message(
+        [
+            (
+                doc.get("message_id_header"),
+                ReceiptRequest(
+                    message_id=doc["_id"],
+                    folder_id=doc["folder_id"],
+                    to=doc["receipt_to"],
+                    subject=doc["subject"],
+                    sender=Address(**doc["sender"]) if doc.get("sender") else None,
+                    received_at=read_time(doc, "received_at"),
+                ),
             )
-        )
-    return found
+            async for doc in cursor
+        ]
+    )

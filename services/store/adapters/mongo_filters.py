@@ -1,12 +1,8 @@
 """Filters (F25-F27) on MongoDB: one document per account in `filters` (`_id` = account
 id) whose `items` array holds the account's filters in order; a filter's position is its
-index in the array, so positions are 0..n-1 by construction.
-
-Without transactions, a list kept as one document per filter could be left with a gap or
-a duplicate position by a crash or a concurrent change between two writes. As one
-document, each change is one atomic write: it reads the list and its `version`, and
-writes the new list only if `version` is still the one it read (compare-and-set),
-retrying otherwise. No secondary index is needed: every read and write is by `_id`.
+index in the array, so positions are 0..n-1 by construction; where a filter goes is
+`core.filter_order`'s rule. Each change is one compare-and-set of the document
+(`mongo_lists`), so a crash or a concurrent change cannot leave a gap or a duplicate.
 """
 
 from __future__ import annotations
@@ -15,20 +11,18 @@ import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
-from pymongo.errors import DuplicateKeyError
-
+from services.store.adapters import mongo_lists
 from services.store.adapters.mongo_documents import Doc
 from services.store.adapters.mongo_schema import Collections
+from services.store.core import filter_order
 from shared.filters import Filter, FilterFields
-from shared.ports.mailbox import NotFound, Refused
+from shared.ports.mailbox import NotFound
 
 T = TypeVar("T")
-_ATTEMPTS = 20  # compare-and-set rounds before giving up (only under heavy contention)
 
 
 async def listing(db: Collections, account_id: str) -> list[Filter]:
-    doc = await db.filters.find_one({"_id": account_id})
-    return _filters(account_id, doc.get("items", []) if doc else [])
+    return _filters(account_id, await mongo_lists.read(db.filters, account_id, "items"))
 
 
 async def create(
@@ -38,8 +32,8 @@ async def create(
     item = _item(fields)
 
     def insert(items: list[Doc]) -> tuple[list[Doc], int]:
-        at = len(items) if position is None else max(0, min(position, len(items)))
-        return [*items[:at], item, *items[at:]], at
+        order, at = filter_order.inserted(_ids(items), item["id"], position)
+        return _in_order([*items, item], order), at
 
     items, at = await _change(db, account_id, insert)
     return _filters(account_id, items)[at]
@@ -47,7 +41,7 @@ async def create(
 
 async def update(db: Collections, account_id: str, filter_id: str, fields: FilterFields) -> Filter:
     def replace_one(items: list[Doc]) -> tuple[list[Doc], int]:
-        at = _index(items, filter_id)
+        at = filter_order.position_of(_ids(items), filter_id)
         return [*items[:at], _item(fields, filter_id), *items[at + 1 :]], at
 
     items, at = await _change(db, account_id, replace_one)
@@ -56,18 +50,14 @@ async def update(db: Collections, account_id: str, filter_id: str, fields: Filte
 
 async def delete(db: Collections, account_id: str, filter_id: str) -> None:
     def remove(items: list[Doc]) -> tuple[list[Doc], None]:
-        at = _index(items, filter_id)
-        return [*items[:at], *items[at + 1 :]], None
+        return _in_order(items, filter_order.removed(_ids(items), filter_id)), None
 
     await _change(db, account_id, remove)
 
 
 async def reorder(db: Collections, account_id: str, filter_ids: list[str]) -> list[Filter]:
     def order(items: list[Doc]) -> tuple[list[Doc], None]:
-        by_id = {i["id"]: i for i in items}
-        if len(filter_ids) != len(items) or set(filter_ids) != set(by_id):
-            raise Refused("the new order names each of the account's filters exactly once")
-        return [by_id[i] for i in filter_ids], None
+        return _in_order(items, filter_order.reordered(_ids(items), filter_ids)), None
 
     items, _ = await _change(db, account_id, order)
     return _filters(account_id, items)
@@ -83,36 +73,20 @@ async def replace(db: Collections, account_id: str, filters: list[FilterFields])
 async def _change(
     db: Collections, account_id: str, change: Callable[[list[Doc]], tuple[list[Doc], T]]
 ) -> tuple[list[Doc], T]:
-    """Apply `change` to the account's list atomically (compare-and-set on `version`);
-    `change` may raise (NotFound, Refused) to leave the list as it is."""
-    for _ in range(_ATTEMPTS):
-        doc = await db.filters.find_one({"_id": account_id})
-        items: list[Doc] = list(doc.get("items", [])) if doc else []
-        new, result = change(items)
-        if doc is None:
-            try:
-                await db.filters.insert_one({"_id": account_id, "items": new, "version": 1})
-            except DuplicateKeyError:
-                continue  # created meanwhile: read it again
-            return new, result
-        written = await db.filters.update_one(
-            {"_id": account_id, "version": doc["version"]},
-            {"$set": {"items": new}, "$inc": {"version": 1}},
-        )
-        if written.matched_count == 1:
-            return new, result
-    raise RuntimeError(f"filters of {account_id}: too many concurrent changes")
+    return await mongo_lists.change(db.filters, account_id, "items", change)
 
 
 def _item(fields: FilterFields, filter_id: str | None = None) -> Doc:
     return {"id": filter_id or uuid.uuid4().hex, "fields": fields.model_dump(mode="json")}
 
 
-def _index(items: list[Doc], filter_id: str) -> int:
-    for at, item in enumerate(items):
-        if item["id"] == filter_id:
-            return at
-    raise NotFound(f"filter {filter_id}")
+def _ids(items: list[Doc]) -> list[str]:
+    return [item["id"] for item in items]
+
+
+def _in_order(items: list[Doc], order: list[str]) -> list[Doc]:
+    by_id = {item["id"]: item for item in items}
+    return [by_id[filter_id] for filter_id in order]
 
 
 def _filters(account_id: str, items: list[Doc]) -> list[Filter]:

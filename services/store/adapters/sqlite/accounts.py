@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from services.store.adapters.sqlite import rows, senders
+from services.store.core import settings
 from services.store.core.accounts import NewAccount
 from services.store.core.directory import lookup_key, page_size
 from shared.model import Account, Plan, Preferences
@@ -72,10 +73,9 @@ def set_plan(conn: sqlite3.Connection, plan: Plan) -> Plan:
 
 
 def plans(conn: sqlite3.Connection) -> list[Plan]:
-    return [
-        Plan.model_validate_json(r["limits"])
-        for r in conn.execute("SELECT limits FROM plans ORDER BY name")
-    ]
+    return settings.plans_listed(
+        Plan.model_validate_json(r["limits"]) for r in conn.execute("SELECT limits FROM plans")
+    )
 
 
 def plan(conn: sqlite3.Connection, name: str) -> Plan | None:
@@ -90,9 +90,11 @@ def account_plan(conn: sqlite3.Connection, account_id: str) -> Plan | None:
 
 def assign_plan(conn: sqlite3.Connection, account_id: str, plan_name: str | None) -> None:
     _row(conn, account_id)
-    if plan_name is not None and plan(conn, plan_name) is None:
-        raise NotFound(f"plan {plan_name}")
-    conn.execute("UPDATE accounts SET plan = ? WHERE id = ?", (plan_name, account_id))
+    found = plan(conn, plan_name) if plan_name is not None else None
+    conn.execute(
+        "UPDATE accounts SET plan = ? WHERE id = ?",
+        (settings.assignable(plan_name, found), account_id),
+    )
 
 
 def first(conn: sqlite3.Connection, domain: str | None) -> Account | None:
@@ -115,16 +117,12 @@ def page(conn: sqlite3.Connection, after: str | None, limit: int) -> list[Accoun
 
 def remember_search(conn: sqlite3.Connection, account_id: str, query: str, keep: int) -> None:
     _row(conn, account_id)
-    conn.execute(
-        "INSERT INTO recent_searches(account_id, query, seq) VALUES (?, ?,"
-        " (SELECT COALESCE(MAX(seq), 0) + 1 FROM recent_searches WHERE account_id = ?))"
-        " ON CONFLICT(account_id, query) DO UPDATE SET seq = excluded.seq",
-        (account_id, query, account_id),
-    )
-    conn.execute(
-        "DELETE FROM recent_searches WHERE account_id = ? AND query NOT IN"
-        " (SELECT query FROM recent_searches WHERE account_id = ? ORDER BY seq DESC LIMIT ?)",
-        (account_id, account_id, keep),
+    kept = settings.remembered(recent_searches(conn, account_id), query, keep)
+    # A handful of rows: written again whole, `seq` highest for the newest.
+    conn.execute("DELETE FROM recent_searches WHERE account_id = ?", (account_id,))
+    conn.executemany(
+        "INSERT INTO recent_searches(account_id, query, seq) VALUES (?, ?, ?)",
+        [(account_id, q, len(kept) - n) for n, q in enumerate(kept)],
     )
 
 
@@ -139,12 +137,10 @@ def recent_searches(conn: sqlite3.Connection, account_id: str) -> list[str]:
 
 
 def subscriptions(conn: sqlite3.Connection, account_id: str) -> list[str]:
-    return [
+    return settings.subscription_list(
         r["name"]
-        for r in conn.execute(
-            "SELECT name FROM subscriptions WHERE account_id = ? ORDER BY name", (account_id,)
-        )
-    ]
+        for r in conn.execute("SELECT name FROM subscriptions WHERE account_id = ?", (account_id,))
+    )
 
 
 def set_subscribed(conn: sqlite3.Connection, account_id: str, name: str, subscribed: bool) -> None:

@@ -1,6 +1,6 @@
 """Automation state (F24, F48, F56, F57) inside the caller's transaction: things done
 once per account, the SMS credit used per month, and pending read receipts (settled by the core:
-the message's journal entry goes with it).
+the message's journal entry goes with it). What is granted is `core.automation`'s rule.
 
 Each function runs in one write transaction (BEGIN IMMEDIATE), so a check and the write
 it decides cannot be split by a concurrent caller: a claim, a debit or a receipt is
@@ -10,15 +10,11 @@ granted once.
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from services.store.adapters.sqlite import accounts, rows
+from services.store.core import automation as rules
 from shared.model import Address, ReceiptRequest
-
-
-def month_of(now: datetime) -> str:
-    """The calendar month (UTC) SMS credit is counted in: 'YYYY-MM'."""
-    return now.astimezone(UTC).strftime("%Y-%m")
 
 
 def claimed(
@@ -29,7 +25,7 @@ def claimed(
     row = conn.execute(
         "SELECT at FROM once_marks WHERE account_id = ? AND key = ?", (account_id, key)
     ).fetchone()
-    return row is not None and (every is None or rows.dt(row["at"]) + every > now)
+    return rules.stands(rows.dt(row["at"]) if row else None, now, every)
 
 
 def claim_once(
@@ -55,24 +51,21 @@ def release_once(conn: sqlite3.Connection, account_id: str, prefix: str) -> int:
 
 
 def debit_sms(conn: sqlite3.Connection, account_id: str, parts: int, now: datetime) -> bool:
-    if parts < 0:
-        raise ValueError(f"cannot debit {parts} SMS parts")
     plan = accounts.account_plan(conn, account_id)  # NotFound for an unknown account
-    month = month_of(now)
-    used = _used(conn, account_id, month)
-    if plan is not None and plan.sms_credit is not None and used + parts > plan.sms_credit:
+    debit = rules.sms_debit(plan, parts, now)
+    if not debit.granted(_used(conn, account_id, debit.month)):
         return False
     conn.execute(
         "INSERT INTO sms_usage(account_id, month, parts) VALUES (?, ?, ?)"
         " ON CONFLICT(account_id, month) DO UPDATE SET parts = parts + excluded.parts",
-        (account_id, month, parts),
+        (account_id, debit.month, parts),
     )
     return True
 
 
 def sms_used(conn: sqlite3.Connection, account_id: str, now: datetime) -> int:
     accounts.account_plan(conn, account_id)  # NotFound for an unknown account
-    return _used(conn, account_id, month_of(now))
+    return _used(conn, account_id, rules.month_of(now))
 
 
 def _used(conn: sqlite3.Connection, account_id: str, month: str) -> int:
@@ -83,21 +76,9 @@ def _used(conn: sqlite3.Connection, account_id: str, month: str) -> int:
 
 
 def receipt_requests(conn: sqlite3.Connection, account_id: str) -> list[ReceiptRequest]:
-    """Pending receipts, oldest first; copies of one received message (same Message-ID
-    header, e.g. a filter's copy in a second folder) are one request."""
-    found: list[ReceiptRequest] = []
-    seen: set[str] = set()
-    for r in conn.execute(
-        "SELECT id, folder_id, receipt_to, subject, sender, received_at, message_id_hdr"
-        " FROM messages WHERE account_id = ? AND receipt_state = 'pending'"
-        " ORDER BY received_at, id",
-        (account_id,),
-    ):
-        if r["message_id_hdr"]:
-            if r["message_id_hdr"] in seen:
-                continue
-            seen.add(r["message_id_hdr"])
-        found.append(
+    return rules.one_per_message(
+        (
+            r["message_id_hdr"],
             ReceiptRequest(
                 message_id=r["id"],
                 folder_id=r["folder_id"],
@@ -105,6 +86,11 @@ def receipt_requests(conn: sqlite3.Connection, account_id: str) -> list[ReceiptR
                 subject=r["subject"],
                 sender=Address.model_validate_json(r["sender"]) if r["sender"] else None,
                 received_at=rows.dt(r["received_at"]),
-            )
+            ),
         )
-    return found
+        for r in conn.execute(
+            "SELECT id, folder_id, receipt_to, subject, sender, received_at, message_id_hdr"
+            " FROM messages WHERE account_id = ? AND receipt_state = 'pending'",
+            (account_id,),
+        )
+    )

@@ -1,8 +1,7 @@
-"""Filters (F25-F27): each account's ordered rules, positions always 0..n-1.
-
-A filter is a row (id, account, position, the FilterFields as JSON). Every change that
-moves filters rewrites the positions of the account's list in one transaction, so they
-stay contiguous.
+"""Filters (F25-F27) on SQLite: a filter is a row (id, account, position, the
+FilterFields as JSON). Where a filter goes is `core.filter_order`'s rule; every change
+that moves filters rewrites the positions of the account's list it gives in one
+transaction, so they stay 0..n-1.
 """
 
 from __future__ import annotations
@@ -10,8 +9,9 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
+from services.store.core import filter_order
 from shared.filters import Filter, FilterFields
-from shared.ports.mailbox import NotFound, Refused
+from shared.ports.mailbox import NotFound
 
 
 def listing(conn: sqlite3.Connection, account_id: str) -> list[Filter]:
@@ -27,21 +27,20 @@ def create(
     conn: sqlite3.Connection, account_id: str, fields: FilterFields, position: int | None
 ) -> Filter:
     _require_account(conn, account_id)
-    ids = _ids(conn, account_id)
-    at = len(ids) if position is None else max(0, min(position, len(ids)))
     filter_id = uuid.uuid4().hex
+    order, at = filter_order.inserted(_ids(conn, account_id), filter_id, position)
     conn.execute(
         "INSERT INTO filters(id, account_id, position, fields) VALUES (?, ?, ?, ?)",
         (filter_id, account_id, at, fields.model_dump_json()),
     )
-    _number(conn, [*ids[:at], filter_id, *ids[at:]])
+    _number(conn, order)
     return get(conn, account_id, filter_id)
 
 
 def update(
     conn: sqlite3.Connection, account_id: str, filter_id: str, fields: FilterFields
 ) -> Filter:
-    get(conn, account_id, filter_id)
+    filter_order.position_of(_ids(conn, account_id), filter_id)
     conn.execute(
         "UPDATE filters SET fields = ? WHERE id = ?", (fields.model_dump_json(), filter_id)
     )
@@ -49,16 +48,13 @@ def update(
 
 
 def delete(conn: sqlite3.Connection, account_id: str, filter_id: str) -> None:
-    get(conn, account_id, filter_id)
+    order = filter_order.removed(_ids(conn, account_id), filter_id)
     conn.execute("DELETE FROM filters WHERE id = ?", (filter_id,))
-    _number(conn, _ids(conn, account_id))
+    _number(conn, order)
 
 
 def reorder(conn: sqlite3.Connection, account_id: str, filter_ids: list[str]) -> list[Filter]:
-    current = _ids(conn, account_id)
-    if len(filter_ids) != len(current) or set(filter_ids) != set(current):
-        raise Refused("the new order names each of the account's filters exactly once")
-    _number(conn, filter_ids)
+    _number(conn, filter_order.reordered(_ids(conn, account_id), filter_ids))
     return listing(conn, account_id)
 
 
