@@ -9,12 +9,12 @@ once: pruning is idempotent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from shared.ports.index import SearchIndex
+from shared.runtime.background import Background
 from shared.streams import MAILBOX
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class TombstonePruner:
         self._age = age
         self._interval = interval
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._task = Background("search-tombstones", self._loop)
 
     async def prune_once(self) -> int:
         pruned = await self._index.prune_tombstones(self._clock() - self._age)
@@ -57,11 +57,7 @@ class TombstonePruner:
             await asyncio.sleep(self._interval)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="search-tombstones")
+        self._task.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()

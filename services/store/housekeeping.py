@@ -10,7 +10,6 @@ Several store replicas may run this at once; every step is idempotent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from services.store.metrics import StoreMetrics
 from shared.ports.blobs import BlobStore
 from shared.ports.uses import StoreMailbox
+from shared.runtime.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Housekeeping:
         self._grace = timedelta(seconds=blob_grace)
         self._upload_lifetime = timedelta(seconds=upload_lifetime)
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._task = Background("store-housekeeping", self._loop)
 
     async def purge_trash(self) -> int:
         """Remove, in every account, what has been in Trash longer than its retention."""
@@ -117,11 +117,7 @@ class Housekeeping:
             await asyncio.sleep(self._interval)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="store-housekeeping")
+        self._task.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()

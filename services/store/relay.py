@@ -16,6 +16,7 @@ from services.store.metrics import StoreMetrics
 from shared.events import MailboxChanged
 from shared.ports.bus import EventPublisher, PublishError
 from shared.ports.outbox import Outbox
+from shared.runtime.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class JournalRelay:
         self._poll = poll
         self._metrics = metrics
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._task = Background("journal-relay", self._run)
 
     # Changes made by other processes (the gateway) are found by polling: the query reads
     # a partial index of unpublished entries, so a poll every 100 ms costs next to nothing.
@@ -73,13 +74,9 @@ class JournalRelay:
             self._wake.clear()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="journal-relay")
+        self._task.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
         with contextlib.suppress(Exception):
             await self.relay_once()
