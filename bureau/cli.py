@@ -16,6 +16,7 @@ from bureau.process import DataDirBusy, hold_data_dir
 from bureau.runtime import run_services
 from bureau.services import SERVICE_NAMES, listeners
 from bureau.supervisor import Supervisor, child_env
+from shared.ports.errors import Unusable
 from shared.settings import CommonSettings
 
 
@@ -45,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(admin.run(settings, args))
     except KeyboardInterrupt:
         return 130
+    except Unusable as exc:  # a storage engine set up wrong: say what to change, no trace
+        print(f"bureau: {exc}", file=sys.stderr)
+        return 1
 
 
 async def _run(settings: CommonSettings) -> int:

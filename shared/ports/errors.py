@@ -31,3 +31,8 @@ class Busy(RuntimeError):
     """The account kept changing under this change, attempt after attempt, so nothing was
     written: the caller may try again shortly. The API answers 503 `busy` with
     Retry-After, IMAP NO [INUSE] (RFC 5530), SMTP 451 4.3.0 (any failure there)."""
+
+
+class Unusable(RuntimeError):
+    """A storage engine answers but cannot serve as it is set up (a standalone MongoDB
+    where the store needs a replica set): the process stops, saying what to change."""

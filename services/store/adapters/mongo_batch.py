@@ -36,6 +36,7 @@ from services.store.adapters.mongo_documents import (
 )
 from services.store.adapters.mongo_schema import Collections
 from services.store.core.backend import Batch, MessagePatch, Stale
+from shared.ports.errors import Unusable
 from shared.ports.mailbox import Conflict
 
 _TRANSIENT = "TransientTransactionError"
@@ -47,7 +48,7 @@ _COMMIT_RETRY_SECONDS = 60.0  # retrying a commit whose outcome is unknown, at m
 _FLAGS = ("unread", "flagged", "deleted", "answered", "draft")
 
 
-class NotAReplicaSet(RuntimeError):
+class NotAReplicaSet(Unusable):
     """The server cannot run multi-document transactions: the store needs a replica set."""
 
 
