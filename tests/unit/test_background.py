@@ -24,10 +24,9 @@ async def test_started_once_stopped_for_good_and_started_again() -> None:
     task.start()
     task.start()  # a second start does not run a second loop
     await asyncio.sleep(0.05)
-    assert task.running
-    assert len([t for t in asyncio.all_tasks() if t.get_name() == "test-loop"]) == 1
+    assert len(_named("test-loop")) == 1
     await task.stop()
-    assert cancelled.is_set() and not task.running
+    assert cancelled.is_set() and not _named("test-loop")
     seen = len(rounds)
     await asyncio.sleep(0.03)
     assert len(rounds) == seen  # nothing runs after stop
@@ -35,3 +34,7 @@ async def test_started_once_stopped_for_good_and_started_again() -> None:
     await asyncio.sleep(0.03)
     assert len(rounds) > seen
     await task.stop()
+
+
+def _named(name: str) -> list[asyncio.Task[object]]:
+    return [t for t in asyncio.all_tasks() if t.get_name() == name]
